@@ -1,0 +1,25 @@
+"""Which address reaches a person: the channel they last wrote from; before they ever
+wrote, Telegram if linked, else SMS."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Contact
+
+SCHEME_PREFERENCE = {"telegram": 0, "tel": 1, "sim": 2}
+
+
+def pick_contact(session: Session, person_id: int) -> Contact | None:
+    contacts = session.scalars(select(Contact).where(Contact.person_id == person_id)).all()
+    if not contacts:
+        return None
+    wrote = [c for c in contacts if c.last_inbound_at is not None]
+    if wrote:
+        return max(wrote, key=lambda c: c.last_inbound_at)  # type: ignore[arg-type, return-value]
+    return min(contacts, key=lambda c: SCHEME_PREFERENCE.get(c.scheme, 9))
+
+
+def contact_for_urn(session: Session, urn: str) -> Contact | None:
+    return session.scalar(select(Contact).where(Contact.urn == urn))

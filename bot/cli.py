@@ -1,0 +1,181 @@
+"""`wbl`: the command line of the product (contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot.clock import SystemClock, parse_instant
+from bot.errors import ConfigError
+from bot.runtime import Runtime
+from bot.settings import Settings
+
+Command = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], None]]] = {}
+
+
+def command(
+    name: str, help_text: str, args: Callable[[argparse.ArgumentParser], None] = lambda p: None
+):
+    def register(fn: Command) -> Command:
+        COMMANDS[name] = (help_text, fn, args)
+        return fn
+
+    return register
+
+
+def runtime(ns: argparse.Namespace) -> Runtime:
+    return Runtime.build(Settings.from_env())
+
+
+@command("init", "create or migrate the database at DATABASE_URL")
+def cmd_init(ns: argparse.Namespace) -> int:
+    from db.migrate import upgrade
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    print("database is at the newest schema")
+    return 0
+
+
+def _dir_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("directory", type=Path)
+
+
+@command("import-roster", "import a OneRoster 1.1 CSV bundle", _dir_arg)
+def cmd_import_roster(ns: argparse.Namespace) -> int:
+    from bot.importers.roster import import_roster
+
+    rt = runtime(ns)
+    report = import_roster(rt.database, ns.directory, now=rt.clock.now())
+    print(report.render())
+    return 0 if report.clean else 1
+
+
+@command("import-partners", "import employers, sites, supervisors, opportunities", _dir_arg)
+def cmd_import_partners(ns: argparse.Namespace) -> int:
+    from bot.importers.partners import import_partners
+
+    rt = runtime(ns)
+    report = import_partners(rt.database, ns.directory, now=rt.clock.now())
+    print(report.render())
+    return 0 if report.clean else 1
+
+
+def _serve_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5000)
+
+
+@command("serve", "run the web app (webhooks, check-in pages, dashboard)", _serve_args)
+def cmd_serve(ns: argparse.Namespace) -> int:
+    from webhooks import create_app
+
+    app = create_app(runtime=runtime(ns))
+    app.run(host=ns.host, port=ns.port, threaded=True)
+    return 0
+
+
+@command("worker", "run the scheduler and the outbox dispatcher until stopped")
+def cmd_worker(ns: argparse.Namespace) -> int:
+    from bot.scheduler import run_worker
+
+    run_worker(runtime(ns))
+    return 0
+
+
+def _now_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--now", help="ISO-8601 instant, e.g. 2026-12-03T17:00:00Z")
+
+
+@command("run-due", "one pass of every job due at that instant and of the outbox", _now_arg)
+def cmd_run_due(ns: argparse.Namespace) -> int:
+    from bot.scheduler import run_due
+
+    now = parse_instant(ns.now) if ns.now else SystemClock().now()
+    summary = run_due(runtime(ns), now)
+    print(summary)
+    return 0
+
+
+def _invite_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sourced_id", help="a roster sourcedId or a partner supervisor_id")
+
+
+@command("invite", "print a one-time Telegram link code for a person", _invite_args)
+def cmd_invite(ns: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from bot.context import Context
+    from bot.services.linking import create_invite
+    from db.models import Person
+
+    rt = runtime(ns)
+    with rt.database.transaction() as session:
+        person = session.scalar(select(Person).where(Person.sourced_id == ns.sourced_id))
+        if person is None or not person.active:
+            print(f"no active person with id {ns.sourced_id!r}", file=sys.stderr)
+            return 1
+        ctx = Context(session, rt.settings, rt.clock.now(), actor="cli")
+        code = create_invite(ctx, person.id)
+    print(f"code: {code}")
+    print(f"https://t.me/{rt.settings.telegram_bot_username}?start={code}")
+    return 0
+
+
+def _approve_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("student_sourced_id")
+    p.add_argument("opportunity_id")
+
+
+@command("approve", "approve a student's application (as a coordinator)", _approve_args)
+def cmd_approve(ns: argparse.Namespace) -> int:
+    from bot.services.placements import approve_by_ids
+
+    rt = runtime(ns)
+    message = approve_by_ids(rt, ns.student_sourced_id, ns.opportunity_id, actor="cli")
+    print(message)
+    return 0 if message.startswith("approved") else 1
+
+
+@command("telegram-poll", "development: read Telegram updates by long polling")
+def cmd_telegram_poll(ns: argparse.Namespace) -> int:
+    from bot.channels.telegram_poll import run_polling
+
+    run_polling(runtime(ns))
+    return 0
+
+
+def _demo_args(p: argparse.ArgumentParser) -> None:
+    _serve_args(p)
+    p.add_argument("--no-browser", action="store_true")
+
+
+@command(
+    "demo", "the whole product on SQLite with the sample district and the simulator", _demo_args
+)
+def cmd_demo(ns: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(ns.host, ns.port)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="wbl", description="WBL Bot command line")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (help_text, _fn, add_args) in COMMANDS.items():
+        add_args(sub.add_parser(name, help=help_text))
+    ns = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    try:
+        return COMMANDS[ns.command][1](ns)
+    except ConfigError as err:
+        print(f"configuration error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,7 @@
+"""checkin web endpoints (being built)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("checkin", __name__)

@@ -1,0 +1,7 @@
+"""simulator web endpoints (being built)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("simulator", __name__)

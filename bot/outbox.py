@@ -1,0 +1,65 @@
+"""Write Outbound messages into the outbox, in the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from sqlalchemy.orm import Session
+
+from bot.addressing import pick_contact
+from bot.context import Context
+from bot.messages import Outbound, channel_of
+from db.models import OutboxMessage
+
+
+def enqueue(
+    ctx: Context,
+    out: Outbound,
+    *,
+    sender_urn: str | None = None,
+    sender_id: int | None = None,
+    in_reply_to: int | None = None,
+) -> OutboxMessage:
+    """Record one message to send; the dispatcher delivers it after commit."""
+    session: Session = ctx.session
+    urn, person_id = _address(session, out, sender_urn, sender_id)
+    extra = dict(out.extra)
+    if out.request_location:
+        extra["request_location"] = True
+    if out.ignore_optout:
+        extra["ignore_optout"] = True
+    if out.edit_ref:
+        extra["edit_ref"] = out.edit_ref
+    row = OutboxMessage(
+        person_id=person_id,
+        urn=urn or "none:",
+        channel=channel_of(urn) if urn else "none",
+        text=out.text,
+        buttons=[[asdict(b) for b in row] for row in out.buttons],
+        extra=extra,
+        urgent=out.urgent,
+        category=out.category,
+        status="pending" if urn else "failed",
+        last_error=None if urn else "no usable address",
+        not_before=ctx.now,
+        in_reply_to=in_reply_to,
+        created_at=ctx.now,
+        attempts=0,
+    )
+    session.add(row)
+    return row
+
+
+def _address(
+    session: Session, out: Outbound, sender_urn: str | None, sender_id: int | None
+) -> tuple[str | None, int | None]:
+    if out.to is None or out.to == sender_id:
+        if sender_urn:
+            return sender_urn, sender_id
+        if sender_id is None:
+            return None, None
+        out_to = sender_id
+    else:
+        out_to = out.to
+    contact = pick_contact(session, out_to)
+    return (contact.urn if contact else None), out_to

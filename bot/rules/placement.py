@@ -1,0 +1,63 @@
+"""A placement's lifecycle, declared as data, and the one rule for "may it start?".
+
+paperwork → ready (guardian consent or self-signature, plus the student's AGREE)
+ready → paused (consent revoked) → ready (consent given again)
+paperwork → declined (a guardian said NO) ; any open state → cancelled (coordinator)
+ready → completed (estimated hours approved, or the due date passed)
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.flows.machine import machine
+
+PLACEMENT = machine(
+    "placement",
+    "paperwork",
+    [
+        ("paperwork", "paperwork_complete", "ready"),
+        ("paperwork", "consent_declined", "declined"),
+        ("paperwork", "cancel", "cancelled"),
+        ("ready", "consent_revoked", "paused"),
+        ("ready", "complete", "completed"),
+        ("ready", "cancel", "cancelled"),
+        ("paused", "consent_given", "ready"),
+        ("paused", "consent_declined", "declined"),
+        ("paused", "cancel", "cancelled"),
+    ],
+    finals=["completed", "declined", "cancelled"],
+)
+
+OPEN_STATUSES = ("paperwork", "ready", "paused")
+
+
+def age_on(birth_date: date | None, day: date) -> int | None:
+    """Whole years of age on `day` (who is a minor is always derived, never stored)."""
+    if birth_date is None:
+        return None
+    years = day.year - birth_date.year
+    if (day.month, day.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return years
+
+
+def is_minor(birth_date: date | None, day: date) -> bool:
+    """Unknown birth dates count as minors: the safe side."""
+    age = age_on(birth_date, day)
+    return age is None or age < 18
+
+
+def may_clock_in(status: str, starts_on: date, due_on: date, today: date) -> str | None:
+    """None when a shift may start, else the catalog reason why not."""
+    if status == "paperwork":
+        return "paperwork"
+    if status == "paused":
+        return "paused"
+    if status != "ready":
+        return "closed"
+    if today < starts_on:
+        return "not_started"
+    if today > due_on:
+        return "ended"
+    return None

@@ -1,0 +1,144 @@
+"""One typed Settings object, read from the environment once at startup.
+
+A configured channel without its secret fails fast with ConfigError. There is no
+fallback secret: `wbl demo` creates a random one under var/ and says so.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.errors import ConfigError
+
+DEFAULT_DB = "sqlite:///var/wbl.sqlite3"
+SOFT_SKILLS = (
+    "communication",
+    "teamwork",
+    "reliability",
+    "professionalism",
+    "problem_solving",
+    "initiative",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DB
+    public_base_url: str = "http://127.0.0.1:5000"
+    secret_key: str = ""
+    district_tz: str = "America/Los_Angeles"
+    program_name: str = "WBL Bot"
+    coordinator_contact: str = "your school's WBL coordinator"
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    twilio_messaging_service_sid: str = ""
+    twilio_api_base_url: str = "https://api.twilio.com"
+    twilio_mps: float = 1.0
+    telegram_bot_token: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org"
+    telegram_bot_username: str = "wbl_bot"
+    telegram_global_mps: float = 30.0
+    telegram_chat_mps: float = 1.0
+    quiet_start_hour: int = 21
+    quiet_end_hour: int = 8
+    daily_cap: int = 3
+    walk_km: float = 1.5
+    simulator: bool = False
+    dispatch_max_attempts: int = 6
+    dispatch_backoff_s: float = 2.0
+    consent_all_guardians: bool = False
+    consent_reminder_hours: tuple[int, ...] = (48, 120)
+    shift_nudge_grace_h: float = 1.0
+    shift_autoclose_h: float = 4.0
+    skills: tuple[str, ...] = field(default=SOFT_SKILLS)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.district_tz)
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return bool(self.twilio_account_sid)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_bot_token)
+
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read and check every variable; raise ConfigError on the first contradiction."""
+        env = os.environ if env is None else env
+        s = cls(
+            database_url=env.get("DATABASE_URL", DEFAULT_DB),
+            public_base_url=env.get("PUBLIC_BASE_URL", cls.public_base_url).rstrip("/"),
+            secret_key=env.get("SECRET_KEY", ""),
+            district_tz=env.get("DISTRICT_TZ", cls.district_tz),
+            program_name=env.get("WBL_PROGRAM_NAME", cls.program_name),
+            coordinator_contact=env.get("WBL_COORDINATOR_CONTACT", cls.coordinator_contact),
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", ""),
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", ""),
+            twilio_from_number=env.get("TWILIO_FROM_NUMBER", ""),
+            twilio_messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
+            twilio_api_base_url=env.get("TWILIO_API_BASE_URL", cls.twilio_api_base_url).rstrip("/"),
+            twilio_mps=_float(env, "TWILIO_MPS", 1.0),
+            telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", ""),
+            telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
+            telegram_api_base_url=env.get(
+                "TELEGRAM_API_BASE_URL", cls.telegram_api_base_url
+            ).rstrip("/"),
+            telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME", cls.telegram_bot_username),
+            simulator=env.get("WBL_SIMULATOR", "") in ("1", "true", "yes"),
+        )
+        s.validate()
+        return s
+
+    def validate(self) -> None:
+        try:
+            ZoneInfo(self.district_tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"DISTRICT_TZ: unknown time zone {self.district_tz!r}") from exc
+        if not self.secret_key:
+            raise ConfigError("SECRET_KEY is required (it signs links and button payloads)")
+        if self.twilio_enabled:
+            if not self.twilio_auth_token:
+                raise ConfigError("TWILIO_ACCOUNT_SID is set but TWILIO_AUTH_TOKEN is missing")
+            if not (self.twilio_from_number or self.twilio_messaging_service_sid):
+                raise ConfigError(
+                    "TWILIO_ACCOUNT_SID is set: TWILIO_FROM_NUMBER or "
+                    "TWILIO_MESSAGING_SERVICE_SID is required"
+                )
+        if self.telegram_enabled and not self.telegram_webhook_secret:
+            raise ConfigError("TELEGRAM_BOT_TOKEN is set but TELEGRAM_WEBHOOK_SECRET is missing")
+        if self.twilio_mps <= 0:
+            raise ConfigError("TWILIO_MPS must be positive")
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name}: not a number: {raw!r}") from exc
+
+
+def demo_secret(var_dir: Path) -> str:
+    """The demo's own random secret, created once under var/ (never a built-in default)."""
+    import secrets
+
+    path = var_dir / "demo-secret-key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,53 @@
+"""Every table of the system of record, imported so the metadata is complete."""
+
+from db.models.audit import AuditEntry
+from db.models.messaging import (
+    CheckinToken,
+    Contact,
+    Conversation,
+    InboundMessage,
+    LinkCode,
+    OutboxMessage,
+    Reminder,
+)
+from db.models.partners import Employer, Opportunity, Site, Supervisor, VettingCheck
+from db.models.people import GuardianLink, Org, Person, Staff, Student
+from db.models.placements import (
+    Application,
+    ConsentRecord,
+    ConsentRequest,
+    Deliverable,
+    Placement,
+    Rating,
+    RatingRequest,
+    TimeEntry,
+)
+
+__all__ = [
+    "Application",
+    "AuditEntry",
+    "CheckinToken",
+    "ConsentRecord",
+    "ConsentRequest",
+    "Contact",
+    "Conversation",
+    "Deliverable",
+    "Employer",
+    "GuardianLink",
+    "InboundMessage",
+    "LinkCode",
+    "Opportunity",
+    "Org",
+    "OutboxMessage",
+    "Person",
+    "Placement",
+    "Rating",
+    "RatingRequest",
+    "Reminder",
+    "Site",
+    "Staff",
+    "Student",
+    "Supervisor",
+    "TimeEntry",
+    "VettingCheck",
+]

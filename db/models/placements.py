@@ -1,0 +1,182 @@
+"""Applications, placements and everything a placement accrues: consent, hours, work, ratings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base
+
+
+class Application(Base):
+    """A student asks for an opportunity. status: pending|approved|declined|withdrawn."""
+
+    __tablename__ = "applications"
+    __table_args__ = (UniqueConstraint("student_id", "opportunity_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class Placement(Base):
+    """An approved application. The lifecycle lives in rules.placement (PLACEMENT_MACHINE).
+
+    status: paperwork|ready|paused|completed|declined|cancelled
+    """
+
+    __tablename__ = "placements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), unique=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="paperwork", index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    agreement_ack_at: Mapped[datetime | None]
+    paper_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class ConsentRequest(Base):
+    """One permission request for one placement; `code` ties a YES/NO to it.
+
+    status: open|granted|declined|revoked|paper_needed|cancelled
+    signer: guardians|self (a student 18+ on the start date signs for themselves)
+    """
+
+    __tablename__ = "consent_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"), index=True)
+    code: Mapped[str] = mapped_column(String(8), index=True)
+    signer: Mapped[str] = mapped_column(String(16), default="guardians")
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    template_version: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    closed_at: Mapped[datetime | None]
+
+
+class ConsentRecord(Base):
+    """Append-only evidence of a consent act; never updated or deleted (see db.guards).
+
+    action: request_sent|grant|decline|revoke|paper_grant|paper_decline
+    """
+
+    __tablename__ = "consent_records"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("consent_requests.id"), index=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"), index=True)
+    signer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    action: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))  # sms|telegram|sim|paper
+    from_address: Mapped[str | None] = mapped_column(String(64))  # E.164 or chat id
+    inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
+    provider_message_id: Mapped[str | None] = mapped_column(String(64))
+    raw_text: Mapped[str | None] = mapped_column(Text)
+    request_text: Mapped[str | None] = mapped_column(Text)
+    request_text_sha256: Mapped[str | None] = mapped_column(String(64))
+    template_version: Mapped[str | None] = mapped_column(String(32))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
+    recorded_by: Mapped[str | None] = mapped_column(String(64))
+    method: Mapped[str | None] = mapped_column(String(255))  # paper: how it was collected
+    recorded_at: Mapped[datetime]
+
+
+class TimeEntry(Base):
+    """Hours: a clocked shift (kind=shift) or hours logged by hand (kind=manual).
+
+    status: open|pending|approved|rejected ; verdict: verified|outside|unverified|remote
+    """
+
+    __tablename__ = "time_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"), index=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    description: Mapped[str | None] = mapped_column(Text)
+    in_lat: Mapped[float | None] = mapped_column(Float)
+    in_lon: Mapped[float | None] = mapped_column(Float)
+    in_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    in_distance_m: Mapped[float | None] = mapped_column(Float)
+    in_verdict: Mapped[str | None] = mapped_column(String(16))
+    out_lat: Mapped[float | None] = mapped_column(Float)
+    out_lon: Mapped[float | None] = mapped_column(Float)
+    out_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    out_distance_m: Mapped[float | None] = mapped_column(Float)
+    out_verdict: Mapped[str | None] = mapped_column(String(16))
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_reason: Mapped[str | None] = mapped_column(String(255))
+    auto_closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    reviewed_at: Mapped[datetime | None]
+    review_note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    __table_args__ = (Index("ix_time_entries_open", "student_id", "status"),)
+
+
+class Deliverable(Base):
+    """Submitted work. status: submitted|accepted|changes_requested"""
+
+    __tablename__ = "deliverables"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"), index=True)
+    text: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    file_ref: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(24), default="submitted")
+    submitted_at: Mapped[datetime]
+    reviewed_at: Mapped[datetime | None]
+    review_comment: Mapped[str | None] = mapped_column(Text)
+
+
+class RatingRequest(Base):
+    """A round of soft-skill ratings owed by a supervisor. status: open|done|cancelled"""
+
+    __tablename__ = "rating_requests"
+    __table_args__ = (UniqueConstraint("placement_id", "round"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"), index=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Rating(Base):
+    """One skill scored 1-5 in one round."""
+
+    __tablename__ = "ratings"
+    __table_args__ = (UniqueConstraint("request_id", "skill"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("rating_requests.id"), index=True)
+    placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"), index=True)
+    skill: Mapped[str] = mapped_column(String(32))
+    score: Mapped[int] = mapped_column(Integer)
+    rated_at: Mapped[datetime]

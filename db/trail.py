@@ -1,0 +1,33 @@
+"""Write the audit trail: who changed what, with ids only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from db.models import AuditEntry
+
+
+def record(
+    session: Session,
+    *,
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: object,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Append one audit entry in the caller's transaction."""
+    session.add(
+        AuditEntry(
+            at=at,
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            details=details or {},
+        )
+    )

@@ -1,0 +1,64 @@
+"""The engine on its own: dedupe, strangers, everyone's keywords, per-event transactions."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.messages import Inbound
+from db.models import AuditEntry, Contact, Conversation, InboundMessage, OutboxMessage
+
+
+def send(database, engine, clock, urn, text, pid=None):
+    inbound = Inbound(channel="sms", urn=urn, provider_id=pid or f"SM{abs(hash((urn, text, clock.now())))}",
+                      received_at=clock.now(), text=text)
+    with database.transaction() as s:
+        outcome = engine.handle_inbound(s, inbound)
+        return outcome, [m.text for m in outcome.outbox]
+
+
+def test_same_provider_id_is_processed_once(database, engine, clock, make):
+    student = make.student()
+    first, texts = send(database, engine, clock, f"tel:{student.phone}", "HELP", pid="SM1")
+    again, texts2 = send(database, engine, clock, f"tel:{student.phone}", "HELP", pid="SM1")
+    assert texts and "Cedar Valley WBL" in texts[0]
+    assert again.duplicate and texts2 == []
+    with database.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(InboundMessage)) == 1
+        assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_stranger_is_told_how_to_join_and_nothing_more(database, engine, clock, make):
+    make.student(phone="+15595550148")
+    _, texts = send(database, engine, clock, "tel:+15595550199", "FIND")
+    assert len(texts) == 1
+    assert "link code" in texts[0] and "Leah" not in texts[0]
+    with database.transaction() as s:
+        row = s.scalar(select(InboundMessage))
+        assert row.status == "processed" and row.person_id is None
+
+
+def test_stop_opts_out_once_and_start_opts_back_in(database, engine, clock, make):
+    student = make.student()
+    urn = f"tel:{student.phone}"
+    _, first = send(database, engine, clock, urn, "Stop")
+    _, second = send(database, engine, clock, urn, "STOP")
+    assert len(first) == 1 and "unsubscribed" in first[0]
+    assert second == []
+    with database.transaction() as s:
+        contact = s.scalar(select(Contact).where(Contact.urn == urn))
+        assert contact.opted_out_at is not None
+        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "opt_out")) == 1
+    _, back = send(database, engine, clock, urn, "start")
+    assert "Welcome back" in back[0]
+    with database.transaction() as s:
+        assert s.scalar(select(Contact).where(Contact.urn == urn)).opted_out_at is None
+
+
+def test_espanol_switches_language_for_later_replies(database, engine, clock, make):
+    student = make.student()
+    urn = f"tel:{student.phone}"
+    send(database, engine, clock, urn, "ESPAÑOL")
+    _, texts = send(database, engine, clock, urn, "ayuda")
+    assert "MENU" in texts[0]
+    with database.transaction() as s:
+        assert s.scalar(select(Conversation)).person_id == student.id

@@ -1,0 +1,54 @@
+"""The web app: provider webhooks, check-in pages, the simulator and the dashboard.
+
+`create_app(settings)` builds everything; nothing is built at import time. Production:
+`gunicorn 'webhooks:create_app()'` with the environment set.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, current_app
+from sqlalchemy import text
+
+from bot.clock import Clock
+from bot.runtime import Runtime
+from bot.settings import Settings
+
+
+def create_app(
+    settings: Settings | None = None, *, clock: Clock | None = None, runtime: Runtime | None = None
+) -> Flask:
+    """Build the Flask app for `settings` (default: from the environment)."""
+    if runtime is None:
+        runtime = Runtime.build(settings or Settings.from_env(), clock)
+    app = Flask("wbl", template_folder="bot/templates")
+    app.config["SECRET_KEY"] = runtime.settings.secret_key
+    app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
+    app.extensions["wbl"] = runtime
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    from bot.handlers import checkin, simulator, telegram, twilio_sms
+
+    app.register_blueprint(twilio_sms.bp)
+    app.register_blueprint(telegram.bp)
+    app.register_blueprint(checkin.bp)
+    if runtime.settings.simulator:
+        app.register_blueprint(simulator.bp)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[dict[str, str], int]:
+        try:
+            with runtime.database.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - a health check reports, it does not raise
+            return {"status": "database unavailable"}, 503
+        return {"status": "ok"}, 200
+
+    return app
+
+
+def runtime_of_app() -> Runtime:
+    """The Runtime of the app serving the current request."""
+    runtime: Runtime = current_app.extensions["wbl"]
+    return runtime
