@@ -9,8 +9,13 @@ from db.models import AuditEntry, Contact, Conversation, InboundMessage, OutboxM
 
 
 def send(database, engine, clock, urn, text, pid=None):
-    inbound = Inbound(channel="sms", urn=urn, provider_id=pid or f"SM{abs(hash((urn, text, clock.now())))}",
-                      received_at=clock.now(), text=text)
+    inbound = Inbound(
+        channel="sms",
+        urn=urn,
+        provider_id=pid or f"SM{abs(hash((urn, text, clock.now())))}",
+        received_at=clock.now(),
+        text=text,
+    )
     with database.transaction() as s:
         outcome = engine.handle_inbound(s, inbound)
         return outcome, [m.text for m in outcome.outbox]
@@ -47,7 +52,12 @@ def test_stop_opts_out_once_and_start_opts_back_in(database, engine, clock, make
     with database.transaction() as s:
         contact = s.scalar(select(Contact).where(Contact.urn == urn))
         assert contact.opted_out_at is not None
-        assert s.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "opt_out")) == 1
+        assert (
+            s.scalar(
+                select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "opt_out")
+            )
+            == 1
+        )
     _, back = send(database, engine, clock, urn, "start")
     assert "Welcome back" in back[0]
     with database.transaction() as s:

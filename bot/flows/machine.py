@@ -27,6 +27,7 @@ class Machine:
     initial: str
     transitions: tuple[Transition, ...]
     finals: tuple[str, ...] = ()
+    reset_to_initial: bool = True  # conversations: MENU goes back from anywhere
     _moves: frozenset[tuple[str, str]] = field(default=frozenset(), init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -64,10 +65,12 @@ class Machine:
     def check(self, source: str, target: str) -> None:
         """Raise TransitionError unless source -> target is declared.
 
-        Staying put is always allowed, and so is going back to the initial state: MENU
-        is a way back from anywhere.
+        Staying put is always allowed; so is going back to the initial state when
+        `reset_to_initial` (MENU is a way back from anywhere in a conversation).
         """
-        if source != target and target != self.initial and (source, target) not in self._moves:
+        if source == target or (self.reset_to_initial and target == self.initial):
+            return
+        if (source, target) not in self._moves:
             raise TransitionError(f"{self.name}: no transition {source!r} -> {target!r}")
 
     def mermaid(self) -> str:
@@ -83,6 +86,8 @@ def machine(
     initial: str,
     moves: Iterable[tuple[str, str, str]],
     finals: Iterable[str] = (),
+    *,
+    reset_to_initial: bool = True,
 ) -> Machine:
     """Build a Machine from (source, event, target) triples; states are inferred."""
     transitions = tuple(Transition(*m) for m in moves)
@@ -95,4 +100,4 @@ def machine(
     for s in finals:
         if s not in states:
             states.append(s)
-    return Machine(name, tuple(states), initial, transitions, finals)
+    return Machine(name, tuple(states), initial, transitions, finals, reset_to_initial)

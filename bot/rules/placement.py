@@ -27,6 +27,7 @@ PLACEMENT = machine(
         ("paused", "cancel", "cancelled"),
     ],
     finals=["completed", "declined", "cancelled"],
+    reset_to_initial=False,
 )
 
 OPEN_STATUSES = ("paperwork", "ready", "paused")

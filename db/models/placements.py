@@ -134,6 +134,7 @@ class TimeEntry(Base):
     reviewed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     reviewed_at: Mapped[datetime | None]
     review_note: Mapped[str | None] = mapped_column(Text)
+    supervisor_notified_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     __table_args__ = (Index("ix_time_entries_open", "student_id", "status"),)
 
@@ -151,6 +152,7 @@ class Deliverable(Base):
     submitted_at: Mapped[datetime]
     reviewed_at: Mapped[datetime | None]
     review_comment: Mapped[str | None] = mapped_column(Text)
+    supervisor_notified_at: Mapped[datetime | None]
 
 
 class RatingRequest(Base):

@@ -494,6 +494,7 @@ def upgrade() -> None:
         sa.Column("submitted_at", db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("reviewed_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("review_comment", sa.Text(), nullable=True),
+        sa.Column("supervisor_notified_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["placement_id"],
             ["placements.id"],
@@ -563,6 +564,7 @@ def upgrade() -> None:
         sa.Column("reviewed_by", sa.Integer(), nullable=True),
         sa.Column("reviewed_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("review_note", sa.Text(), nullable=True),
+        sa.Column("supervisor_notified_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["placement_id"],

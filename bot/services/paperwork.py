@@ -1,0 +1,64 @@
+"""Is a placement's paperwork complete? The one rule every door uses.
+
+A placement may start when (1) permission is on file — a guardian's YES for a minor (or
+all guardians' when the district requires it), the student's own signature at 18+, or
+paper consent recorded by a coordinator — and (2) the student acknowledged the training
+agreement (AGREE). The consent details live in services.consent; this module only asks.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.context import Context
+from bot.i18n import N_
+from bot.messages import Outbound
+from bot.services import lifecycle
+from db.models import ConsentRequest, Placement
+
+MISSING_LABELS = {
+    "consent": N_("permission from a parent or guardian"),
+    "self_consent": N_("your own signature (reply YES with the code we sent you)"),
+    "agreement": N_("your OK to the training agreement (reply AGREE)"),
+}
+READY = N_("You're all set for {title}! Reply IN when you start work, or MENU for options.")
+
+
+def consent_on_file(ctx: Context, placement: Placement) -> bool:
+    if placement.paper_consent:
+        return True
+    granted = ctx.session.scalar(
+        select(ConsentRequest.id)
+        .where(ConsentRequest.placement_id == placement.id, ConsentRequest.status == "granted")
+        .limit(1)
+    )
+    return granted is not None
+
+
+def self_signed(ctx: Context, placement: Placement) -> bool:
+    """True when the open/granted request is one the student signs for themselves."""
+    signer = ctx.session.scalar(
+        select(ConsentRequest.signer)
+        .where(ConsentRequest.placement_id == placement.id)
+        .order_by(ConsentRequest.id.desc())
+        .limit(1)
+    )
+    return signer == "self"
+
+
+def missing(ctx: Context, placement: Placement) -> list[str]:
+    """Codes of what is still missing, in the order the student should do them."""
+    items: list[str] = []
+    if not consent_on_file(ctx, placement):
+        items.append("self_consent" if self_signed(ctx, placement) else "consent")
+    if placement.agreement_ack_at is None:
+        items.append("agreement")
+    return items
+
+
+def refresh(ctx: Context, placement: Placement, title: str, lang: str) -> list[Outbound]:
+    """Move a placement whose paperwork just completed to `ready` and tell the student."""
+    if placement.status != "paperwork" or missing(ctx, placement):
+        return []
+    lifecycle.move(ctx, placement, "ready", "paperwork complete")
+    return [Outbound(ctx.tr(lang)(READY, title=title), to=placement.student_id)]
