@@ -28,11 +28,12 @@ def create_app(
     app.extensions["wbl"] = runtime
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    from bot.handlers import checkin, simulator, telegram, twilio_sms
+    from bot.handlers import checkin, simulator, slip, telegram, twilio_sms
 
     app.register_blueprint(twilio_sms.bp)
     app.register_blueprint(telegram.bp)
     app.register_blueprint(checkin.bp)
+    app.register_blueprint(slip.bp)
     if runtime.settings.simulator:
         app.register_blueprint(simulator.bp)
 

@@ -18,7 +18,12 @@ from bot.settings import Settings
 from db.migrate import upgrade
 from db.session import Database
 
-pytest_plugins = ["tests.support.factories", "tests.support.providers", "tests.support.district"]
+pytest_plugins = [
+    "tests.support.factories",
+    "tests.support.chat",
+    "tests.support.providers",
+    "tests.support.district",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "bot" / "sample" / "demo-district"
@@ -92,3 +97,24 @@ def settings(database: Database) -> Settings:
 @pytest.fixture
 def engine(settings: Settings) -> Engine:
     return Engine(settings)
+
+
+@pytest.fixture
+def runtime(settings: Settings, database: Database, clock: FixedClock):
+    from bot.runtime import Runtime
+
+    return Runtime(settings, database, clock)
+
+
+@pytest.fixture
+def app(runtime):
+    from webhooks import create_app
+
+    flask_app = create_app(runtime=runtime)
+    flask_app.config["TESTING"] = True
+    return flask_app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
