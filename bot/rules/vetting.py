@@ -23,6 +23,9 @@ class VettingPolicy:
     require_insurance_for: tuple[str, ...] = INSURED_KINDS
 
 
+DEFAULT_POLICY = VettingPolicy()
+
+
 @dataclass(frozen=True)
 class PartnerFacts:
     employer_kind: str

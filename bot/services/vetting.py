@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.rules.vetting import PartnerFacts, VettingPolicy, meets_minors, problems
+from bot.rules.vetting import DEFAULT_POLICY, PartnerFacts, VettingPolicy, meets_minors, problems
 from db.models import Employer, Opportunity, VettingCheck
 
 
@@ -25,7 +25,7 @@ def _latest(session: Session, kind: str, column: str, key: str) -> dict[int, dat
 def problems_by_opportunity(
     session: Session,
     today: date,
-    policy: VettingPolicy = VettingPolicy(),
+    policy: VettingPolicy = DEFAULT_POLICY,
     opportunity_ids: list[int] | None = None,
 ) -> dict[int, list[str]]:
     """opportunity id -> vetting problem codes (empty list: vetted) for active ones."""
