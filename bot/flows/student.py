@@ -7,7 +7,7 @@ Keywords work from any state, so a student is never stuck; MENU always goes home
 
 from __future__ import annotations
 
-from bot.flows import student_find, student_work
+from bot.flows import consent, student_find, student_work
 from bot.flows.base import Reply, Turn
 from bot.flows.machine import machine as _machine
 from bot.i18n import N_
@@ -54,6 +54,7 @@ actions = student_find.actions | student_work.actions
 triggers = student_find.triggers | student_work.triggers
 
 FIND_WORDS = {"FIND", "MORE", "APPLY"}
+SIGN_WORDS = {"YES", "NO", "REVOKE"}  # a student of 18+ signs their own permission
 WORK_WORDS = {"AGREE", "IN", "OUT", "LOG", "SUBMIT", "STATUS"}
 MENU = N_(
     "Hi {name}! What next?\nFIND: opportunities for you\nSTATUS: your hours and next step\n"
@@ -82,6 +83,8 @@ def handle(turn: Turn) -> Reply | None:
         owner = student_find if turn.trigger.kind in student_find.triggers else student_work
         return owner.handle(turn)
     keyword = turn.cmd.keyword
+    if keyword in SIGN_WORDS:
+        return consent.handle(turn)
     if keyword in FIND_WORDS:
         return student_find.handle(turn)
     if keyword in WORK_WORDS:
