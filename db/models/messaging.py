@@ -81,6 +81,7 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]  # when a dispatcher took it (stuck `sending` recovery)
     __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
 
 

@@ -384,6 +384,7 @@ def upgrade() -> None:
         sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sent_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("delivered_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("claimed_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["in_reply_to"],
             ["inbound_messages.id"],
