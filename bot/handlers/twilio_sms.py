@@ -1,7 +1,163 @@
-"""twilio_sms web endpoints (being built)."""
+"""Twilio webhooks: inbound SMS/MMS (answered with TwiML) and delivery status callbacks.
+
+Every request is checked against `X-Twilio-Signature` (computed over PUBLIC_BASE_URL +
+path and the form); a bad or missing signature is a 403 and nothing is stored. The
+urgent replies to the sender ride back in the TwiML response itself (marked sent in the
+same transaction); everything else stays pending for the dispatcher.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
+from collections.abc import Mapping
+from datetime import datetime
 
+from flask import Blueprint, Request, Response, abort, request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from bot.channels.sms_render import render_sms
+from bot.i18n import normalize_language
+from bot.messages import Attachment, Inbound
+from bot.rules.delivery import decide
+from bot.services import delivery_status
+from bot.settings import Settings
+from db.models import Contact, OutboxMessage, Person
+from webhooks import runtime_of_app
+
+log = logging.getLogger("wbl.twilio")
 bp = Blueprint("twilio_sms", __name__)
+MAX_FIELD = 4096
+
+
+@bp.post("/webhooks/twilio/sms")
+def inbound_sms() -> Response:
+    """Record one inbound SMS, run it through the engine and answer with TwiML."""
+    runtime = runtime_of_app()
+    _require_signature(runtime.settings, request)
+    now = runtime.clock.now()
+    inbound = form_to_inbound(request.form, now)
+    if inbound is None:
+        abort(400)
+    with runtime.database.transaction() as session:
+        outcome = runtime.engine.handle_inbound(session, inbound)
+        texts = claim_replies(session, runtime.settings, outcome.outbox, inbound.urn, now)
+    return twiml(texts)
+
+
+@bp.post("/webhooks/twilio/status")
+def status_callback() -> Response:
+    """Move an outbox row's delivery status forward from a Twilio status callback."""
+    runtime = runtime_of_app()
+    _require_signature(runtime.settings, request)
+    sid = request.form.get("MessageSid", "").strip()
+    status = request.form.get("MessageStatus", "").strip().lower()
+    if not sid or not status or len(sid) > 64:
+        abort(400)
+    with runtime.database.transaction() as session:
+        delivery_status.update(
+            session,
+            sid,
+            status,
+            error_code=request.form.get("ErrorCode", "").strip() or None,
+            now=runtime.clock.now(),
+        )
+    return Response("", status=200)
+
+
+def signature_ok(settings: Settings, req: Request) -> bool:
+    """True when the request carries a valid `X-Twilio-Signature` for our public URL."""
+    signature = req.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        return False
+    url = settings.public_base_url.rstrip("/") + req.path
+    if req.query_string:
+        url += "?" + req.query_string.decode("latin-1")
+    return bool(RequestValidator(settings.twilio_auth_token).validate(url, req.form, signature))
+
+
+def _require_signature(settings: Settings, req: Request) -> None:
+    if not settings.twilio_auth_token:
+        abort(404)  # SMS is not configured here: never accept unsigned posts
+    if not signature_ok(settings, req):
+        log.warning("twilio webhook refused: bad or missing signature path=%s", req.path)
+        abort(403)
+
+
+def form_to_inbound(form: Mapping[str, str], now: datetime) -> Inbound | None:
+    """The channel-neutral Inbound for Twilio's inbound form fields; None when malformed."""
+    sender = form.get("From", "").strip()
+    sid = form.get("MessageSid", "").strip() or form.get("SmsSid", "").strip()
+    body = form.get("Body", "").replace("\x00", "")  # PostgreSQL text cannot hold NUL
+    if not sender or not sid or len(sender) > 40 or len(sid) > 64 or len(body) > MAX_FIELD:
+        return None
+    return Inbound(
+        channel="sms",
+        urn=f"tel:{sender}",
+        provider_id=sid,
+        received_at=now,
+        text=body,
+        attachment=_attachment(form),
+    )
+
+
+def _attachment(form: Mapping[str, str]) -> Attachment | None:
+    try:
+        count = int(form.get("NumMedia", "0") or 0)
+    except ValueError:
+        return None
+    url = form.get("MediaUrl0", "")
+    if count < 1 or not url:
+        return None
+    kind = "photo" if form.get("MediaContentType0", "").startswith("image/") else "file"
+    return Attachment(kind=kind, ref=url[:512])
+
+
+def claim_replies(
+    session: Session,
+    settings: Settings,
+    rows: list[OutboxMessage],
+    urn: str,
+    now: datetime,
+) -> list[str]:
+    """Take the urgent replies to `urn` for the TwiML answer; mark them sent (or suppressed)."""
+    mine = [r for r in rows if r.urn == urn and r.status == "pending" and r.urgent]
+    if not mine:
+        return []
+    contact = session.scalar(select(Contact).where(Contact.urn == urn))
+    opted_out = contact is not None and contact.opted_out_at is not None
+    texts: list[str] = []
+    for row in mine:
+        verdict = decide(
+            now=now,
+            tz=settings.tz,
+            urgent=True,
+            opted_out=opted_out,
+            ignore_optout=bool((row.extra or {}).get("ignore_optout")),
+            sent_today=0,
+            quiet_start=settings.quiet_start_hour,
+            quiet_end=settings.quiet_end_hour,
+            daily_cap=settings.daily_cap,
+        )
+        if verdict.action == "suppress":
+            row.status, row.last_error = "suppressed", verdict.reason
+        elif verdict.action == "send":
+            texts.append(render_sms(row.text, row.buttons or [], _language(session, row)))
+            row.status, row.sent_at, row.attempts = "sent", now, (row.attempts or 0) + 1
+            row.extra = {**(row.extra or {}), "transport": "twiml"}
+    return texts
+
+
+def _language(session: Session, row: OutboxMessage) -> str:
+    person = session.get(Person, row.person_id) if row.person_id else None
+    return normalize_language(person.language if person else "en")
+
+
+def twiml(texts: list[str]) -> Response:
+    """A TwiML <Response> with one <Message> per text (empty when there is nothing to say)."""
+    response = MessagingResponse()
+    for text in texts:
+        response.message(text)
+    return Response(str(response), status=200, mimetype="text/xml")
