@@ -99,6 +99,8 @@ class ConsentRecord(Base):
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"))
     recorded_by: Mapped[str | None] = mapped_column(String(64))
     method: Mapped[str | None] = mapped_column(String(255))  # paper: how it was collected
+    signed_on: Mapped[date | None] = mapped_column(Date)  # paper: the date on the signed form
+    signer_name: Mapped[str | None] = mapped_column(String(255))  # paper: who signed it
     recorded_at: Mapped[datetime]
 
 

@@ -608,6 +608,8 @@ def upgrade() -> None:
         sa.Column("outbox_id", sa.Integer(), nullable=True),
         sa.Column("recorded_by", sa.String(length=64), nullable=True),
         sa.Column("method", sa.String(length=255), nullable=True),
+        sa.Column("signed_on", sa.Date(), nullable=True),
+        sa.Column("signer_name", sa.String(length=255), nullable=True),
         sa.Column("recorded_at", db.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["inbound_message_id"],
