@@ -1,7 +1,125 @@
-"""telegram web endpoints (being built)."""
+"""Telegram webhook: check the secret token, parse the Update with python-telegram-bot,
+run it through the engine. Replies leave through the outbox dispatcher; a callback query
+is answered in the webhook response itself so the button's spinner stops at once.
+
+Only private chats are served: a group chat would show a minor's messages to others.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import hmac
+import logging
+from datetime import datetime
+from typing import Any
 
+import telegram
+from flask import Blueprint, Response, abort, jsonify, request
+
+from bot.messages import Attachment, Inbound, Location
+from webhooks import runtime_of_app
+
+log = logging.getLogger("wbl.telegram")
 bp = Blueprint("telegram", __name__)
+
+
+@bp.post("/webhooks/telegram")
+def telegram_update() -> Response:
+    """Record one Telegram update, run it through the engine, answer any callback query."""
+    runtime = runtime_of_app()
+    settings = runtime.settings
+    if not (settings.telegram_bot_token and settings.telegram_webhook_secret):
+        abort(404)
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not hmac.compare_digest(given.encode(), settings.telegram_webhook_secret.encode()):
+        log.warning("telegram webhook refused: bad or missing secret")
+        abort(403)
+    update = parse_update(request.get_json(silent=True))
+    if update is None:
+        abort(400)
+    inbound = update_to_inbound(update, runtime.clock.now())
+    if inbound is not None:
+        with runtime.database.transaction() as session:
+            runtime.engine.handle_inbound(session, inbound)
+    if update.callback_query is not None:
+        return jsonify(method="answerCallbackQuery", callback_query_id=update.callback_query.id)
+    return jsonify({})
+
+
+def parse_update(data: Any) -> telegram.Update | None:
+    """A PTB Update from the decoded JSON body; None when it is not a well-formed update."""
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        return None
+    try:
+        return telegram.Update.de_json(data, None)
+    except (TypeError, ValueError, KeyError, AttributeError):
+        log.warning("telegram update could not be parsed")
+        return None
+
+
+def update_to_inbound(update: telegram.Update, now: datetime) -> Inbound | None:
+    """The channel-neutral Inbound for a Telegram update; None for kinds we do not serve."""
+    provider_id = str(update.update_id)
+    query = update.callback_query
+    if query is not None:
+        return _callback_inbound(query, provider_id, now)
+    message = update.message  # edited messages, channel posts, member updates: ignored
+    if message is None or message.chat.type != "private":
+        return None
+    return Inbound(
+        channel="telegram",
+        urn=f"telegram:{message.chat.id}",
+        provider_id=provider_id,
+        received_at=now,
+        text=(message.text or message.caption or "").replace("\x00", ""),
+        location=_location(message),
+        attachment=_attachment(message),
+        contact_phone=message.contact.phone_number if message.contact else None,
+        contact_is_sender=_contact_is_sender(message),
+    )
+
+
+def _callback_inbound(
+    query: telegram.CallbackQuery, provider_id: str, now: datetime
+) -> Inbound | None:
+    message = query.message
+    if message is not None and message.chat.type != "private":
+        return None
+    chat_id = message.chat.id if message is not None else query.from_user.id
+    return Inbound(
+        channel="telegram",
+        urn=f"telegram:{chat_id}",
+        provider_id=provider_id,
+        received_at=now,
+        payload=(query.data or "").replace("\x00", "")[:256],
+        message_ref=f"{chat_id}:{message.message_id}" if message is not None else None,
+        meta={"callback_query_id": query.id},
+    )
+
+
+def _location(message: telegram.Message) -> Location | None:
+    loc = message.location
+    if loc is None:
+        return None
+    return Location(
+        lat=float(loc.latitude),
+        lon=float(loc.longitude),
+        accuracy_m=float(loc.horizontal_accuracy) if loc.horizontal_accuracy else None,
+        live=bool(loc.to_dict().get("live_period")),  # avoids PTB's int->timedelta warning
+        forwarded=message.forward_origin is not None,
+        via_bot=message.via_bot is not None,
+        source="chat",
+    )
+
+
+def _attachment(message: telegram.Message) -> Attachment | None:
+    if message.photo:
+        return Attachment(kind="photo", ref=message.photo[-1].file_id)
+    if message.document is not None:
+        doc = message.document
+        return Attachment(kind="document", ref=doc.file_id, name=doc.file_name)
+    return None
+
+
+def _contact_is_sender(message: telegram.Message) -> bool:
+    contact, sender = message.contact, message.from_user
+    return bool(contact and sender and contact.user_id is not None and contact.user_id == sender.id)
