@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy import text
@@ -15,6 +16,8 @@ from bot.clock import Clock
 from bot.runtime import Runtime
 from bot.settings import Settings
 
+TEMPLATES = Path(__file__).parent / "bot" / "templates"
+
 
 def create_app(
     settings: Settings | None = None, *, clock: Clock | None = None, runtime: Runtime | None = None
@@ -22,7 +25,12 @@ def create_app(
     """Build the Flask app for `settings` (default: from the environment)."""
     if runtime is None:
         runtime = Runtime.build(settings or Settings.from_env(), clock)
-    app = Flask("wbl", template_folder="bot/templates")
+    app = Flask(
+        "wbl", template_folder=str(TEMPLATES), static_folder=str(TEMPLATES.parent / "static")
+    )
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config["SESSION_COOKIE_SECURE"] = runtime.settings.public_base_url.startswith("https://")
     app.config["SECRET_KEY"] = runtime.settings.secret_key
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.extensions["wbl"] = runtime
@@ -34,6 +42,9 @@ def create_app(
     app.register_blueprint(telegram.bp)
     app.register_blueprint(checkin.bp)
     app.register_blueprint(slip.bp)
+    from bot import dashboard
+
+    app.register_blueprint(dashboard.bp)
     if runtime.settings.simulator:
         app.register_blueprint(simulator.bp)
 

@@ -1,0 +1,153 @@
+"""Read-only queries behind the dashboard pages (bounded: a page never loads a district)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from db.models import (
+    Application,
+    AuditEntry,
+    ConsentRequest,
+    Employer,
+    Opportunity,
+    Person,
+    Placement,
+    Student,
+    TimeEntry,
+)
+
+PAGE = 100
+
+
+def overview(session: Session, coordinator_id: int | None) -> dict[str, Any]:
+    """Headline counts, for one caseload or the whole district."""
+
+    def scoped(stmt: Any, student_col: Any) -> Any:
+        if coordinator_id is None:
+            return stmt
+        return stmt.join(Student, Student.person_id == student_col).where(
+            Student.coordinator_id == coordinator_id
+        )
+
+    placements = dict(
+        session.execute(
+            scoped(select(Placement.status, func.count()), Placement.student_id).group_by(
+                Placement.status
+            )
+        ).all()
+    )
+    pending = session.scalar(
+        scoped(
+            select(func.count()).select_from(Application).where(Application.status == "pending"),
+            Application.student_id,
+        )
+    )
+    flags = session.scalar(
+        scoped(
+            select(func.count())
+            .select_from(TimeEntry)
+            .where(TimeEntry.flagged.is_(True), TimeEntry.status == "pending"),
+            TimeEntry.student_id,
+        )
+    )
+    paper = session.scalar(
+        scoped(
+            select(func.count())
+            .select_from(ConsentRequest)
+            .join(Placement, Placement.id == ConsentRequest.placement_id)
+            .where(ConsentRequest.status == "paper_needed"),
+            Placement.student_id,
+        )
+    )
+    students = session.scalar(
+        scoped(
+            select(func.count())
+            .select_from(Person)
+            .where(Person.kind == "student", Person.active.is_(True)),
+            Person.id,
+        )
+    )
+    return {
+        "placements": placements,
+        "pending_applications": pending or 0,
+        "flags": flags or 0,
+        "paper_consent": paper or 0,
+        "students": students or 0,
+    }
+
+
+def applications(session: Session, coordinator_id: int | None) -> list[Any]:
+    student = aliased(Person)
+    stmt = (
+        select(
+            Application.id,
+            Application.created_at,
+            student.given_name,
+            student.family_name,
+            Student.grade,
+            Opportunity.title,
+            Opportunity.external_id,
+            Employer.name,
+        )
+        .join(student, student.id == Application.student_id)
+        .join(Student, Student.person_id == student.id)
+        .join(Opportunity, Opportunity.id == Application.opportunity_id)
+        .join(Employer, Employer.id == Opportunity.employer_id)
+        .where(Application.status == "pending")
+        .order_by(Application.created_at)
+        .limit(PAGE)
+    )
+    if coordinator_id is not None:
+        stmt = stmt.where(Student.coordinator_id == coordinator_id)
+    return list(session.execute(stmt))
+
+
+def placements(session: Session, coordinator_id: int | None, status: str | None) -> list[Any]:
+    student = aliased(Person)
+    stmt = (
+        select(
+            Placement.id,
+            Placement.status,
+            Placement.starts_on,
+            Placement.due_on,
+            student.given_name,
+            student.family_name,
+            Opportunity.title,
+            Employer.name,
+        )
+        .join(student, student.id == Placement.student_id)
+        .join(Student, Student.person_id == student.id)
+        .join(Opportunity, Opportunity.id == Placement.opportunity_id)
+        .join(Employer, Employer.id == Opportunity.employer_id)
+        .order_by(Placement.id.desc())
+        .limit(PAGE)
+    )
+    if coordinator_id is not None:
+        stmt = stmt.where(Student.coordinator_id == coordinator_id)
+    if status:
+        stmt = stmt.where(Placement.status == status)
+    return list(session.execute(stmt))
+
+
+def flags(session: Session, coordinator_id: int | None) -> list[Any]:
+    student = aliased(Person)
+    stmt = (
+        select(TimeEntry, student.given_name, student.family_name, Opportunity.title)
+        .join(student, student.id == TimeEntry.student_id)
+        .join(Student, Student.person_id == student.id)
+        .join(Placement, Placement.id == TimeEntry.placement_id)
+        .join(Opportunity, Opportunity.id == Placement.opportunity_id)
+        .where(TimeEntry.flagged.is_(True))
+        .order_by(TimeEntry.created_at.desc())
+        .limit(PAGE)
+    )
+    if coordinator_id is not None:
+        stmt = stmt.where(Student.coordinator_id == coordinator_id)
+    return list(session.execute(stmt))
+
+
+def audit(session: Session) -> list[AuditEntry]:
+    return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)))

@@ -1,0 +1,104 @@
+"""`wbl demo`: the whole product on one machine, no provider accounts needed.
+
+Migrates a SQLite database under var/, loads the sample district with every date moved
+by whole weeks so the term starts this coming week, gives a coordinator a dashboard
+login, and runs the web app (simulator included) with the worker in the same process.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+from datetime import date, timedelta
+from pathlib import Path
+
+from bot.clock import SystemClock
+from bot.runtime import Runtime
+from bot.settings import Settings, demo_secret
+
+SAMPLE = Path(__file__).parent / "sample" / "demo-district"
+SAMPLE_TERM_MONDAY = date(2026, 11, 30)  # the Monday of the week the sample term starts
+VAR = Path("var")
+log = logging.getLogger("wbl.demo")
+
+
+def shift_weeks(today: date) -> int:
+    """Whole weeks that move the sample term to start in the coming week (today if Monday)."""
+    coming_monday = today + timedelta(days=(7 - today.weekday()) % 7)
+    return (coming_monday - SAMPLE_TERM_MONDAY).days // 7
+
+
+def demo_settings(host: str, port: int) -> Settings:
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", f"sqlite:///{VAR / 'demo.sqlite3'}")
+    env.setdefault("SECRET_KEY", demo_secret(VAR))
+    env.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
+    env["WBL_SIMULATOR"] = "1"
+    return Settings.from_env(env)
+
+
+def load_sample(runtime: Runtime) -> str:
+    """Import the sample district (idempotent); returns a one-line summary."""
+    from bot.importers.partners import import_partners
+    from bot.importers.roster import import_roster
+
+    now = runtime.clock.now()
+    days = 7 * shift_weeks(now.astimezone(runtime.settings.tz).date())
+    roster = import_roster(runtime.database, SAMPLE, now=now, shift_days=days)
+    partners = import_partners(runtime.database, SAMPLE, now=now, shift_days=days)
+    return f"sample district loaded (dates moved by {days} days): {roster.summary()}; {partners.summary()}"
+
+
+def coordinator_login(runtime: Runtime) -> tuple[str, str]:
+    """Give the first coordinator a fresh demo password; returns (email, password)."""
+    from bot.dashboard.auth import set_password
+
+    password = secrets.token_urlsafe(9)
+    email = set_password(runtime, None, password)
+    return email, password
+
+
+def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
+    from db.migrate import upgrade
+    from webhooks import create_app
+
+    settings = demo_settings(host, port)
+    upgrade(settings.database_url)
+    runtime = Runtime.build(settings, SystemClock())
+    print(load_sample(runtime))
+    email, password = coordinator_login(runtime)
+    worker = threading.Thread(target=_worker_loop, args=(runtime,), daemon=True, name="worker")
+    worker.start()
+    base = settings.public_base_url
+    print(
+        f"\nWBL Bot demo is running.\n"
+        f"  Chat as a student, parent or supervisor: {base}/sim\n"
+        f"  Coordinator dashboard: {base}/dashboard  (login {email} / {password})\n"
+        f"  Stop with Ctrl-C.\n",
+        flush=True,
+    )
+    app = create_app(runtime=runtime)
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
+    return 0
+
+
+def _worker_loop(runtime: Runtime) -> None:
+    """Deliver the outbox every second and run reminders and sweeps every 30 s."""
+    import time
+
+    from bot.dispatch import dispatch_once
+    from bot.scheduler import run_due
+
+    ticks = 0
+    while True:
+        try:
+            if ticks % 30 == 0:
+                run_due(runtime, runtime.clock.now())
+            else:
+                dispatch_once(runtime, runtime.clock.now())
+        except Exception:  # keep the demo alive; the error is logged with context
+            log.exception("demo worker pass failed")
+        ticks += 1
+        time.sleep(1)
