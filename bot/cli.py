@@ -149,6 +149,23 @@ def cmd_telegram_poll(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _diagram_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--write", type=Path, help="update the diagrams block of this Markdown file")
+
+
+@command(
+    "diagrams", "print (or --write README.md) the Mermaid diagrams of every flow", _diagram_args
+)
+def cmd_diagrams(ns: argparse.Namespace) -> int:
+    from bot.flows.diagrams import render_markdown, replace_in
+
+    if ns.write:
+        ns.write.write_text(replace_in(ns.write.read_text()))
+    else:
+        print(render_markdown())
+    return 0
+
+
 def _demo_args(p: argparse.ArgumentParser) -> None:
     _serve_args(p)
     p.add_argument("--no-browser", action="store_true")
