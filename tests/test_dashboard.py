@@ -24,8 +24,9 @@ def _csrf(client, path="/dashboard/login"):
 
 def login(client, email="ava.patel@example.org", password="correct horse"):
     token = _csrf(client)
-    return client.post("/dashboard/login", data={"email": email, "password": password,
-                                                 "csrf_token": token})
+    return client.post(
+        "/dashboard/login", data={"email": email, "password": password, "csrf_token": token}
+    )
 
 
 def test_pages_need_a_login(client):
@@ -38,8 +39,9 @@ def test_wrong_password_is_refused(client, coordinator):
 
 
 def test_post_without_csrf_token_is_refused(client, coordinator):
-    response = client.post("/dashboard/login", data={"email": "ava.patel@example.org",
-                                                     "password": "correct horse"})
+    response = client.post(
+        "/dashboard/login", data={"email": "ava.patel@example.org", "password": "correct horse"}
+    )
     assert response.status_code == 403
 
 
