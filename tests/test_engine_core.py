@@ -72,3 +72,48 @@ def test_espanol_switches_language_for_later_replies(database, engine, clock, ma
     assert "MENU" in texts[0]
     with database.transaction() as s:
         assert s.scalar(select(Conversation)).person_id == student.id
+
+
+def test_concurrent_messages_from_one_person_are_serialized(database, engine, clock, make):
+    import threading
+
+    student = make.student()
+    urn = f"tel:{student.phone}"
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def deliver(i: int) -> None:
+        try:
+            barrier.wait()
+            send(database, engine, clock, urn, "HELP", pid=f"SMconc{i}")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=deliver, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with database.transaction() as s:
+        assert s.scalar(select(Conversation)).version == 8
+        assert s.scalar(select(func.count()).select_from(InboundMessage)) == 8
+        assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 8
+
+
+def test_a_crashing_flow_keeps_the_message_and_apologises(
+    database, engine, clock, make, monkeypatch
+):
+    from bot.flows import common
+
+    student = make.student()
+
+    def boom(turn):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(common, "handle", boom)
+    _, texts = send(database, engine, clock, f"tel:{student.phone}", "HELP", pid="SMboom")
+    assert "something went wrong" in texts[0]
+    with database.transaction() as s:
+        row = s.scalar(select(InboundMessage))
+        assert row.status == "failed" and row.text == "HELP"
