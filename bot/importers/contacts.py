@@ -1,0 +1,84 @@
+"""Keep each imported person's text-message contact (`tel:+1…`) in line with their phone."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.importers.bulk import delete_rows, insert_rows
+from bot.importers.report import ImportReport
+from db.models import Contact, InboundMessage
+
+
+class PhoneOf(NamedTuple):
+    file: str
+    line: int
+    column: str
+    person_id: int
+    phone: str | None
+
+
+def stored_tel(session: Session) -> dict[str, tuple[int, int]]:
+    """urn -> (contact id, person id) for every SMS contact."""
+    rows = session.execute(
+        select(Contact.urn, Contact.id, Contact.person_id).where(Contact.scheme == "tel")
+    )
+    return {urn: (cid, pid) for urn, cid, pid in rows}
+
+
+def sync_contacts(
+    session: Session,
+    report: ImportReport,
+    wanted: Sequence[PhoneOf],
+    now: datetime,
+    tel: dict[str, tuple[int, int]] | None = None,
+) -> None:
+    """Add a contact per new number; drop a replaced number's contact if it has no history."""
+    tel = stored_tel(session) if tel is None else tel
+    owned: dict[int, list[str]] = {}
+    for held, (_cid, pid) in tel.items():
+        owned.setdefault(pid, []).append(held)
+    new: list[dict[str, object]] = []
+    stale: list[int] = []
+    for item in wanted:
+        urn: str | None = f"tel:{item.phone}" if item.phone else None
+        stale += [tel[u][0] for u in owned.get(item.person_id, ()) if u != urn and tel[u][0]]
+        if urn is None:
+            continue
+        holder = tel.get(urn)
+        if holder is None:
+            new.append(
+                {"urn": urn, "scheme": "tel", "person_id": item.person_id, "created_at": now}
+            )
+            tel[urn] = (0, item.person_id)
+        elif holder[1] != item.person_id:
+            reason = f"number already belongs to person id {holder[1]}; no text contact added"
+            report.warn(item.file, item.line, item.column, reason)
+    insert_rows(session, Contact, new)
+    report.count("contacts", "created", len(new))
+    report.count("contacts", "removed", _drop(session, stale))
+    report.count("contacts", "unchanged", sum(1 for w in wanted if w.phone) - len(new))
+
+
+def _drop(session: Session, contact_ids: list[int]) -> int:
+    """Delete contacts with no history (no messages received, no opt-out); returns how many."""
+    if not contact_ids:
+        return 0
+    kept = set(
+        session.scalars(
+            select(InboundMessage.contact_id).where(InboundMessage.contact_id.in_(contact_ids))
+        )
+    )
+    kept |= set(
+        session.scalars(
+            select(Contact.id).where(
+                Contact.id.in_(contact_ids),
+                Contact.opted_out_at.is_not(None) | Contact.last_inbound_at.is_not(None),
+            )
+        )
+    )
+    return delete_rows(session, Contact, [{"id": c} for c in contact_ids if c not in kept])

@@ -1,0 +1,103 @@
+"""Read the CSV files real exports produce: BOM, CRLF, quoted commas, blank lines, stray columns.
+
+Line numbers are physical lines: line 1 is the header, so the first data row is line 2
+(a quoted value spanning lines counts every line it spans).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.importers.report import ImportReport
+
+DELIMITERS = (",", ";", "\t", "|")
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    values: dict[str, str]
+
+    def get(self, column: str) -> str:
+        return self.values.get(column, "")
+
+
+@dataclass
+class Table:
+    """One CSV file whose header holds every required column."""
+
+    name: str
+    header: list[str]
+    text: str
+    delimiter: str
+    report: ImportReport
+
+    def __iter__(self) -> Iterator[Row]:
+        """Yield the non-blank data rows, values stripped, keyed by canonical column names."""
+        reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
+        end = 0
+        try:
+            for fields in reader:
+                start, end = end + 1, reader.line_num
+                if start == 1 or not any(f.strip() for f in fields):
+                    continue
+                values = {col: f.strip() for col, f in zip(self.header, fields, strict=False)}
+                yield Row(start, values)
+        except csv.Error as err:
+            self.report.error(
+                self.name, end + 1, "-", f"unreadable CSV ({err}); rest of file skipped"
+            )
+
+
+def _decode(data: bytes, name: str, report: ImportReport) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        report.warn(name, line, "-", "not valid UTF-8; read as Windows-1252")
+        return data.decode("cp1252", errors="replace")
+
+
+def _delimiter(first_line: str) -> str:
+    return max(DELIMITERS, key=lambda d: (first_line.count(d), d == ","))
+
+
+def _canonical(header: list[str], known: Sequence[str]) -> list[str]:
+    by_lower = {k.lower(): k for k in known}
+    return [by_lower.get(h.strip().lower(), h.strip()) for h in header]
+
+
+def read_table(
+    folder: Path,
+    name: str,
+    required: Sequence[str],
+    report: ImportReport,
+    *,
+    optional: Sequence[str] = (),
+    must_exist: bool = True,
+) -> Table | None:
+    """Open `folder/name`; None (with the reason reported) when it is absent or unusable."""
+    path = folder / name
+    if not path.is_file():
+        if must_exist:
+            report.error(name, 0, "-", "file not found; nothing imported from it")
+        return None
+    text = _decode(path.read_bytes(), name, report)
+    first = text.split("\n", 1)[0]
+    if not first.strip():
+        report.error(name, 1, "-", "empty file or no header line; file refused")
+        return None
+    delimiter = _delimiter(first)
+    header = _canonical(
+        next(csv.reader([first.rstrip("\r")], delimiter=delimiter)), [*required, *optional]
+    )
+    missing = [c for c in required if c not in header]
+    for column in missing:
+        report.error(name, 1, column, "required column missing from the header; file refused")
+    if missing:
+        return None
+    return Table(name, header, text, delimiter, report)
