@@ -90,7 +90,7 @@ def test_spanish_speaker_gets_spanish_on_telegram(tg, make, database, settings):
     tg.post(tg_message(5004, text="/help"))
     tg.post(tg_message(5004, text="AYUDA"))
     texts = [r.text for r in outbox(database)]
-    assert texts[-1].startswith("Cedar Valley WBL: ") and "¿Preguntas?" in texts[-1]
+    assert texts[-1].startswith("Cedar Valley WBL: ") and "¿Dudas?" in texts[-1]
 
 
 def test_duplicate_update_is_processed_once(tg, make, database, settings):
