@@ -209,10 +209,9 @@ class PeopleSync:
             wanted[pid]["coordinator_id"] = coordinator
             if coordinator is None:
                 short.setdefault(wanted[pid]["school_id"], lines[pid])
+        names = {oid: sid for sid, (oid, _type) in self.orgs.items()}
         for school, line in short.items():
-            reason = (
-                f"no active teacher at org id {school} to coordinate its students; left unassigned"
-            )
+            reason = f"no active teacher at {names.get(school, school)!r} to coordinate students"
             self.report.warn(USERS, line, "orgSourcedIds", reason)
 
     def _update_people(self, rows: list[UserRow]) -> None:
