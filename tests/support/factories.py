@@ -261,6 +261,12 @@ class Factory:
         self._save(opp)
         return opp
 
+    def telegram_contact(self, person: Person, chat_id: int | None = None) -> str:
+        """Link `person` to a Telegram chat; returns the URN (`telegram:<chat id>`)."""
+        urn = f"telegram:{chat_id or 700000000 + next(_seq)}"
+        self._save(Contact(urn=urn, scheme="telegram", person_id=person.id, created_at=self.now))
+        return urn
+
 
 @pytest.fixture
 def make(database: Database, clock: FixedClock) -> Factory:

@@ -1,0 +1,325 @@
+"""Find and apply: fetch the open catalog once per FIND, rank it in Python, record applications.
+
+The catalog is three small queries however many opportunities there are (opportunities
+with employer and site, seats taken, and the vetting status from services.vetting);
+`rank_for` is pure and orders what one student may take (rules.eligibility and
+rules.reachability say how).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.context import Context
+from bot.errors import WBLError
+from bot.i18n import N_
+from bot.keywords import fold
+from bot.rules.eligibility import OpportunityFacts, StudentFacts, is_scarce, why_not
+from bot.rules.placement import OPEN_STATUSES
+from bot.rules.reachability import Reach, exact_km, interest_match, rank_key, reach
+from bot.services.vetting import problems_by_opportunity
+from db import trail
+from db.models import Application, Employer, Opportunity, Org, Person, Placement, Site, Student
+
+TAKEN_STATUSES = (*OPEN_STATUSES, "completed")
+LIST_LIMIT = 30  # a FIND keeps this many ranked ids in the conversation (10 SMS pages)
+
+KIND_WORDS = {
+    "MICRO": "micro",
+    "MICROINTERNSHIP": "micro",
+    "MICROPASANTIA": "micro",
+    "ENTERPRISE": "enterprise",
+    "SCHOOL": "enterprise",
+    "EMPRESA": "enterprise",
+    "ESCUELA": "enterprise",
+    "ESCOLAR": "enterprise",
+    "VIRTUAL": "virtual",
+    "SIMULATION": "simulation",
+    "SIMULATED": "simulation",
+    "SIM": "simulation",
+    "SIMULACION": "simulation",
+    "SIMULADA": "simulation",
+    "REMOTE": "remote",
+    "REMOTO": "remote",
+    "ONLINE": "remote",
+    "CASA": "remote",
+}
+FILLER_WORDS = {
+    "A", "AN", "THE", "FOR", "IN", "OF", "AND", "INTERNSHIP", "INTERNSHIPS", "JOB", "JOBS",
+    "WORK", "DE", "LA", "EL", "LOS", "LAS", "UN", "UNA", "EN", "Y", "PASANTIA", "PASANTIAS",
+    "TRABAJO", "TRABAJOS",
+}  # fmt: skip
+
+GONE = N_("Sorry, that opportunity is no longer open. Reply FIND for others, or MENU.")
+REFUSALS = {
+    "inactive": GONE,
+    "past_due": GONE,
+    "unvetted": GONE,
+    "too_young": N_("Sorry, {title} is for students {min_age} and older. Reply FIND for others."),
+    "applied": N_(
+        "You already applied for {title}. We'll text you when it's decided. "
+        "Reply FIND for others, or MENU."
+    ),
+    "overlap": N_(
+        "You already have a placement on those dates. Reply STATUS to see it, or FIND for others."
+    ),
+    "full": N_("Sorry, {title} just filled up. Reply FIND for others, or MENU."),
+}
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the student asked for: FIND [kind] [words]."""
+
+    kind: str | None = None
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ranked:
+    opp: OpportunityFacts
+    place: Reach
+
+
+@dataclass(frozen=True)
+class Details:
+    """What the details view shows beyond the catalog row."""
+
+    description: str
+    deliverables: str
+    supervisor: str | None
+    site_name: str | None
+    address: str | None
+
+
+def parse_query(args: str) -> Query:
+    """Split FIND's arguments into a kind filter and search words."""
+    kind: str | None = None
+    words: list[str] = []
+    for word in fold(args).replace("-", "").split():
+        word = "".join(ch for ch in word if ch.isalnum())
+        if not word:
+            continue
+        if kind is None and word in KIND_WORDS:
+            kind = KIND_WORDS[word]
+        elif word not in FILLER_WORDS and word not in KIND_WORDS:
+            words.append(word[:-1] if len(word) >= 4 and word.endswith("S") else word)
+    return Query(kind, tuple(words[:5]))
+
+
+def _taken(session: Session, ids: list[int] | None) -> dict[int, int]:
+    stmt = (
+        select(Placement.opportunity_id, func.count())
+        .where(Placement.status.in_(TAKEN_STATUSES))
+        .group_by(Placement.opportunity_id)
+    )
+    if ids is not None:
+        stmt = stmt.where(Placement.opportunity_id.in_(ids))
+    return {oid: n for oid, n in session.execute(stmt)}
+
+
+def catalog(
+    session: Session, today: date, ids: list[int] | None = None, *, with_text: bool = False
+) -> list[OpportunityFacts]:
+    """Open opportunities (or exactly `ids`, whatever their state) with site, seats, vetting."""
+    text_cols = (Opportunity.description, Opportunity.deliverables) if with_text else ()
+    stmt = (
+        select(
+            Opportunity.id, Opportunity.external_id, Opportunity.title, Employer.name,
+            Opportunity.kind, Opportunity.est_hours, Opportunity.seats,
+            Opportunity.career_cluster, Opportunity.min_age, Opportunity.starts_on,
+            Opportunity.due_on, Opportunity.remote, Opportunity.active,
+            Opportunity.auto_approve, Site.lat, Site.lon, Site.transit, Site.school_id,
+            *text_cols,
+        )
+        .join(Employer, Employer.id == Opportunity.employer_id)
+        .outerjoin(Site, Site.id == Opportunity.site_id)
+    )  # fmt: skip
+    if ids is None:
+        stmt = stmt.where(Opportunity.active.is_(True), Opportunity.due_on >= today)
+    else:
+        stmt = stmt.where(Opportunity.id.in_(ids))
+    taken = _taken(session, ids)
+    vetting = problems_by_opportunity(session, today, opportunity_ids=ids)
+    return [_facts(row, taken, vetting, with_text) for row in session.execute(stmt)]
+
+
+def _facts(row, taken: dict[int, int], vetting: dict[int, list[str]], with_text: bool):  # type: ignore[no-untyped-def]
+    (oid, ext, title, employer, kind, hours, seats, cluster, min_age, starts, due) = row[:11]
+    (remote, active, auto, lat, lon, transit, school_id) = row[11:18]
+    text = ""
+    if with_text:
+        text = fold(" ".join([title, employer, cluster or "", kind, row[18] or "", row[19] or ""]))
+    return OpportunityFacts(
+        id=oid, external_id=ext, title=title, employer=employer, kind=kind, est_hours=hours,
+        seats=seats, taken=taken.get(oid, 0), career_cluster=cluster, min_age=min_age,
+        starts_on=starts, due_on=due, remote=remote, active=active, auto_approve=auto,
+        vetting_problems=tuple(vetting.get(oid, ())),
+        site=(lat, lon) if lat is not None and lon is not None else None,
+        site_transit=bool(transit), site_school_id=school_id, search_text=text,
+    )  # fmt: skip
+
+
+def student_facts(session: Session, student_id: int) -> StudentFacts:
+    """The student's school, age, transport, home point, interests and history."""
+    student = session.get(Student, student_id)
+    if student is None:
+        raise LookupError(f"no student {student_id}")
+    school = session.get(Org, student.school_id)
+    school_point = None
+    if school is not None and school.lat is not None and school.lon is not None:
+        school_point = (school.lat, school.lon)
+    rows = session.execute(
+        select(Placement.status, Placement.starts_on, Placement.due_on).where(
+            Placement.student_id == student_id
+        )
+    ).all()
+    applied = session.scalars(
+        select(Application.opportunity_id).where(
+            Application.student_id == student_id, Application.status != "withdrawn"
+        )
+    ).all()
+    home = None
+    if student.home_lat is not None and student.home_lon is not None:
+        home = (student.home_lat, student.home_lon)
+    return StudentFacts(
+        id=student_id,
+        school_id=student.school_id,
+        birth_date=student.birth_date,
+        transportation=(student.transportation or "none").lower(),
+        home=home,
+        school_point=school_point,
+        interests=frozenset(i.strip().lower() for i in student.interest_list if i.strip()),
+        experienced=any(r.status in TAKEN_STATUSES for r in rows),
+        busy=tuple((r.starts_on, r.due_on) for r in rows if r.status in OPEN_STATUSES),
+        applied=frozenset(applied),
+    )
+
+
+def _matches(opp: OpportunityFacts, query: Query) -> bool:
+    if query.kind == "remote":
+        if not (opp.remote or opp.site is None):
+            return False
+    elif query.kind is not None and opp.kind != query.kind:
+        return False
+    return all(w in opp.search_text for w in query.words)
+
+
+def rank_for(
+    student: StudentFacts,
+    opportunities: list[OpportunityFacts],
+    today: date,
+    walk_km: float,
+    query: Query = Query(),
+    limit: int = LIST_LIMIT,
+) -> tuple[list[Ranked], Counter[str]]:
+    """The best `limit` opportunities this student may take, and why the others were left out."""
+    left_out: Counter[str] = Counter()
+    keyed = []
+    for opp in opportunities:
+        if not _matches(opp, query):
+            left_out["no_match"] += 1
+            continue
+        reason = why_not(student, opp, today)
+        if reason is not None:
+            left_out[reason] += 1
+            continue
+        place = reach(
+            transportation=student.transportation, origin=student.origin,
+            student_school_id=student.school_id, remote=opp.remote, site=opp.site,
+            site_school_id=opp.site_school_id, site_transit=opp.site_transit, walk_km=walk_km,
+        )  # fmt: skip
+        key = rank_key(
+            place=place,
+            scarce_for_me=student.experienced and is_scarce(opp),
+            matches_interest=interest_match(opp.career_cluster, student.interests),
+            seats_left=opp.seats_left,
+            starts_on=opp.starts_on,
+            opportunity_id=opp.id,
+        )
+        keyed.append((key, opp, place))
+    best = heapq.nsmallest(limit, keyed, key=lambda t: t[0])
+    return [Ranked(opp, _exact(student, opp, place)) for _k, opp, place in best], left_out
+
+
+def _exact(student: StudentFacts, opp: OpportunityFacts, place: Reach) -> Reach:
+    """Replace the sorting estimate with the geodesic distance people will see."""
+    if place.km is None or student.origin is None or opp.site is None:
+        return place
+    return replace(place, km=exact_km(student.origin, opp.site))
+
+
+def find(ctx: Context, student_id: int, query: Query) -> tuple[list[Ranked], Counter[str]]:
+    """Rank the open catalog for one student (one catalog fetch, ranking in Python)."""
+    student = student_facts(ctx.session, student_id)
+    opportunities = catalog(ctx.session, ctx.today, with_text=bool(query.words))
+    return rank_for(student, opportunities, ctx.today, ctx.settings.walk_km, query)
+
+
+def one(ctx: Context, student_id: int, opportunity_id: int) -> Ranked | None:
+    """One opportunity as this student would see it in a list (None when it vanished)."""
+    found = catalog(ctx.session, ctx.today, [opportunity_id])
+    if not found:
+        return None
+    student = student_facts(ctx.session, student_id)
+    opp = found[0]
+    place = reach(
+        transportation=student.transportation, origin=student.origin,
+        student_school_id=student.school_id, remote=opp.remote, site=opp.site,
+        site_school_id=opp.site_school_id, site_transit=opp.site_transit,
+        walk_km=ctx.settings.walk_km,
+    )  # fmt: skip
+    return Ranked(opp, _exact(student, opp, place))
+
+
+def details(session: Session, opportunity_id: int) -> Details:
+    """Description, deliverables, the supervisor's first name and the site."""
+    opp = session.get(Opportunity, opportunity_id)
+    if opp is None:
+        raise LookupError(f"no opportunity {opportunity_id}")
+    supervisor = session.get(Person, opp.supervisor_id) if opp.supervisor_id else None
+    site = session.get(Site, opp.site_id) if opp.site_id else None
+    return Details(
+        description=opp.description or "",
+        deliverables=opp.deliverables or "",
+        supervisor=supervisor.given_name if supervisor else None,
+        site_name=site.name if site else None,
+        address=site.address if site else None,
+    )
+
+
+def apply(ctx: Context, student_id: int, opportunity_id: int) -> tuple[Application, Ranked]:
+    """Record a pending application, or raise WBLError saying why not and what to do."""
+    ranked = one(ctx, student_id, opportunity_id)
+    if ranked is None:
+        raise WBLError(GONE)
+    opp = ranked.opp
+    reason = why_not(student_facts(ctx.session, student_id), opp, ctx.today)
+    if reason is not None:
+        raise WBLError(REFUSALS[reason], title=opp.title, min_age=opp.min_age)
+    app = ctx.session.scalar(
+        select(Application).where(
+            Application.student_id == student_id, Application.opportunity_id == opportunity_id
+        )
+    )
+    if app is None:
+        app = Application(student_id=student_id, opportunity_id=opportunity_id)
+        ctx.session.add(app)
+    app.status, app.created_at, app.decided_at, app.decided_by = "pending", ctx.now, None, None
+    ctx.session.flush()
+    trail.record(
+        ctx.session,
+        at=ctx.now,
+        actor=ctx.actor,
+        action="application:create",
+        entity="application",
+        entity_id=app.id,
+        details={"opportunity": opportunity_id, "reach": ranked.place.mode},
+    )
+    return app, ranked

@@ -1,0 +1,224 @@
+"""Coordinator decisions on applications: approve (placement + paperwork) or decline.
+
+Approval re-checks eligibility and seats at that moment (seats fill while an application
+waits), creates the Placement in `paperwork`, starts its paperwork through
+services.consent, and tells the student what is still missing. Every decision is in the
+audit trail. `applications_queue` lists pending applications first-timers first (equity).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.context import Context
+from bot.errors import WBLError
+from bot.i18n import N_, translate
+from bot.messages import Outbound
+from bot.outbox import enqueue
+from bot.rules.eligibility import why_not
+from bot.services import paperwork
+from bot.services.opportunities import TAKEN_STATUSES, catalog, student_facts
+from db import trail
+from db.models import Application, Opportunity, Person, Placement
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger("wbl.placements")
+
+APPROVED = N_("Approved! {title} with {employer}. To start: {missing}. Reply STATUS any time.")
+APPROVED_READY = N_("Approved! {title} with {employer}. Reply STATUS any time.")
+DECLINED = N_(
+    "Your application for {title} wasn't approved this time. Reply FIND for other opportunities."
+)
+NOT_PENDING = N_("This application was already decided ({status}).")
+CANNOT_APPROVE = {
+    "inactive": N_("Can't approve: the opportunity is closed."),
+    "past_due": N_("Can't approve: the opportunity is past its due date."),
+    "unvetted": N_("Can't approve: the partner's vetting is not current ({problems})."),
+    "too_young": N_("Can't approve: the student is under the minimum age ({min_age})."),
+    "overlap": N_("Can't approve: the student has another placement on those dates."),
+    "full": N_("Can't approve: no seats left ({seats} of {seats} taken)."),
+}
+
+
+def _load(ctx: Context, application_id: int) -> Application:
+    app = ctx.session.get(Application, application_id)
+    if app is None:
+        raise LookupError(f"no application {application_id}")
+    if ctx.session.get_bind().dialect.name == "postgresql":  # serialize seat counting
+        ctx.session.execute(
+            select(Opportunity.id).where(Opportunity.id == app.opportunity_id).with_for_update()
+        )
+    return app
+
+
+def _decide(ctx: Context, app: Application, status: str, details: dict[str, object]) -> None:
+    app.status, app.decided_at, app.decided_by = status, ctx.now, ctx.actor[:64]
+    trail.record(
+        ctx.session,
+        at=ctx.now,
+        actor=ctx.actor,
+        action=f"application:{status}",
+        entity="application",
+        entity_id=app.id,
+        details=details,
+    )
+
+
+def start_paperwork(ctx: Context, placement: Placement) -> list[Outbound]:
+    """Ask services.consent to send the permission requests (skipped until it exists)."""
+    try:
+        consent = importlib.import_module("bot.services.consent")
+    except ModuleNotFoundError as err:
+        if err.name != "bot.services.consent":
+            raise
+        log.warning(
+            "services.consent missing: no permission request for placement %s", placement.id
+        )
+        return []
+    messages: list[Outbound] = consent.start_paperwork(ctx, placement)
+    return messages
+
+
+def approve(ctx: Context, application_id: int, *, direct: bool = False) -> list[Outbound]:
+    """Approve a pending application: re-check, create the placement, start paperwork.
+
+    `direct` when the student is the one talking (auto-approve): their notice is a reply.
+    """
+    app = _load(ctx, application_id)
+    if app.status != "pending":
+        raise WBLError(NOT_PENDING, status=app.status)
+    opp = catalog(ctx.session, ctx.today, [app.opportunity_id])[0]
+    reason = why_not(
+        student_facts(ctx.session, app.student_id), opp, ctx.today, check_applied=False
+    )
+    if reason is not None:
+        problems = ", ".join(opp.vetting_problems)
+        raise WBLError(
+            CANNOT_APPROVE[reason], problems=problems, min_age=opp.min_age, seats=opp.seats
+        )
+    placement = Placement(
+        application_id=app.id,
+        student_id=app.student_id,
+        opportunity_id=opp.id,
+        status="paperwork",
+        starts_on=opp.starts_on,
+        due_on=opp.due_on,
+        created_at=ctx.now,
+    )
+    ctx.session.add(placement)
+    ctx.session.flush()
+    _decide(ctx, app, "approved", {"placement": placement.id, "opportunity": opp.id})
+    trail.record(
+        ctx.session,
+        at=ctx.now,
+        actor=ctx.actor,
+        action="placement:create",
+        entity="placement",
+        entity_id=placement.id,
+        details={"application": app.id, "status": "paperwork"},
+    )
+    requests = start_paperwork(ctx, placement)
+    return [_tell_student(ctx, placement, opp.title, opp.employer, direct), *requests]
+
+
+def _tell_student(
+    ctx: Context, placement: Placement, title: str, employer: str, direct: bool
+) -> Outbound:
+    student = ctx.session.get(Person, placement.student_id)
+    _ = ctx.tr(student.language if student else "en")
+    items = [_(paperwork.MISSING_LABELS[m]) for m in paperwork.missing(ctx, placement)]
+    if items:
+        text = _(APPROVED, title=title, employer=employer, missing="; ".join(items))
+    else:
+        text = _(APPROVED_READY, title=title, employer=employer)
+    return Outbound(text, to=placement.student_id, urgent=direct, category="placement")
+
+
+def decline(ctx: Context, application_id: int, reason: str = "") -> list[Outbound]:
+    """Decline a pending application and tell the student (reason kept in the audit)."""
+    app = _load(ctx, application_id)
+    if app.status != "pending":
+        raise WBLError(NOT_PENDING, status=app.status)
+    _decide(ctx, app, "declined", {"opportunity": app.opportunity_id, "reason": reason[:200]})
+    opp = ctx.session.get(Opportunity, app.opportunity_id)
+    student = ctx.session.get(Person, app.student_id)
+    _ = ctx.tr(student.language if student else "en")
+    title = opp.title if opp else ""
+    return [
+        Outbound(_(DECLINED, title=title), to=app.student_id, urgent=False, category="placement")
+    ]
+
+
+def applications_queue(session: Session, opportunity_id: int) -> list[Application]:
+    """Pending applications for one opportunity: first-timers first, then first come."""
+    apps = session.scalars(
+        select(Application)
+        .where(Application.opportunity_id == opportunity_id, Application.status == "pending")
+        .order_by(Application.created_at, Application.id)
+    ).all()
+    ids = [a.student_id for a in apps]
+    experienced = set(
+        session.scalars(
+            select(Placement.student_id).where(
+                Placement.student_id.in_(ids), Placement.status.in_(TAKEN_STATUSES)
+            )
+        ).all()
+    )
+    return sorted(apps, key=lambda a: a.student_id in experienced)
+
+
+def approve_by_ids(
+    rt: Runtime, student_sourced_id: str, opportunity_external_id: str, actor: str = "cli"
+) -> str:
+    """`wbl approve`: approve in its own transaction; a line starting "approved" on success."""
+    with rt.database.transaction() as session:
+        ctx = Context(session, rt.settings, rt.clock.now(), actor=actor)
+        found = _find_application(session, student_sourced_id, opportunity_external_id)
+        if isinstance(found, str):
+            return found
+        try:
+            messages = approve(ctx, found.id)
+        except WBLError as err:
+            return "not approved: " + translate("en", err.msgid, **err.params)
+        for message in messages:
+            enqueue(ctx, message)
+        placement = session.scalar(select(Placement).where(Placement.application_id == found.id))
+        assert placement is not None
+        missing = ", ".join(paperwork.missing(ctx, placement)) or "nothing"
+        waiting = len(applications_queue(session, found.opportunity_id))
+    return (
+        f"approved: {student_sourced_id} for {opportunity_external_id} "
+        f"(placement {placement.id}); still missing: {missing}; "
+        f"{waiting} other application(s) pending for it"
+    )
+
+
+def _find_application(session: Session, sourced_id: str, external_id: str) -> Application | str:
+    person = session.scalar(
+        select(Person).where(Person.sourced_id == sourced_id, Person.kind == "student")
+    )
+    if person is None or not person.active:
+        return f"no active student with id {sourced_id!r}"
+    opp = session.scalar(select(Opportunity).where(Opportunity.external_id == external_id))
+    if opp is None:
+        return f"no opportunity with id {external_id!r}"
+    app = session.scalar(
+        select(Application).where(
+            Application.student_id == person.id, Application.opportunity_id == opp.id
+        )
+    )
+    if app is None or app.status == "withdrawn":
+        return (
+            f"no application from {sourced_id} for {external_id} "
+            "(the student applies first: FIND, then APPLY)"
+        )
+    if app.status != "pending":
+        return f"not approved: the application is already {app.status}"
+    return app
