@@ -1,0 +1,99 @@
+"""Hours: rounding, sanity caps, expected shift length, and parsing `LOG 1.5 what I did`.
+
+- Shift hours are rounded to the nearest quarter hour (half up); a shift longer than
+  `MAX_SHIFT_H` is kept but flagged for review.
+- Logged hours must be between 0.25 and 12 (after rounding to the quarter hour); the
+  number may use `.` or `,` and may carry a unit (`1.5h`, `90 min`, `2 horas`).
+- The expected length of a shift (for the nudge and the auto-close) is the placement's
+  remaining estimated hours, at least 1 h and at most `DEFAULT_SHIFT_H`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+QUARTER = Decimal("0.25")
+MIN_LOG_H = Decimal("0.25")
+MAX_LOG_H = Decimal("12")
+MAX_SHIFT_H = Decimal("12")
+DEFAULT_SHIFT_H = Decimal("4")
+MIN_SHIFT_H = Decimal("1")
+MAX_DESCRIPTION = 1000
+
+_LOG = re.compile(
+    r"^\s*(?P<num>\d{1,3}(?:[.,]\d{1,3})?|[.,]\d{1,3})\s*"
+    r"(?P<unit>hours?|hrs?|h|horas?|hs|minutes?|mins?|m|minutos?)?(?![A-Za-z])"
+    r"[\s:;,.\-]*(?P<rest>.*)$",
+    re.I | re.S,
+)
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """A parsed LOG: hours (quarter-rounded) and what was done."""
+
+    hours: Decimal
+    description: str
+
+
+def to_quarter(hours: Decimal) -> Decimal:
+    """Round to the nearest quarter hour, half up."""
+    quarters = (hours / QUARTER).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    return (quarters * QUARTER).quantize(Decimal("0.01"))
+
+
+def shift_hours(started_at: datetime, ended_at: datetime) -> Decimal:
+    """Hours between two instants, quarter-rounded, never negative."""
+    seconds = max((ended_at - started_at).total_seconds(), 0.0)
+    return to_quarter(Decimal(str(seconds)) / Decimal(3600))
+
+
+def over_cap(hours: Decimal) -> bool:
+    """True when one shift is too long to be believed without review."""
+    return hours > MAX_SHIFT_H
+
+
+def expected_shift_hours(est_hours: Decimal, done_hours: Decimal) -> Decimal:
+    """How long a shift is expected to last: remaining estimate, clamped to 1..4 h."""
+    remaining = est_hours - done_hours
+    return min(max(remaining, MIN_SHIFT_H), DEFAULT_SHIFT_H)
+
+
+def parse_log(args: str) -> LogLine | str:
+    """A LogLine, or an error code: `no_hours`, `range`, `no_description`."""
+    match = _LOG.match(args or "")
+    if match is None:
+        return "no_hours"
+    try:
+        value = Decimal(match["num"].replace(",", "."))
+    except InvalidOperation:
+        return "no_hours"
+    unit = (match["unit"] or "h").lower()
+    if unit.startswith("m"):
+        value = value / Decimal(60)
+    hours = to_quarter(value)
+    if not (MIN_LOG_H <= hours <= MAX_LOG_H):
+        return "range"
+    description = " ".join(match["rest"].split())[:MAX_DESCRIPTION]
+    if len(description) < 3:
+        return "no_description"
+    return LogLine(hours, description)
+
+
+def totals(rows: Iterable[tuple[str, Decimal | None]]) -> dict[str, Decimal]:
+    """Sum hours by status (approved, pending, rejected; open shifts count nowhere)."""
+    out = {"approved": Decimal("0"), "pending": Decimal("0"), "rejected": Decimal("0")}
+    for status, hours in rows:
+        if status in out and hours is not None:
+            out[status] += Decimal(hours)
+    return out
+
+
+def fmt(hours: Decimal) -> str:
+    """Hours as people write them: 1.5, 2, 0.75."""
+    text = f"{hours.normalize():f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
