@@ -56,9 +56,16 @@ def missing(ctx: Context, placement: Placement) -> list[str]:
     return items
 
 
-def refresh(ctx: Context, placement: Placement, title: str, lang: str) -> list[Outbound]:
-    """Move a placement whose paperwork just completed to `ready` and tell the student."""
+def refresh(
+    ctx: Context, placement: Placement, title: str, lang: str, *, urgent: bool = True
+) -> list[Outbound]:
+    """Move a placement whose paperwork just completed to `ready` and tell the student.
+
+    `urgent`: True when this answers the student's own message (AGREE), False when it is
+    a notice caused by someone else (a guardian's YES).
+    """
     if placement.status != "paperwork" or missing(ctx, placement):
         return []
     lifecycle.move(ctx, placement, "ready", "paperwork complete")
-    return [Outbound(ctx.tr(lang)(READY, title=title), to=placement.student_id)]
+    text = ctx.tr(lang)(READY, title=title)
+    return [Outbound(text, to=placement.student_id, urgent=urgent)]
