@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot import payloads
+from bot.channels.sms_render import render_sms
 from bot.sms_segments import segments
 from db.models import Application, AuditEntry, Conversation, Placement
 
@@ -45,6 +46,7 @@ def test_find_more_details_and_apply_over_sms(make, chat, database, five):
     assert [ln[:3] for ln in lines[1:4]] == ["1) ", "2) ", "3) "]
     assert "remote" in lines[1] and "6h" in lines[1] and "micro" in lines[1]
     assert "MORE" in lines[-1] and segments(page1.text) <= 3
+    assert render_sms(page1.text, page1.buttons) == page1.text  # keywords already in the text
     assert _conv(database, student)[0] == "browsing"
 
     [page2] = chat.send(student, "more")
@@ -112,6 +114,11 @@ def test_telegram_buttons_details_apply_more_and_forgery(make, chat, database, f
     [refused2] = chat.send(student, payload=tampered, scheme="telegram")
     assert "expired or isn't for you" in refused2.text
     assert len(_apps(database, student)) == 1
+
+    # the Menu button goes home like MENU does
+    [home] = chat.send(student, payload=buttons["Menu"], scheme="telegram")
+    assert home.text.startswith("Hi Leah! What next?")
+    assert _conv(database, student) == ("idle", {})
 
 
 def test_details_button_from_idle_moves_to_browsing(make, chat, database, five):
@@ -221,7 +228,7 @@ def test_kind_filter_and_keyword_search(make, chat):
     make.opportunity(kind="simulation", title="Virtual Enterprise sales team")
     student = make.student()
     virtual = chat.texts(student, "FIND virtual")[0]
-    assert "Test our app" in virtual and "flyer" not in virtual and "(1-1 of 1)" in virtual
+    assert "Test our app" in virtual and "flyer" not in virtual and "(1 of 1)" in virtual
     design = chat.texts(student, "find designs")[0]
     assert "Design a donation flyer" in design and "Test our app" not in design
     assert "Virtual Enterprise" in chat.texts(student, "BUSCAR simulacion")[0]
@@ -235,8 +242,11 @@ def test_spanish_student_gets_spanish_lists(make, chat, database, five):
     [page1] = chat.send(student, "BUSCAR")
     assert page1.text.startswith("Oportunidades para ti (1-3 de 5):")
     assert "remoto" in page1.text and "MAS" in page1.text and segments(page1.text) <= 3
+    # what an SMS user sees: the Spanish keywords are already in the text, nothing appended
+    assert render_sms(page1.text, page1.buttons, "es") == page1.text
     [info] = chat.send(student, "2")
     assert "APLICAR 2" in info.text and "dic" in info.text
+    assert render_sms(info.text, info.buttons, "es") == info.text
     [done] = chat.send(student, "aplicar 2")
     assert done.text.startswith("Solicitaste ")
     assert len(_apps(database, student)) == 1

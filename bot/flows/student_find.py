@@ -23,7 +23,7 @@ from bot.services import opportunities as opps
 from bot.services import placements
 from bot.services.opportunities import Query, Ranked
 
-actions: frozenset[str] = frozenset({"fd", "fa", "fm", "fk"})
+actions: frozenset[str] = frozenset({"fd", "fa", "fm", "fk", "fh"})
 triggers: frozenset[str] = frozenset()
 PAGE = 3
 KIND_FILTERS = ("virtual", "micro", "enterprise", "simulation")
@@ -42,7 +42,7 @@ WHERE = {
     "car": N_("{km} km, drive"),
     "ride": N_("needs a ride, {km} km"),
 }
-HEADER = N_("Opportunities for you ({first}-{last} of {total}):")
+HEADER = N_("Opportunities for you ({nums} of {total}):")
 LINE = N_("{n}) {title} - {employer}, {kind}, {hours}h, {where}")
 FOOTER = N_("Reply {nums} for details, APPLY {first} to apply, MORE, MENU")
 FOOTER_LAST = N_("Reply {nums} for details, APPLY {first} to apply, or MENU")
@@ -85,6 +85,8 @@ B_APPLY = N_("Apply {n}")
 B_MORE = N_("More")
 B_MENU = N_("Menu")
 B_LIST = N_("Back to list")
+K_MORE = N_("MORE")  # what an SMS user types (render_sms lists it when missing)
+K_APPLY = N_("APPLY {n}")
 
 
 def handle(turn: Turn) -> Reply | None:
@@ -109,6 +111,8 @@ def handle(turn: Turn) -> Reply | None:
 
 
 def _button(turn: Turn, action: str, args: list[str]) -> Reply | None:
+    if action == "fh":
+        return _home(turn)
     try:
         arg = args[0] if args else ""
         if action == "fm":
@@ -152,7 +156,7 @@ def _nothing(turn: Turn, query: Query, left_out: Any) -> Outbound:
             lead += " " + _(WHY[common[0]])
     sign = _signer(turn)
     kinds = [Button(_(KIND_LABELS[k]), sign("fk", k)) for k in ("virtual", "micro")]
-    return Outbound(f"{lead} {_(TRY)}", buttons=[kinds, [Button(_(B_MENU), "", "MENU")]])
+    return Outbound(f"{lead} {_(TRY)}", buttons=[kinds, [_menu_button(turn)]])
 
 
 def show_page(turn: Turn, page: int, edit: bool = False) -> Reply:
@@ -173,7 +177,8 @@ def _page(turn: Turn, ranked: list[Ranked], page: int, total: int, edit: bool) -
     sign = _signer(turn)
     first = page * PAGE + 1
     last = first + len(ranked) - 1
-    lines = [_(HEADER, first=first, last=last, total=total)]
+    nums = f"{first}-{last}" if last > first else str(first)
+    lines = [_(HEADER, nums=nums, total=total)]
     buttons: list[list[Button]] = []
     for n, item in enumerate(ranked, start=first):
         lines.append(_line(turn, n, item))
@@ -184,13 +189,23 @@ def _page(turn: Turn, ranked: list[Ranked], page: int, total: int, edit: bool) -
             ]
         )
     more = last < total
-    nums = f"{first}-{last}" if last > first else str(first)
     lines.append(_(FOOTER if more else FOOTER_LAST, nums=nums, first=first))
-    nav = [Button(_(B_MORE), sign("fm", page + 1), "MORE")] if more else []
-    buttons.append([*nav, Button(_(B_MENU), "", "MENU")])
+    nav = [Button(_(B_MORE), sign("fm", page + 1), _(K_MORE))] if more else []
+    buttons.append([*nav, _menu_button(turn)])
     ref = turn.inbound.message_ref if (edit and turn.inbound) else None
     out = Outbound("\n".join(lines), buttons=buttons, edit_ref=ref)
     return Reply.say(out, state="browsing", data=turn.data)
+
+
+def _menu_button(turn: Turn) -> Button:
+    return Button(turn._(B_MENU), _signer(turn)("fh"), "MENU")
+
+
+def _home(turn: Turn) -> Reply:
+    """The Menu button: the student's home menu, as MENU would answer."""
+    from bot.flows import student  # the router imports this module
+
+    return Reply.say(student.menu(turn), state="idle", data={})
 
 
 def _signer(turn: Turn) -> Any:
@@ -257,9 +272,9 @@ def details(turn: Turn, opportunity_id: int) -> Reply:
     )
     text += "\n" + (_(DETAILS_APPLY, n=n) if n else _(DETAILS_APPLY_ANY))
     sign = _signer(turn)
-    buttons = [[Button(_(B_APPLY, n=n or ""), sign("fa", opp.id), f"APPLY {n}" if n else "")]]
-    buttons.append([Button(_(B_LIST), sign("fm", turn.data.get("page", 0)), "MORE")])
-    buttons.append([Button(_(B_MENU), "", "MENU")])
+    buttons = [[Button(_(B_APPLY, n=n or ""), sign("fa", opp.id), _(K_APPLY, n=n) if n else "")]]
+    buttons.append([Button(_(B_LIST), sign("fm", turn.data.get("page", 0)), _(K_MORE))])
+    buttons.append([_menu_button(turn)])
     data = {**turn.data, "view": opportunity_id}
     state = "viewing" if turn.state in ("browsing", "viewing") else "browsing"
     return Reply.say(Outbound(text, buttons=buttons), state=state, data=data)
@@ -298,6 +313,4 @@ def apply(turn: Turn, opportunity_id: int) -> Reply:
     text = _(APPLIED, title=item.opp.title)
     if not item.place.reachable:
         text += " " + _(RIDE_NOTE)
-    return Reply.say(
-        Outbound(text, buttons=[[Button(_(B_MENU), "", "MENU")]]), state="idle", data=data
-    )
+    return Reply.say(Outbound(text, buttons=[[_menu_button(turn)]]), state="idle", data=data)
