@@ -1,7 +1,154 @@
-"""checkin web endpoints (being built)."""
+"""The SMS check-in page: a one-time, expiring link that clocks in/out with the browser's
+location.
+
+GET shows a small page whose script reads `navigator.geolocation` and posts `lat`, `lon`,
+`accuracy` (or `denied=1`). POST runs the clock event through the same service as the
+chat, spends the link, queues the receipt by SMS and shows it. The token in the URL is
+the capability (only its SHA-256 is stored); an unknown link is a 404, a used or expired
+one a 410, impossible coordinates a 400 that leaves the link usable.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import math
+from collections.abc import Callable
+
+from flask import Blueprint, render_template, request
+from werkzeug.datastructures import MultiDict
+
+from bot.context import Context
+from bot.errors import WBLError
+from bot.i18n import N_, normalize_language
+from bot.messages import Outbound
+from bot.outbox import enqueue
+from bot.rules import geofence
+from bot.services import hours_log, shifts
+from bot.services.shifts import Point, Work
+from db.models import CheckinToken, Person
+from webhooks import runtime_of_app
 
 bp = Blueprint("checkin", __name__)
+Page = tuple[str, int]
+
+TITLE_IN = N_("Clock in")
+TITLE_OUT = N_("Clock out")
+EXPLAIN_IN = N_(
+    "Tap the button when you are at {title}. Your phone will ask to share your location."
+)
+EXPLAIN_OUT = N_(
+    "Tap the button to clock out of {title}. Your phone will ask to share your location."
+)
+PRIVACY = N_(
+    "Your location is saved only for this one clock event, to confirm where you worked. "
+    "It is not tracked before or after."
+)
+BUTTON_IN = N_("Clock in now")
+BUTTON_OUT = N_("Clock out now")
+WAITING = N_("Getting your location...")
+DONE = N_("Done")
+GONE_TITLE = N_("This link no longer works")
+GONE = N_("This link was already used or has expired. Text IN or OUT again for a new one.")
+UNKNOWN = N_("This link isn't valid. Text IN or OUT to get a new one.")
+BAD_TITLE = N_("Location not usable")
+BAD = N_("That location doesn't look right, so nothing was recorded. Go back and try again.")
+
+
+@bp.get("/checkin/<token>")
+def show(token: str) -> Page:
+    """The page with the big button."""
+    runtime = runtime_of_app()
+    with runtime.database.transaction() as session:
+        ctx = Context(session, runtime.settings, runtime.clock.now())
+        row, state = shifts.find_token(ctx, token)
+        work = shifts.get_work(ctx, row.placement_id) if row is not None else None
+        if row is None or work is None or state != "ok":
+            return _gone(ctx, row, state)
+        _ = ctx.tr(_language(ctx, row))
+        is_in = row.action == "in"
+        return render_template(
+            "checkin.html",
+            lang=_language(ctx, row),
+            heading=_(TITLE_IN if is_in else TITLE_OUT),
+            explain=_(EXPLAIN_IN if is_in else EXPLAIN_OUT, title=hours_log.short(work.title)),
+            privacy=_(PRIVACY),
+            button=_(BUTTON_IN if is_in else BUTTON_OUT),
+            waiting=_(WAITING),
+        ), 200
+
+
+@bp.post("/checkin/<token>")
+def record(token: str) -> Page:
+    """Clock in or out with the posted location (or its refusal), once."""
+    runtime = runtime_of_app()
+    with runtime.database.transaction() as session:
+        ctx = Context(session, runtime.settings, runtime.clock.now())
+        row, state = shifts.find_token(ctx, token)
+        work = shifts.get_work(ctx, row.placement_id) if row is not None else None
+        if row is None or work is None or state != "ok":
+            return _gone(ctx, row, state)
+        lang = _language(ctx, row)
+        usable, point = read_point(request.form)
+        if not usable or (
+            point is not None
+            and not geofence.plausible(work.fence, point.lat, point.lon, point.accuracy_m)
+        ):
+            return _page(ctx.tr(lang), lang, BAD_TITLE, BAD), 400
+        ctx.actor = f"person:{row.person_id}"
+        text = _clock(ctx, row, work, point, lang)
+        shifts.use_token(ctx, row, "done")
+        enqueue(ctx, Outbound(text, to=row.person_id))
+        return _page(ctx.tr(lang), lang, DONE, text, raw=True), 200
+
+
+def read_point(form: MultiDict[str, str]) -> tuple[bool, Point | None]:
+    """(usable, fix): the fix is None when the browser refused to share a location."""
+    if form.get("denied") == "1":
+        return True, None
+    try:
+        lat, lon = float(form["lat"]), float(form["lon"])
+        raw_accuracy = form.get("accuracy", "").strip()
+        accuracy = float(raw_accuracy) if raw_accuracy else None
+    except (KeyError, ValueError):
+        return False, None
+    if not (math.isfinite(lat) and math.isfinite(lon)) or not geofence.valid_accuracy(accuracy):
+        return False, None
+    return True, Point(lat, lon, accuracy)
+
+
+def _clock(ctx: Context, row: CheckinToken, work: Work, point: Point | None, lang: str) -> str:
+    """Run the clock event; the receipt or the reason it could not happen."""
+    _ = ctx.tr(lang)
+    shift = shifts.open_shift(ctx, row.person_id)
+    try:
+        if row.action == "in":
+            if shift is not None:
+                return _(hours_log.ALREADY_IN, time=hours_log.clock(ctx, shift.started_at, lang))
+            problem = hours_log.start_problem(ctx, work, lang)
+            if problem:
+                return problem
+            return hours_log.receipt(ctx, lang, work, shifts.clock_in(ctx, work, point))
+        if shift is None:
+            return _(shifts.NOT_OPEN)
+        work = shifts.get_work(ctx, shift.placement_id) or work
+        return hours_log.receipt(ctx, lang, work, shifts.clock_out(ctx, work, shift, point))
+    except WBLError as err:
+        return _(err.msgid, **err.params)
+
+
+def _language(ctx: Context, row: CheckinToken) -> str:
+    person = ctx.session.get(Person, row.person_id)
+    return normalize_language(person.language if person else "en")
+
+
+def _gone(ctx: Context, row: CheckinToken | None, state: str) -> Page:
+    lang = _language(ctx, row) if row is not None else "en"
+    _ = ctx.tr(lang)
+    if state == "unknown" or row is None:
+        return _page(_, lang, GONE_TITLE, UNKNOWN), 404
+    return _page(_, lang, GONE_TITLE, GONE), 410
+
+
+def _page(_: Callable[..., str], lang: str, title: str, body: str, raw: bool = False) -> str:
+    return render_template(
+        "checkin_result.html", lang=lang, heading=_(title), body=body if raw else _(body)
+    )
