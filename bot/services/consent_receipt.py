@@ -81,7 +81,8 @@ def receipt_html(session: Session, record_id: int, settings: Settings, lang: str
     request = session.get(ConsentRequest, record.request_id)
     assert request is not None
     signer = session.get(Person, record.signer_id) if record.signer_id else None
-    inbound = session.get(InboundMessage, record.inbound_message_id)
+    inbound_id = record.inbound_message_id
+    inbound = session.get(InboundMessage, inbound_id) if inbound_id else None
     history = session.scalars(
         select(ConsentRecord)
         .where(ConsentRecord.request_id == request.id)
