@@ -1,0 +1,316 @@
+"""Load benchmark of the inbound path under gunicorn, with two references in the same run.
+
+    python -m bench.bench_inbound [--db sqlite|pg|both] [--seconds 10] [--concurrency 16]
+                                  [--pg URL] [--students 2000] [--workers 4] [--threads 4]
+
+For each database it migrates a fresh one, loads a generated roster, starts gunicorn on
+loopback serving bench.ref_app, and drives three endpoints with N concurrent senders
+(threads with requests.Session), each request a correctly signed Twilio form post:
+  bare   - a Flask endpoint returning TwiML (the web stack's ceiling)
+  signed - signature check + one-row insert + TwiML (the floor of any durable inbound)
+  full   - POST /webhooks/twilio/sms: dedupe, engine, state + outbox, TwiML
+It reports messages/s, p50/p99 latency, errors (and "database is locked"), and the ratio
+full/signed. Results go to stdout and bench/out/bench_inbound.txt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import random
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import requests
+from sqlalchemy import text
+from twilio.request_validator import RequestValidator
+
+from db.migrate import upgrade
+from db.models import Contact, Org, Person, Student
+from db.session import Database
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+TOKEN = "bench-auth-token-0123456789abcdef"
+BASE = "https://wbl.bench.test"
+TEXTS = ["STATUS", "FIND", "MENU", "HELP", "status", "find virtual", "menu", "more"]
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:55432/wbl_bench_inbound"
+LOCK_SQLITE = False  # --sqlite-process-lock: measure the proposed per-process writer lock
+ENDPOINTS = {
+    "bare": "/bench/bare",
+    "signed": "/bench/signed",
+    "full": "/webhooks/twilio/sms",
+}
+
+
+@dataclass
+class Result:
+    name: str
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    locked: int = 0
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds if self.seconds else 0.0
+
+    def pct(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+
+
+def prepare(url: str, students: int) -> list[str]:
+    """Migrate a fresh database at `url` and load `students` students; return their phones."""
+    if url.startswith("sqlite"):
+        path = Path(url.split("///", 1)[1])
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    else:
+        db = Database(url)
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        db.dispose()
+    upgrade(url)
+    return load_roster(Database(url), students)
+
+
+def load_roster(db: Database, students: int) -> list[str]:
+    now = datetime.now(UTC)
+    phones = [f"+1559{2000000 + i:07d}" for i in range(students)]
+    with db.transaction() as s:
+        school = Org(sourced_id="bench-school", name="Bench High", type="school", updated_at=now)
+        s.add(school)
+        s.flush()
+        people = [
+            Person(
+                kind="student",
+                source="roster",
+                sourced_id=f"bench-{i}",
+                given_name="Student",
+                family_name=str(i),
+                language="es" if i % 4 == 0 else "en",
+                phone=phone,
+                created_at=now,
+                updated_at=now,
+            )
+            for i, phone in enumerate(phones)
+        ]
+        s.add_all(people)
+        s.flush()
+        s.add_all(
+            Student(person_id=p.id, school_id=school.id, grade="11", birth_date=date(2009, 5, 1))
+            for p in people
+        )
+        s.add_all(
+            Contact(urn=f"tel:{p.phone}", scheme="tel", person_id=p.id, created_at=now)
+            for p in people
+        )
+    db.dispose()
+    return phones
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_server(url: str, port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=url,
+        SECRET_KEY="bench-secret-key",
+        PUBLIC_BASE_URL=BASE,
+        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+        TWILIO_AUTH_TOKEN=TOKEN,
+        TWILIO_FROM_NUMBER="+15005550006",
+        PYTHONPATH=str(ROOT),
+    )
+    env.pop("WBL_SIMULATOR", None)
+    if LOCK_SQLITE:
+        env["BENCH_SQLITE_PROCESS_LOCK"] = "1"
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-w",
+        str(workers),
+        "--threads",
+        str(threads),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "bench.ref_app:create()",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
+                return proc
+        except requests.RequestException:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError(f"gunicorn did not start; see {log}")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+_sids = itertools.count(1)
+_sid_lock = threading.Lock()
+
+
+def signed_request(path: str, phones: list[str], rng: random.Random) -> tuple[dict, dict]:
+    with _sid_lock:
+        n = next(_sids)
+    params = {
+        "AccountSid": "AC" + "0" * 32,
+        "MessageSid": f"SM{os.getpid():08x}{n:024x}",
+        "From": rng.choice(phones),
+        "To": "+15005550006",
+        "Body": rng.choice(TEXTS),
+        "NumMedia": "0",
+    }
+    sig = RequestValidator(TOKEN).compute_signature(BASE + path, params)
+    return params, {"X-Twilio-Signature": sig}
+
+
+def drive(
+    port: int, name: str, phones: list[str], seconds: float, concurrency: int, limit: int
+) -> Result:
+    """N senders post signed requests to one endpoint until time or count runs out."""
+    path = ENDPOINTS[name]
+    url = f"http://127.0.0.1:{port}{path}"
+    result = Result(name)
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+    sent = itertools.count()
+
+    def sender(seed: int) -> None:
+        rng = random.Random(seed)
+        session = requests.Session()
+        mine: list[float] = []
+        errors = locked = 0
+        while time.monotonic() < stop_at and next(sent) < limit:
+            params, headers = signed_request(path, phones, rng)
+            t0 = time.perf_counter()
+            try:
+                response = session.post(url, data=params, headers=headers, timeout=30)
+                ok = response.status_code == 200 and b"<Response" in response.content
+                locked += b"database is locked" in response.content
+            except requests.RequestException:
+                ok = False
+            elapsed = time.perf_counter() - t0
+            if ok:
+                mine.append(elapsed)
+            else:
+                errors += 1
+        with lock:
+            result.latencies.extend(mine)
+            result.errors += errors
+            result.locked += locked
+
+    threads = [threading.Thread(target=sender, args=(i,)) for i in range(concurrency)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    result.seconds = time.monotonic() - t0
+    return result
+
+
+def run_db(label: str, url: str, args: argparse.Namespace) -> list[str]:
+    OUT.mkdir(parents=True, exist_ok=True)
+    phones = prepare(url, args.students)
+    port = free_port()
+    log = OUT / f"bench_inbound_{label}.log"
+    proc = start_server(url, port, args.workers, args.threads, log)
+    results = {}
+    try:
+        for name in ENDPOINTS:
+            drive(port, name, phones, 1.0, args.concurrency, 10**9)  # warm-up
+            results[name] = drive(
+                port, name, phones, args.seconds, args.concurrency, args.max_requests
+            )
+    finally:
+        stop_server(proc)
+    server_locked = log.read_text(errors="replace").count("database is locked")
+    return report(label, results, server_locked)
+
+
+def report(label: str, results: dict[str, Result], server_locked: int) -> list[str]:
+    lines = [f"[{label}]"]
+    for r in results.values():
+        lines.append(
+            f"  {r.name:7} {r.rate:8.1f} msg/s  p50 {r.pct(0.50):7.1f} ms  "
+            f"p99 {r.pct(0.99):7.1f} ms  n={len(r.latencies):6d}  errors={r.errors}"
+            f"  locked={r.locked}"
+        )
+    full, signed, bare = results["full"], results["signed"], results["bare"]
+    ratio = full.rate / signed.rate if signed.rate else float("nan")
+    lines.append(
+        f"  full/signed = {ratio:.2f}   signed/bare = "
+        f"{signed.rate / bare.rate if bare.rate else float('nan'):.2f}   "
+        f"'database is locked' in server log: {server_locked}"
+    )
+    if statistics and full.latencies:
+        lines.append(f"  full mean {statistics.fmean(full.latencies) * 1000:.1f} ms")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "pg", "both"], default="both")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--max-requests", type=int, default=200_000)
+    parser.add_argument("--students", type=int, default=2000)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG))
+    parser.add_argument(
+        "--sqlite-process-lock",
+        action="store_true",
+        help="serialize SQLite writers per process with a Python lock (a proposed change)",
+    )
+    args = parser.parse_args(argv)
+    global LOCK_SQLITE
+    LOCK_SQLITE = args.sqlite_process_lock
+    header = (
+        f"bench_inbound: {args.concurrency} senders, {args.seconds:g}s per endpoint, gunicorn "
+        f"-w {args.workers} --threads {args.threads}, {args.students} students, "
+        f"{os.cpu_count()} CPUs" + (", SQLite writers locked per process" if LOCK_SQLITE else "")
+    )
+    lines = [header]
+    if args.db in ("sqlite", "both"):
+        lines += run_db("sqlite", f"sqlite:///{OUT / 'bench_inbound.sqlite3'}", args)
+    if args.db in ("pg", "both"):
+        lines += run_db("postgresql", args.pg, args)
+    print("\n".join(lines))
+    (OUT / "bench_inbound.txt").write_text("\n".join(lines) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
