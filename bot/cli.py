@@ -141,6 +141,63 @@ def cmd_approve(ns: argparse.Namespace) -> int:
     return 0 if message.startswith("approved") else 1
 
 
+def _paper_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("placement_id", type=int)
+    p.add_argument("--staff", required=True, help="sourcedId of the coordinator recording it")
+    p.add_argument("--signer", required=True, help="who signed the paper form")
+    p.add_argument("--signed-on", required=True, help="date on the form, YYYY-MM-DD")
+    p.add_argument("--method", default="paper form returned to school")
+    p.add_argument("--declined", action="store_true", help="the form declines permission")
+
+
+@command("consent-paper", "record a permission slip collected on paper", _paper_args)
+def cmd_consent_paper(ns: argparse.Namespace) -> int:
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from bot.context import Context
+    from bot.errors import WBLError
+    from bot.i18n import translate
+    from bot.outbox import enqueue
+    from bot.services.consent import record_paper_consent
+    from db.models import Person
+
+    rt = runtime(ns)
+    try:
+        signed_on = date.fromisoformat(ns.signed_on)
+    except ValueError:
+        print(f"--signed-on: not a date: {ns.signed_on!r} (use YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    with rt.database.transaction() as session:
+        staff = session.scalar(
+            select(Person).where(Person.sourced_id == ns.staff, Person.kind == "staff")
+        )
+        if staff is None:
+            print(f"no staff member {ns.staff!r}", file=sys.stderr)
+            return 1
+        ctx = Context(session, rt.settings, rt.clock.now(), actor=f"staff:{staff.id}")
+        try:
+            messages = record_paper_consent(
+                ctx,
+                ns.placement_id,
+                staff_person_id=staff.id,
+                granted=not ns.declined,
+                method=ns.method,
+                signed_on=signed_on,
+                signer_name=ns.signer,
+            )
+        except WBLError as err:
+            print(translate("en", err.msgid, **err.params), file=sys.stderr)
+            return 1
+        for out in messages:
+            enqueue(ctx, out)
+    print(
+        f"recorded paper {'refusal' if ns.declined else 'permission'} for placement {ns.placement_id}"
+    )
+    return 0
+
+
 @command("telegram-poll", "development: read Telegram updates by long polling")
 def cmd_telegram_poll(ns: argparse.Namespace) -> int:
     from bot.channels.telegram_poll import run_polling

@@ -54,3 +54,123 @@ def test_coordinator_sees_overview_and_partners(client, coordinator, make):
     partners = client.get("/dashboard/partners").get_data(as_text=True)
     assert "Photograph the new holiday menu" in partners
     assert "missing or expired: insurance" in partners
+
+
+def _pending_application(database, clock, student, opp):
+    from db.models import Application
+
+    with database.transaction() as s:
+        app_row = Application(
+            student_id=student.id, opportunity_id=opp.id, status="pending", created_at=clock.now()
+        )
+        s.add(app_row)
+        s.flush()
+        return app_row.id
+
+
+def test_coordinator_approves_then_records_paper_consent(
+    client, coordinator, make, database, clock
+):
+    from sqlalchemy import select
+
+    from db.models import ConsentRecord, OutboxMessage, Placement, Student
+
+    staff, school = coordinator
+    student = make.student(school=school, given_name="Leah", guardians=1)
+    with database.transaction() as s:
+        s.get(Student, student.id).coordinator_id = staff.id
+    opp = make.opportunity(title="Photograph the new holiday menu", remote=True)
+    app_id = _pending_application(database, clock, student, opp)
+    login(client)
+    page = client.get("/dashboard/applications").get_data(as_text=True)
+    assert "Photograph the new holiday menu" in page and "Leah" in page
+    token = _csrf(client, "/dashboard/applications")
+    client.post(
+        f"/dashboard/applications/{app_id}", data={"decision": "approve", "csrf_token": token}
+    )
+    with database.transaction() as s:
+        placement = s.scalar(select(Placement).where(Placement.student_id == student.id))
+        assert placement is not None and placement.status == "paperwork"
+        asked = s.scalars(select(OutboxMessage.text)).all()
+    assert any("YES" in t for t in asked)
+    detail = client.get(f"/dashboard/placements/{placement.id}").get_data(as_text=True)
+    assert "Record consent collected on paper" in detail
+    client.post(
+        f"/dashboard/placements/{placement.id}/paper-consent",
+        data={
+            "csrf_token": token,
+            "signer_name": "Rosa Rivera",
+            "signed_on": "2026-12-01",
+            "method": "paper form returned to school",
+            "granted": "yes",
+        },
+    )
+    with database.transaction() as s:
+        record = s.scalar(select(ConsentRecord).where(ConsentRecord.action == "paper_grant"))
+        assert record is not None and record.recorded_by == f"staff:{staff.id}"
+    receipt = client.get(f"/dashboard/consent/{record.id}/receipt")
+    assert receipt.status_code == 200 and "Rosa Rivera" in receipt.get_data(as_text=True)
+
+
+def test_wbl_consent_paper_records_a_signed_form(
+    make, database, clock, settings, monkeypatch, capsys
+):
+    from sqlalchemy import select
+
+    from bot.cli import main
+    from db.models import ConsentRecord
+    from tests.test_consent_support import approve
+
+    school = make.school()
+    staff = make.staff(school=school, sourced_id="staff-9")
+    student = make.student(school=school, guardians=1)
+    opp = make.opportunity(remote=True)
+    placement_id = approve(database, settings, clock, student, opp)
+    monkeypatch.setenv("DATABASE_URL", database.url)
+    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
+    code = main(
+        [
+            "consent-paper",
+            str(placement_id),
+            "--staff",
+            "staff-9",
+            "--signer",
+            "Rosa Rivera",
+            "--signed-on",
+            "2026-12-01",
+        ]
+    )
+    assert code == 0 and "recorded paper permission" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "consent-paper",
+                str(placement_id),
+                "--staff",
+                "nobody",
+                "--signer",
+                "X",
+                "--signed-on",
+                "2026-12-01",
+            ]
+        )
+        == 1
+    )
+    assert (
+        main(
+            [
+                "consent-paper",
+                str(placement_id),
+                "--staff",
+                "staff-9",
+                "--signer",
+                "X",
+                "--signed-on",
+                "yesterday",
+            ]
+        )
+        == 2
+    )
+    with database.transaction() as s:
+        record = s.scalar(select(ConsentRecord).where(ConsentRecord.action == "paper_grant"))
+        assert record.recorded_by == f"staff:{staff.id}" and record.channel == "paper"

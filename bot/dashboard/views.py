@@ -176,6 +176,19 @@ def paper_consent(placement_id: int) -> Any:
     return redirect(url_for("dashboard.placement_detail", placement_id=placement_id))
 
 
+@bp.get("/consent/<int:record_id>/receipt")
+@login_required
+def consent_receipt(record_id: int) -> Any:
+    from bot.services.consent_receipt import receipt_html
+
+    rt = _rt()
+    with rt.database.transaction() as s:
+        try:
+            return receipt_html(s, record_id, rt.settings)
+        except LookupError:
+            abort(404)
+
+
 @bp.get("/flags")
 @login_required
 def flags() -> Any:
