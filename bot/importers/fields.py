@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -89,8 +90,14 @@ def _e164(raw: str, region: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def parse_phone(raw: str, region: str = "US") -> str | None:
-    """E.164 (`+12095550115`) from what people type; blank → None."""
+def parse_phone(raw: str, region: str = "US", known: Container[str] = ()) -> str | None:
+    """E.164 (`+12095550115`) from what people type; blank → None.
+
+    `known`: numbers already stored (they were checked when stored), so an unchanged
+    re-import does not parse them again.
+    """
     if not raw:
         return None
+    if raw in known:
+        return raw
     return _e164(raw, region)

@@ -56,7 +56,8 @@ def import_roster(
         org_rows = parse_orgs(orgs_table, report) if orgs_table else []
         orgs = _sync_orgs(session, org_rows, report, now)
         if users_table is not None:
-            users = parse_users(users_table, report, set(orgs))
+            phones = set(session.scalars(select(Person.phone).where(Person.phone.is_not(None))))
+            users = parse_users(users_table, report, set(orgs), phones)
             births = None
             if demo_table is not None:
                 births = parse_birth_dates(demo_table, report, shift_days, now.date())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -69,6 +70,10 @@ class UserRow:
 
 
 def _split(raw: str, sep: str = ",") -> list[str]:
+    if not raw:
+        return []
+    if sep not in raw:
+        return [raw]
     return [part.strip() for part in raw.split(sep) if part.strip()]
 
 
@@ -146,11 +151,13 @@ def _metadata(row: Row, table: Table, report: ImportReport) -> tuple[str, dict[s
     return language, facts
 
 
-def _phone(row: Row, table: Table, report: ImportReport) -> tuple[str | None, str]:
+def _phone(
+    row: Row, table: Table, report: ImportReport, known: Container[str]
+) -> tuple[str | None, str]:
     """The sms number, else the phone number (and its column); bad ones reported, skipped."""
     for column in ("sms", "phone"):
         try:
-            phone = parse_phone(row.get(column))
+            phone = parse_phone(row.get(column), known=known)
         except BadValue as err:
             report.warn(table.name, row.line, column, str(err))
             continue
@@ -159,7 +166,9 @@ def _phone(row: Row, table: Table, report: ImportReport) -> tuple[str | None, st
     return None, "sms"
 
 
-def _user(row: Row, table: Table, report: ImportReport, known_orgs: set[str]) -> UserRow | None:
+def _user(
+    row: Row, table: Table, report: ImportReport, known_orgs: set[str], phones: Container[str]
+) -> UserRow | None:
     name, sid = table.name, row.get("sourcedId")
     status = _status(row, table, report)
     if status is None or not sid:
@@ -184,7 +193,7 @@ def _user(row: Row, table: Table, report: ImportReport, known_orgs: set[str]) ->
         report.error(name, row.line, "orgSourcedIds", f"unknown org {unknown[0]!r}; row rejected")
         return None
     language, facts = _metadata(row, table, report)
-    phone, column = _phone(row, table, report)
+    phone, column = _phone(row, table, report, phones)
     person = {
         "given_name": row.get("givenName")[:255],
         "family_name": row.get("familyName")[:255],
@@ -195,12 +204,14 @@ def _user(row: Row, table: Table, report: ImportReport, known_orgs: set[str]) ->
     return UserRow(row.line, sid, kind, False, orgs, person, language, facts, agents, column)
 
 
-def parse_users(table: Table, report: ImportReport, known_orgs: set[str]) -> list[UserRow]:
+def parse_users(
+    table: Table, report: ImportReport, known_orgs: set[str], phones: Container[str] = ()
+) -> list[UserRow]:
     """Checked users.csv rows; rejected ones are reported and left out."""
     seen: dict[str, int] = {}
     rows: list[UserRow] = []
     for row in table:
-        user = _user(row, table, report, known_orgs)
+        user = _user(row, table, report, known_orgs, phones)
         if user is None:
             continue
         if user.sourced_id in seen:
