@@ -76,7 +76,8 @@ def at(meters: float = 0.0, accuracy: float | None = 10.0, **kw) -> Location:
 
 
 def rows(make, model, *where):
-    with make.db.transaction() as s:
+    """Detached rows of `model` (`make` may be the factory or the database)."""
+    with getattr(make, "db", make).transaction() as s:
         found = list(s.scalars(select(model).where(*where).order_by(model.id)))
         for r in found:
             s.expunge(r)
