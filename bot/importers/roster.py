@@ -56,7 +56,7 @@ def import_roster(
         org_rows = parse_orgs(orgs_table, report) if orgs_table else []
         orgs = _sync_orgs(session, org_rows, report, now)
         if users_table is not None:
-            phones = set(session.scalars(select(Person.phone).where(Person.phone.is_not(None))))
+            phones = {p for p in session.scalars(select(Person.phone)) if p}
             users = parse_users(users_table, report, set(orgs), phones)
             births = None
             if demo_table is not None:
