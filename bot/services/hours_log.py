@@ -232,12 +232,9 @@ def start_problem(ctx: Context, work: Work, lang: str) -> str | None:
         if not missing:
             return _(PAPERWORK_PENDING, title=title)
         return _(NEED_PAPERWORK, title=title, missing=labels(_, missing))
-    if reason in ("not_started", "ended"):
-        when = work.starts_on if reason == "not_started" else work.due_on
-        return _(
-            NOT_STARTED if reason == "not_started" else ENDED, title=title, date=day(when, lang)
-        )
-    return _(PAUSED if reason == "paused" else CLOSED, title=title)
+    msgid = {"not_started": NOT_STARTED, "ended": ENDED, "paused": PAUSED}.get(reason, CLOSED)
+    when = work.starts_on if reason == "not_started" else work.due_on
+    return _(msgid, title=title, date=day(when, lang))
 
 
 def totals_line(_: Callable[..., str], totals: HoursTotals, work: Work) -> str:
