@@ -9,14 +9,16 @@ commit. This is the one boundary that turns errors into polite replies.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import payloads
-from bot.addressing import contact_for_urn
 from bot.context import Context, PersonInfo
 from bot.errors import WBLError
 from bot.flows import registry
@@ -30,6 +32,7 @@ from db.models import Contact, Conversation, InboundMessage, OutboxMessage, Pers
 log = logging.getLogger("wbl.engine")
 
 MAX_TEXT = 1600  # longer texts are kept whole in the log but cut for the flows
+CONTACT_TOUCH = timedelta(minutes=5)  # refresh "last wrote from" at most this often
 SORRY = N_(
     "Sorry, something went wrong on our side. Your message was saved and a coordinator "
     "can see it. Reply MENU to continue."
@@ -46,6 +49,8 @@ class Outcome:
     inbound_id: int | None = None
     person_id: int | None = None
     outbox: list[OutboxMessage] = field(default_factory=list)
+    language: str = "en"  # the sender's language after this event (ESPAÑOL may change it)
+    opted_out: bool = False  # the sender's address is opted out after this event
 
 
 class Engine:
@@ -56,73 +61,108 @@ class Engine:
     def handle_inbound(self, session: Session, inbound: Inbound) -> Outcome:
         """Process one inbound event exactly once, in the caller's transaction."""
         ctx = Context(session, self.settings, inbound.received_at)
-        record = self._record(session, inbound)
-        if record is None:
+        inbound = _clean(inbound)
+        contact, person = self._sender(session, inbound.urn)
+        known = person is not None and person.active and contact is not None
+        inbound_id = self._record(
+            session, inbound, contact if known else None, person if known else None
+        )
+        if inbound_id is None:
             log.info("duplicate inbound channel=%s", inbound.channel)
             return Outcome(duplicate=True)
-        outcome = Outcome(inbound_id=record.id)
+        outcome = Outcome(inbound_id=inbound_id, person_id=person.id if known and person else None)
         try:
             with session.begin_nested():
-                self._process(ctx, inbound, record, outcome)
-                record.status = "processed"
+                if known and contact is not None and person is not None:
+                    self._process(ctx, _cut(inbound), inbound_id, contact, person, outcome)
+                else:
+                    self._stranger(ctx, _cut(inbound), inbound_id, outcome)
         except Exception:  # the one broad catch: the boundary for one event
-            log.exception("inbound %s failed", record.id)
+            log.exception("inbound %s failed", inbound_id)
             outcome.outbox.clear()
-            record.status = "failed"
-            _ = ctx.tr(self._language_for(session, record.person_id))
+            session.execute(
+                update(InboundMessage)
+                .where(InboundMessage.id == inbound_id)
+                .values(status="failed")
+            )
+            _ = ctx.tr(person.language if known and person else "en")
             outcome.outbox.append(
                 enqueue(
                     ctx,
                     Outbound(_(SORRY)),
                     sender_urn=inbound.urn,
-                    sender_id=record.person_id,
-                    in_reply_to=record.id,
+                    sender_id=outcome.person_id,
+                    in_reply_to=inbound_id,
                 )
             )
+        if known and contact is not None and person is not None:
+            outcome.language = normalize_language(person.language)
+            outcome.opted_out = contact.opted_out_at is not None
         return outcome
 
-    def _record(self, session: Session, inbound: Inbound) -> InboundMessage | None:
-        row = InboundMessage(
+    def _sender(self, session: Session, urn: str) -> tuple[Contact | None, Person | None]:
+        """The contact and person behind `urn`, in one query.
+
+        On PostgreSQL the person row is locked for the rest of the transaction: that is the
+        per-person serialization (two messages from one person never interleave, and what
+        is read here is the latest committed state). SQLite serializes every writer anyway.
+        """
+        stmt = (
+            select(Contact, Person)
+            .join(Person, Person.id == Contact.person_id)
+            .where(Contact.urn == urn)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(of=Person)
+        row = session.execute(stmt).first()
+        return (row[0], row[1]) if row else (None, None)
+
+    def _record(
+        self, session: Session, inbound: Inbound, contact: Contact | None, person: Person | None
+    ) -> int | None:
+        """Insert the inbound row unless its provider id was seen; its id, or None."""
+        values = dict(
             channel=inbound.channel,
             provider_id=inbound.provider_id[:64],
             text=inbound.text,
             payload=_payload_summary(inbound),
-            status="received",
+            status="processed" if person is not None else "stranger",
+            contact_id=contact.id if contact else None,
+            person_id=person.id if person else None,
             received_at=inbound.received_at,
         )
-        try:
-            with session.begin_nested():
-                session.add(row)
-                session.flush()
-        except IntegrityError:
-            return None
-        return row
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        stmt = (
+            insert(InboundMessage)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
+            .returning(InboundMessage.id)
+        )
+        return session.execute(stmt).scalar()
+
+    def _stranger(self, ctx: Context, inbound: Inbound, inbound_id: int, outcome: Outcome) -> None:
+        reply = registry.link_flow().handle_stranger(ctx, inbound)
+        for out in reply.messages:
+            outcome.outbox.append(enqueue(ctx, out, sender_urn=inbound.urn, in_reply_to=inbound_id))
 
     def _process(
-        self, ctx: Context, inbound: Inbound, record: InboundMessage, outcome: Outcome
+        self,
+        ctx: Context,
+        inbound: Inbound,
+        inbound_id: int,
+        contact: Contact,
+        person: Person,
+        outcome: Outcome,
     ) -> None:
         session = ctx.session
-        if len(inbound.text) > MAX_TEXT:
-            inbound = _replace_text(inbound, inbound.text[:MAX_TEXT])
-        contact = contact_for_urn(session, inbound.urn)
-        person = session.get(Person, contact.person_id) if contact else None
-        if contact is None or person is None or not person.active:
-            record.status = "stranger"
-            reply = registry.link_flow().handle_stranger(ctx, inbound)
-            for out in reply.messages:
-                outcome.outbox.append(
-                    enqueue(ctx, out, sender_urn=inbound.urn, in_reply_to=record.id)
-                )
-            return
-        record.contact_id = contact.id
-        record.person_id = person.id
-        outcome.person_id = person.id
-        contact.last_inbound_at = inbound.received_at
+        last = contact.last_inbound_at
+        if last is None or inbound.received_at - last > CONTACT_TOUCH:
+            contact.last_inbound_at = inbound.received_at
         ctx.actor = f"person:{person.id}"
         conv = self._lock_conversation(session, person.id, ctx)
         turn = Turn(_info(person), conv.flow, conv.state, dict(conv.data or {}), inbound, ctx)
         reply = self._route(turn, inbound)
-        self._apply(ctx, conv, turn, reply, outcome, sender_urn=inbound.urn, in_reply_to=record.id)
+        self._apply(ctx, conv, turn, reply, outcome, sender_urn=inbound.urn, in_reply_to=inbound_id)
 
     def _route(self, turn: Turn, inbound: Inbound) -> Reply:
         _ = turn._
@@ -199,8 +239,6 @@ class Engine:
     # --- shared ------------------------------------------------------------------
     def _lock_conversation(self, session: Session, person_id: int, ctx: Context) -> Conversation:
         stmt = select(Conversation).where(Conversation.person_id == person_id)
-        if session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update()
         conv = session.scalar(stmt)
         if conv is None:
             try:
@@ -239,11 +277,11 @@ class Engine:
             flow.machine.check(source, target)
         else:
             target = reply.state or "idle"
-        conv.flow = new_flow or ""
-        conv.state = target
-        conv.data = reply.data if reply.data is not None else turn.data
-        conv.version = (conv.version or 0) + 1
-        conv.updated_at = ctx.now
+        data = reply.data if reply.data is not None else turn.data
+        if (conv.flow, conv.state, conv.data) != (new_flow or "", target, data):
+            conv.flow, conv.state, conv.data = new_flow or "", target, data
+            conv.version = (conv.version or 0) + 1
+            conv.updated_at = ctx.now
         for out in reply.messages:
             outcome.outbox.append(
                 enqueue(
@@ -285,10 +323,17 @@ def _payload_summary(inbound: Inbound) -> dict[str, object]:
     return out
 
 
-def _replace_text(inbound: Inbound, text: str) -> Inbound:
-    from dataclasses import replace
+def _clean(inbound: Inbound) -> Inbound:
+    """Drop NUL characters: PostgreSQL text cannot hold them."""
+    text = inbound.text.replace("\x00", "")
+    return inbound if text == inbound.text else replace(inbound, text=text)
 
-    return replace(inbound, text=text)
+
+def _cut(inbound: Inbound) -> Inbound:
+    """The flows see at most MAX_TEXT characters (the log keeps the whole text)."""
+    return (
+        inbound if len(inbound.text) <= MAX_TEXT else replace(inbound, text=inbound.text[:MAX_TEXT])
+    )
 
 
 def contact_person(session: Session, urn: str) -> Person | None:

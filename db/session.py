@@ -7,8 +7,9 @@ instead of failing with "database is locked" when a read upgrades to a write.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time; threads of one process queue on a fair lock
+        # instead of SQLite's busy handler, whose sleeps make a long latency tail.
+        self._writer = threading.RLock() if self.engine.dialect.name == "sqlite" else None
 
     @property
     def is_postgres(self) -> bool:
@@ -68,7 +72,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any error."""
-        with self.sessions() as session, session.begin():
+        with self._writer or nullcontext(), self.sessions() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

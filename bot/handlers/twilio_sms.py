@@ -13,18 +13,15 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from flask import Blueprint, Request, Response, abort, request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bot.channels.sms_render import render_sms
-from bot.i18n import normalize_language
+from bot.engine import Outcome
 from bot.messages import Attachment, Inbound
 from bot.rules.delivery import decide
 from bot.services import delivery_status
 from bot.settings import Settings
-from db.models import Contact, OutboxMessage, Person
 from webhooks import runtime_of_app
 
 log = logging.getLogger("wbl.twilio")
@@ -43,7 +40,7 @@ def inbound_sms() -> Response:
         abort(400)
     with runtime.database.transaction() as session:
         outcome = runtime.engine.handle_inbound(session, inbound)
-        texts = claim_replies(session, runtime.settings, outcome.outbox, inbound.urn, now)
+        texts = claim_replies(runtime.settings, outcome, inbound.urn, now)
     return twiml(texts)
 
 
@@ -115,26 +112,20 @@ def _attachment(form: Mapping[str, str]) -> Attachment | None:
     return Attachment(kind=kind, ref=url[:512])
 
 
-def claim_replies(
-    session: Session,
-    settings: Settings,
-    rows: list[OutboxMessage],
-    urn: str,
-    now: datetime,
-) -> list[str]:
-    """Take the urgent replies to `urn` for the TwiML answer; mark them sent (or suppressed)."""
-    mine = [r for r in rows if r.urn == urn and r.status == "pending" and r.urgent]
-    if not mine:
-        return []
-    contact = session.scalar(select(Contact).where(Contact.urn == urn))
-    opted_out = contact is not None and contact.opted_out_at is not None
+def claim_replies(settings: Settings, outcome: Outcome, urn: str, now: datetime) -> list[str]:
+    """Take the urgent replies to `urn` for the TwiML answer; mark them sent (or suppressed).
+
+    Runs before the rows are flushed, so each is written once, already in its final state.
+    """
     texts: list[str] = []
-    for row in mine:
+    for row in outcome.outbox:
+        if row.urn != urn or row.status != "pending" or not row.urgent:
+            continue
         verdict = decide(
             now=now,
             tz=settings.tz,
             urgent=True,
-            opted_out=opted_out,
+            opted_out=outcome.opted_out,
             ignore_optout=bool((row.extra or {}).get("ignore_optout")),
             sent_today=0,
             quiet_start=settings.quiet_start_hour,
@@ -144,15 +135,10 @@ def claim_replies(
         if verdict.action == "suppress":
             row.status, row.last_error = "suppressed", verdict.reason
         elif verdict.action == "send":
-            texts.append(render_sms(row.text, row.buttons or [], _language(session, row)))
+            texts.append(render_sms(row.text, row.buttons or [], outcome.language))
             row.status, row.sent_at, row.attempts = "sent", now, (row.attempts or 0) + 1
             row.extra = {**(row.extra or {}), "transport": "twiml"}
     return texts
-
-
-def _language(session: Session, row: OutboxMessage) -> str:
-    person = session.get(Person, row.person_id) if row.person_id else None
-    return normalize_language(person.language if person else "en")
 
 
 def twiml(texts: list[str]) -> Response:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.rules.vetting import DEFAULT_POLICY, PartnerFacts, VettingPolicy, meets_minors, problems
@@ -12,12 +12,16 @@ from db.models import Employer, Opportunity, VettingCheck
 
 
 def _latest(session: Session, kind: str, column: str, key: str) -> dict[int, date | None]:
+    """subject id -> the date on its most recently recorded check of `kind`.
+
+    The newest record wins even when its date is earlier: a correction takes effect.
+    """
     col = getattr(VettingCheck, column)
     keycol = getattr(VettingCheck, key)
     rows = session.execute(
-        select(keycol, func.max(col))
+        select(keycol, col)
         .where(VettingCheck.kind == kind, keycol.is_not(None))
-        .group_by(keycol)
+        .order_by(VettingCheck.recorded_at, VettingCheck.id)
     ).all()
     return {k: v for k, v in rows}
 
