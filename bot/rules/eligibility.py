@@ -19,6 +19,7 @@ from decimal import Decimal
 from bot.rules.placement import age_on
 
 MIN_AGE_FLOOR = 14
+SCARCE_SEATS = 1  # this many seats left or fewer: first-timers come first (equity)
 REASONS = ("inactive", "past_due", "unvetted", "too_young", "full", "overlap", "applied")
 
 
@@ -109,4 +110,4 @@ def why_not(
 
 def is_scarce(opp: OpportunityFacts) -> bool:
     """One seat or fewer left: first-timers come first (equity)."""
-    return opp.seats_left <= 1
+    return opp.seats_left <= SCARCE_SEATS

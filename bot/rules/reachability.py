@@ -59,15 +59,27 @@ class Reach:
 
 def quick_km(a: Point, b: Point) -> float:
     """Equirectangular distance estimate in km (for sorting, not for display)."""
-    lat1, lon1 = math.radians(a[0]), math.radians(a[1])
-    lat2, lon2 = math.radians(b[0]), math.radians(b[1])
-    x = (lon2 - lon1) * math.cos((lat1 + lat2) / 2)
-    return math.hypot(x, lat2 - lat1) * _EARTH_KM
+    return Origin(a).km_to(b)
 
 
 def exact_km(a: Point, b: Point) -> float:
     """Geodesic distance in km (WGS-84), the one shown to people."""
     return float(geodesic(a, b).km)
+
+
+class Origin:
+    """A student's home (or school) with what the fast distance estimate needs precomputed."""
+
+    __slots__ = ("point", "_cos", "_scale")
+
+    def __init__(self, point: Point) -> None:
+        self.point = point
+        self._cos = math.cos(math.radians(point[0]))
+        self._scale = math.radians(1.0) * _EARTH_KM
+
+    def km_to(self, site: Point) -> float:
+        dx = (site[1] - self.point[1]) * self._cos
+        return math.hypot(dx, site[0] - self.point[0]) * self._scale
 
 
 def reach(
@@ -82,51 +94,77 @@ def reach(
     walk_km: float,
 ) -> Reach:
     """Decide how the student reaches one opportunity (distances are quick estimates)."""
+    here = Origin(origin) if origin else None
+    km = here.km_to(site) if here is not None and site is not None and not remote else None
+    at_school = site_school_id is not None and site_school_id == student_school_id
+    mode = classify(transportation, here, km, at_school, remote, site, site_transit, walk_km)
+    return Reach(mode, km)
+
+
+def classify(
+    transportation: str,
+    origin: Origin | None,
+    km: float | None,
+    at_school: bool,
+    remote: bool,
+    site: Point | None,
+    site_transit: bool,
+    walk_km: float,
+) -> str:
+    """The mode (the rule behind `reach`), positional and allocation-free for ranking.
+
+    `km` is the quick estimate from `origin`; near the walk threshold the geodesic decides.
+    """
     if remote or site is None:
-        return Reach("remote", None)
-    km = quick_km(origin, site) if origin is not None else None
-    if site_school_id is not None and site_school_id == student_school_id:
-        return Reach("school", km)
-    if km is not None and km <= walk_km * (1 + _BORDER):
-        if km >= walk_km * (1 - _BORDER) and origin is not None:
-            km = exact_km(origin, site)
-        if km <= walk_km:
-            return Reach("walk", km)
+        return "remote"
+    if at_school:
+        return "school"
+    if _walkable(origin, km, site, walk_km):
+        return "walk"
     if transportation == "car":
-        return Reach("car", km)
+        return "car"
     if site_transit:
-        return Reach("transit", km)
-    return Reach("ride", km)
+        return "transit"
+    return "ride"
+
+
+def _walkable(origin: Origin | None, km: float | None, site: Point, walk_km: float) -> bool:
+    """Within walking distance; the geodesic decides within 3% of the threshold."""
+    if km is None or origin is None or km > walk_km * (1 + _BORDER):
+        return False
+    return km < walk_km * (1 - _BORDER) or exact_km(origin.point, site) <= walk_km
+
+
+MODE_RANK = {"remote": 0, "school": 0, "walk": 0, "transit": 1, "car": 1, "ride": 2}
 
 
 def mode_rank(mode: str) -> int:
     """0 for remote/at school/walk, 1 for transit or car, 2 for needs a ride."""
-    if mode in EASY_MODES:
-        return 0
-    return 1 if mode in ("transit", "car") else 2
+    return MODE_RANK[mode]
 
 
 def interest_match(cluster: str | None, interests: frozenset[str]) -> bool:
     return bool(cluster) and (cluster or "").strip().lower() in interests
 
 
+# rank_key packs the sort key into one integer (no allocation per candidate, which keeps
+# the garbage collector quiet when 5,000 are ranked): from the most significant field,
+# needs-a-ride (1 bit), scarce-for-me (1), no interest match (1), mode rank (2),
+# distance in 100 m steps (17), seats left inverted (10), start day (20).
+_KM_STEPS, _SEATS, _DAYS = 1 << 17, 1 << 10, 1 << 20
+
+
 def rank_key(
-    *,
-    place: Reach,
+    mode: str,
+    km: float | None,
     scarce_for_me: bool,
     matches_interest: bool,
     seats_left: int,
     starts_on: date,
-    opportunity_id: int,
-) -> tuple[int, int, int, int, float, int, int, int]:
+) -> int:
     """Sort key: smaller is a better fit (the order is documented at the top)."""
-    return (
-        0 if place.reachable else 1,
-        1 if scarce_for_me else 0,
-        0 if matches_interest else 1,
-        mode_rank(place.mode),
-        round(place.km or 0.0, 1),
-        -seats_left,
-        starts_on.toordinal(),
-        opportunity_id,
-    )
+    key = (mode == "ride") * 2 + scarce_for_me
+    key = (key * 2 + (not matches_interest)) * 4 + MODE_RANK[mode]
+    key = key * _KM_STEPS + (min(int(km * 10 + 0.5), _KM_STEPS - 1) if km else 0)
+    key = key * _SEATS + (_SEATS - 1 - min(max(seats_left, 0), _SEATS - 1))
+    return key * _DAYS + (starts_on.toordinal() % _DAYS)

@@ -20,14 +20,22 @@ from bot.context import Context
 from bot.errors import WBLError
 from bot.i18n import N_
 from bot.keywords import fold
-from bot.rules.eligibility import OpportunityFacts, StudentFacts, is_scarce, why_not
+from bot.rules.eligibility import SCARCE_SEATS, OpportunityFacts, StudentFacts, why_not
 from bot.rules.placement import OPEN_STATUSES
-from bot.rules.reachability import Reach, exact_km, interest_match, rank_key, reach
+from bot.rules.reachability import (
+    Origin,
+    Reach,
+    classify,
+    exact_km,
+    rank_key,
+    reach,
+)
 from bot.services.vetting import problems_by_opportunity
 from db import trail
 from db.models import Application, Employer, Opportunity, Org, Person, Placement, Site, Student
 
 TAKEN_STATUSES = (*OPEN_STATUSES, "completed")
+_SLOTS = 1 << 24  # candidates per ranking (the catalog index rides in the key's low bits)
 LIST_LIMIT = 30  # a FIND keeps this many ranked ids in the conversation (10 SMS pages)
 
 KIND_WORDS = {
@@ -140,6 +148,7 @@ def catalog(
         )
         .join(Employer, Employer.id == Opportunity.employer_id)
         .outerjoin(Site, Site.id == Opportunity.site_id)
+        .order_by(Opportunity.id)  # equal keys: the older opportunity first
     )  # fmt: skip
     if ids is None:
         stmt = stmt.where(Opportunity.active.is_(True), Opportunity.due_on >= today)
@@ -147,7 +156,8 @@ def catalog(
         stmt = stmt.where(Opportunity.id.in_(ids))
     taken = _taken(session, ids)
     vetting = problems_by_opportunity(session, today, opportunity_ids=ids)
-    return [_facts(row, taken, vetting, with_text) for row in session.execute(stmt)]
+    rows = session.connection().execute(stmt)  # Core rows: no ORM loading per row
+    return [_facts(row, taken, vetting, with_text) for row in rows]
 
 
 def _facts(row, taken: dict[int, int], vetting: dict[int, list[str]], with_text: bool):  # type: ignore[no-untyped-def]
@@ -158,12 +168,16 @@ def _facts(row, taken: dict[int, int], vetting: dict[int, list[str]], with_text:
         text = fold(" ".join([title, employer, cluster or "", kind, row[18] or "", row[19] or ""]))
     return OpportunityFacts(
         id=oid, external_id=ext, title=title, employer=employer, kind=kind, est_hours=hours,
-        seats=seats, taken=taken.get(oid, 0), career_cluster=cluster, min_age=min_age,
+        seats=seats, taken=taken.get(oid, 0), career_cluster=_cluster(cluster), min_age=min_age,
         starts_on=starts, due_on=due, remote=remote, active=active, auto_approve=auto,
         vetting_problems=tuple(vetting.get(oid, ())),
         site=(lat, lon) if lat is not None and lon is not None else None,
         site_transit=bool(transit), site_school_id=school_id, search_text=text,
     )  # fmt: skip
+
+
+def _cluster(name: str | None) -> str | None:
+    return name.strip().lower() if name else None
 
 
 def student_facts(session: Session, student_id: int) -> StudentFacts:
@@ -219,33 +233,49 @@ def rank_for(
     query: Query = Query(),
     limit: int = LIST_LIMIT,
 ) -> tuple[list[Ranked], Counter[str]]:
-    """The best `limit` opportunities this student may take, and why the others were left out."""
+    """The best `limit` opportunities this student may take, and why examined ones were not.
+
+    Every candidate gets its sort key (reachability, equity, interest, distance...); then
+    candidates are taken best-first and checked against the eligibility rule until
+    `limit` pass, so `left_out` counts every opportunity only when fewer than `limit`
+    were found (which is when "why nothing?" is asked).
+    """
     left_out: Counter[str] = Counter()
-    keyed = []
-    for opp in opportunities:
-        if not _matches(opp, query):
+    filtering = bool(query.kind or query.words)
+    origin = Origin(student.origin) if student.origin else None
+    transport, school = student.transportation, student.school_id
+    experienced, interests = student.experienced, student.interests
+    keys: list[int] = []
+    modes: list[str] = []
+    kms: list[float | None] = []
+    for i, opp in enumerate(opportunities):
+        if filtering and not _matches(opp, query):
             left_out["no_match"] += 1
             continue
+        site = opp.site
+        km = origin.km_to(site) if origin is not None and site is not None else None
+        at_school = school is not None and opp.site_school_id == school
+        mode = classify(
+            transport, origin, km, at_school, opp.remote, site, opp.site_transit, walk_km
+        )
+        seats = opp.seats_left
+        scarce = experienced and seats <= SCARCE_SEATS
+        liked = opp.career_cluster in interests  # both normalised (lower case)
+        keys.append(rank_key(mode, km, scarce, liked, seats, opp.starts_on) * _SLOTS + i)
+        modes.append(mode)
+        kms.append(None if mode == "remote" else km)
+    index = {k % _SLOTS: n for n, k in enumerate(keys)} if len(keys) < len(opportunities) else None
+    heapq.heapify(keys)
+    best: list[Ranked] = []
+    while keys and len(best) < limit:
+        i = heapq.heappop(keys) % _SLOTS
+        opp, n = opportunities[i], (index[i] if index is not None else i)
         reason = why_not(student, opp, today)
         if reason is not None:
             left_out[reason] += 1
             continue
-        place = reach(
-            transportation=student.transportation, origin=student.origin,
-            student_school_id=student.school_id, remote=opp.remote, site=opp.site,
-            site_school_id=opp.site_school_id, site_transit=opp.site_transit, walk_km=walk_km,
-        )  # fmt: skip
-        key = rank_key(
-            place=place,
-            scarce_for_me=student.experienced and is_scarce(opp),
-            matches_interest=interest_match(opp.career_cluster, student.interests),
-            seats_left=opp.seats_left,
-            starts_on=opp.starts_on,
-            opportunity_id=opp.id,
-        )
-        keyed.append((key, opp, place))
-    best = heapq.nsmallest(limit, keyed, key=lambda t: t[0])
-    return [Ranked(opp, _exact(student, opp, place)) for _k, opp, place in best], left_out
+        best.append(Ranked(opp, _exact(student, opp, Reach(modes[n], kms[n]))))
+    return best, left_out
 
 
 def _exact(student: StudentFacts, opp: OpportunityFacts, place: Reach) -> Reach:
