@@ -1,0 +1,109 @@
+"""The one narrow interface every outbound channel implements.
+
+`Sender.send(envelope) -> SendResult`; failures are one of three errors the dispatcher
+knows how to treat: try again later, give up, or stop writing to this address.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class OutboundEnvelope:
+    """One outbox row, detached from the database, ready for a channel."""
+
+    id: int
+    urn: str
+    channel: str
+    text: str
+    buttons: list[list[dict[str, Any]]] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    lang: str = "en"
+    person_id: int | None = None
+
+    @property
+    def address(self) -> str:
+        """The part of the URN after the scheme (a phone number or a chat id)."""
+        return self.urn.split(":", 1)[1] if ":" in self.urn else self.urn
+
+
+@dataclass(frozen=True)
+class SendResult:
+    provider_id: str
+    status: str = "sent"  # sent|delivered|queued
+
+
+class SendError(Exception):
+    """A send that did not happen."""
+
+
+class TransientSendError(SendError):
+    """Try again later: 5xx, 429, a network error. `retry_after` in seconds, if told."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class PermanentSendError(SendError):
+    """The provider refused this message for good (bad number, bad request)."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(f"{code}: {reason}")
+        self.code = code
+        self.reason = reason
+
+
+class RecipientOptedOut(PermanentSendError):
+    """The recipient unsubscribed (Twilio 21610) or blocked the bot (Telegram 403)."""
+
+
+class Sender(Protocol):
+    def send(self, msg: OutboundEnvelope) -> SendResult: ...
+
+    def close(self) -> None: ...
+
+
+class RateLimiter:
+    """At most `cap = max(1, floor(rate))` sends in any `cap / rate` seconds (+ a margin).
+
+    The margin absorbs network jitter so the provider never sees the rate exceeded.
+    Times are `time.monotonic()` seconds.
+    """
+
+    def __init__(self, rate: float, margin: float = 0.02) -> None:
+        self.cap = max(1, math.floor(rate))
+        self.window = self.cap / rate + margin
+        self.times: deque[float] = deque(maxlen=self.cap)
+
+    def ready_at(self) -> float:
+        """The earliest instant the next send may start."""
+        return self.times[0] + self.window if len(self.times) == self.cap else 0.0
+
+    def record(self, at: float) -> None:
+        self.times.append(at)
+
+
+class KeyedLimiter:
+    """One RateLimiter per key (a chat), created on demand and forgotten when idle."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self._limiters: dict[str, RateLimiter] = {}
+
+    def get(self, key: str) -> RateLimiter:
+        limiter = self._limiters.get(key)
+        if limiter is None:
+            if len(self._limiters) > 10_000:
+                self.forget_idle(time.monotonic())
+            limiter = self._limiters[key] = RateLimiter(self.rate)
+        return limiter
+
+    def forget_idle(self, now: float) -> None:
+        self._limiters = {k: v for k, v in self._limiters.items() if v.ready_at() > now}
