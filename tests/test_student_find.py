@@ -305,3 +305,37 @@ def test_list_sms_stays_within_three_segments_with_long_titles(make, chat):
     for lang in ("en", "es"):
         [page] = chat.send(make.student(language=lang), "FIND")
         assert segments(page.text) <= 3, page.text
+
+
+def test_a_location_or_file_while_browsing_goes_to_the_work_half(make, chat, five):
+    from bot.messages import Attachment, Location
+
+    student = make.student()
+    make.telegram_contact(student, 4545)
+    chat.send(student, "FIND", scheme="telegram")
+    [where] = chat.texts(student, scheme="telegram", location=Location(36.6, -119.45, 10))
+    assert "didn't understand" not in where and "IN" in where
+    [file] = chat.texts(student, scheme="telegram", attachment=Attachment("photo", "f-1"))
+    assert "SUBMIT" in file
+
+
+def test_equity_an_experienced_student_sees_the_last_seat_after_the_others(make, chat):
+    scarce = make.opportunity(remote=True, title="Last seat left", seats=1, career_cluster="arts")
+    make.opportunity(remote=True, title="Plenty of seats", seats=6, career_cluster="it")
+    past = make.opportunity(remote=True, title="Done before", auto_approve=True,
+                            starts_on=date(2026, 9, 1), due_on=date(2026, 11, 30))  # fmt: skip
+    first_timer = make.student(interests="arts")
+    veteran = make.student(interests="arts")
+    with chat.database.transaction() as s:  # the veteran completed a placement last term
+        app = Application(student_id=veteran.id, opportunity_id=past.id, status="approved",
+                          created_at=chat.clock.now())  # fmt: skip
+        s.add(app)
+        s.flush()
+        s.add(Placement(application_id=app.id, student_id=veteran.id, opportunity_id=past.id,
+                        status="completed", starts_on=past.starts_on, due_on=past.due_on,
+                        created_at=chat.clock.now()))  # fmt: skip
+    newcomer_list = chat.texts(first_timer, "FIND")[0].splitlines()
+    veteran_list = chat.texts(veteran, "FIND")[0].splitlines()
+    assert "Last seat left" in newcomer_list[1] and "Plenty of seats" in newcomer_list[2]
+    assert "Plenty of seats" in veteran_list[1] and "Last seat left" in veteran_list[2]
+    assert scarce.id

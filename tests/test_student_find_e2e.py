@@ -90,13 +90,22 @@ def test_sms_student_finds_applies_and_is_told_what_is_missing(app, district, da
     assert "already have a placement" in again
 
 
-def test_spanish_sms_student_gets_spanish_lists(app, district, database):
+def test_spanish_sms_student_finds_applies_and_is_approved(app, district, database, wbl):
     twilio = Twilio(app.test_client())
-    kai = district.person("student-3")  # metadata.wbl.language = es
+    kai = district.person("student-3")  # metadata.wbl.language = es, no car
     listing = _sms(twilio, kai.phone, "buscar")
     assert listing.startswith("Oportunidades para ti (1-3 de ")
-    assert "Responde 1-3 para detalles" in listing
+    assert "Responde 1-3 para detalles" in listing and "MAS" in listing
+    assert "Entrega:" in _sms(twilio, kai.phone, "2")
     assert _sms(twilio, kai.phone, "aplicar 2").startswith("Solicitaste ")
+    with database.transaction() as s:
+        opp_id = s.scalar(select(Application.opportunity_id))
+    opp = next(o for o in district.opportunities if o.id == opp_id)
+    code, out = wbl("approve", "student-3", opp.external_id)
+    assert code == 0, out
+    notice = next(m for m in _outbox(database, kai.id) if "Aprobado" in m.text)
+    assert notice.text.startswith(f"¡Aprobado! {opp.title}")
+    assert "Para empezar falta:" in notice.text and "ACEPTO" in notice.text.upper()
 
 
 def test_telegram_student_uses_buttons(app, district, database, make):

@@ -94,8 +94,10 @@ def handle(turn: Turn) -> Reply | None:
     if turn.action is not None:
         return _button(turn, *turn.action)
     inbound = turn.inbound
-    if inbound is None or inbound.location or inbound.attachment or inbound.location_denied:
+    if inbound is None:
         return None
+    if inbound.location or inbound.attachment or inbound.location_denied:
+        return _to_work(turn)  # a location or a file while browsing: the work half's
     cmd = turn.cmd
     if cmd.keyword == "FIND":
         return find(turn, opps.parse_query(cmd.args))
@@ -108,6 +110,14 @@ def handle(turn: Turn) -> Reply | None:
     if turn.state in ("browsing", "viewing"):
         return Reply.say(Outbound(turn._(LIST_HINT)))
     return None
+
+
+def _to_work(turn: Turn) -> Reply | None:
+    """Hand a location or attachment to the work half, as if the student were idle."""
+    from bot.flows import student_work
+
+    turn.state = "idle"
+    return student_work.handle(turn)
 
 
 def _button(turn: Turn, action: str, args: list[str]) -> Reply | None:
