@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -129,3 +129,32 @@ def test_unvetted_partner_cannot_be_approved(wbl, make, term, database, clock):
     _apply(database, clock, make.student(sourced_id="stu-v"), opp)
     code, out, _ = wbl("approve", "stu-v", "opp-unsigned")
     assert code == 1 and "vetting is not current (agreement)" in out
+
+
+def test_two_coordinators_racing_for_the_last_seat_place_one_student(
+    make, term, database, clock, runtime
+):
+    import threading
+
+    from bot.services.placements import approve_by_ids
+
+    opp = term(seats=1, external_id="opp-race")
+    racers = [make.student(sourced_id=f"stu-r{i}") for i in range(4)]
+    for who in racers:
+        _apply(database, clock, who, opp)
+    runtime.clock = clock.__class__(datetime.combine(TODAY, time(17), tzinfo=UTC))
+    start = threading.Barrier(len(racers))
+    results: list[str] = []
+
+    def go(sourced_id: str) -> None:
+        start.wait()
+        results.append(approve_by_ids(runtime, sourced_id, "opp-race", actor="staff:1"))
+
+    threads = [threading.Thread(target=go, args=(f"stu-r{i}",)) for i in range(len(racers))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(r.split(":")[0] for r in results) == ["approved"] + ["not approved"] * 3
+    with database.transaction() as s:
+        assert len(s.scalars(select(Placement)).all()) == 1
