@@ -339,3 +339,9 @@ def test_equity_an_experienced_student_sees_the_last_seat_after_the_others(make,
     assert "Last seat left" in newcomer_list[1] and "Plenty of seats" in newcomer_list[2]
     assert "Plenty of seats" in veteran_list[1] and "Last seat left" in veteran_list[2]
     assert scarce.id
+
+
+def test_a_student_without_roster_details_is_told_politely(make, chat, five):
+    person = make.person("student")  # no Student row: not imported from the roster yet
+    [text] = chat.texts(person, "FIND")
+    assert "don't have your school details" in text and "MENU" in text

@@ -203,3 +203,19 @@ def test_approval_rechecks_seats_and_audits(make, database, clock, settings):
         placement = s.scalar(select(Placement))
         assert (placement.status, placement.student_id) == ("paperwork", a.id)
         assert placement.starts_on == opp_row.starts_on and placement.due_on == opp_row.due_on
+
+
+def test_a_student_who_left_cannot_be_approved(make, database, clock, settings):
+    from db.models import Person
+
+    opp_row = make.opportunity(remote=True)
+    leaver = make.student()
+    with database.transaction() as s:
+        app = Application(student_id=leaver.id, opportunity_id=opp_row.id, created_at=clock.now())
+        s.add(app)
+        s.flush()
+        s.get(Person, leaver.id).active = False
+    with database.transaction() as s:
+        with pytest.raises(WBLError) as err:
+            placements.approve(Context(s, settings, clock.now(), "staff:1"), app.id)
+        assert "no longer active" in err.value.msgid

@@ -65,6 +65,10 @@ FILLER_WORDS = {
 }  # fmt: skip
 
 GONE = N_("Sorry, that opportunity is no longer open. Reply FIND for others, or MENU.")
+NO_PROFILE = N_(
+    "We don't have your school details yet, so we can't match you. Please ask your "
+    "WBL coordinator. Reply MENU for options."
+)
 REFUSALS = {
     "inactive": GONE,
     "past_due": GONE,
@@ -183,8 +187,8 @@ def _cluster(name: str | None) -> str | None:
 def student_facts(session: Session, student_id: int) -> StudentFacts:
     """The student's school, age, transport, home point, interests and history."""
     student = session.get(Student, student_id)
-    if student is None:
-        raise LookupError(f"no student {student_id}")
+    if student is None:  # a person of kind student without roster details
+        raise WBLError(NO_PROFILE)
     school = session.get(Org, student.school_id)
     school_point = None
     if school is not None and school.lat is not None and school.lon is not None:

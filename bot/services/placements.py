@@ -44,6 +44,7 @@ CANNOT_APPROVE = {
     "too_young": N_("Can't approve: the student is under the minimum age ({min_age})."),
     "overlap": N_("Can't approve: the student has another placement on those dates."),
     "full": N_("Can't approve: no seats left ({seats} of {seats} taken)."),
+    "inactive_student": N_("Can't approve: the student is no longer active."),
 }
 
 
@@ -94,6 +95,9 @@ def approve(ctx: Context, application_id: int, *, direct: bool = False) -> list[
     app = _load(ctx, application_id)
     if app.status != "pending":
         raise WBLError(NOT_PENDING, status=app.status)
+    student = ctx.session.get(Person, app.student_id)
+    if student is None or not student.active:
+        raise WBLError(CANNOT_APPROVE["inactive_student"])
     opp = catalog(ctx.session, ctx.today, [app.opportunity_id])[0]
     reason = why_not(
         student_facts(ctx.session, app.student_id), opp, ctx.today, check_applied=False
