@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from bot.rules.placement import age_on
 
@@ -23,9 +24,11 @@ SCARCE_SEATS = 1  # this many seats left or fewer: first-timers come first (equi
 REASONS = ("inactive", "past_due", "unvetted", "too_young", "full", "overlap", "applied")
 
 
-@dataclass(frozen=True)
-class OpportunityFacts:
-    """What FIND needs about one opportunity: one row of the catalog query."""
+class OpportunityFacts(NamedTuple):
+    """What FIND needs about one opportunity: one row of the catalog query.
+
+    A NamedTuple (not a dataclass): FIND builds thousands per message, positionally.
+    """
 
     id: int
     external_id: str

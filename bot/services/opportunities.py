@@ -170,13 +170,11 @@ def _facts(row, taken: dict[int, int], vetting: dict[int, list[str]], with_text:
     text = ""
     if with_text:
         text = fold(" ".join([title, employer, cluster or "", kind, row[18] or "", row[19] or ""]))
+    site = (lat, lon) if lat is not None and lon is not None else None
+    problems = tuple(vetting.get(oid, ()))
     return OpportunityFacts(
-        id=oid, external_id=ext, title=title, employer=employer, kind=kind, est_hours=hours,
-        seats=seats, taken=taken.get(oid, 0), career_cluster=_cluster(cluster), min_age=min_age,
-        starts_on=starts, due_on=due, remote=remote, active=active, auto_approve=auto,
-        vetting_problems=tuple(vetting.get(oid, ())),
-        site=(lat, lon) if lat is not None and lon is not None else None,
-        site_transit=bool(transit), site_school_id=school_id, search_text=text,
+        oid, ext, title, employer, kind, hours, seats, taken.get(oid, 0), _cluster(cluster),
+        min_age, starts, due, remote, active, auto, problems, site, bool(transit), school_id, text,
     )  # fmt: skip
 
 
