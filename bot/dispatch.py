@@ -226,16 +226,16 @@ class Dispatcher:
             wait = _ready_at(item) - time.monotonic()
             if wait > 0:
                 self.sleep(wait)
-            started = time.monotonic()
-            for limiter in item.limiters:
-                limiter.record(started)
-            yield item
+            yield item  # the caller sends it; the limiters record when the send ended
 
     def _deliver(self, item: _Claimed, now: datetime, summary: DispatchSummary) -> None:
         env = item.envelope
         sender = self._senders[env.channel]
         try:
-            result = sender.send(env)
+            try:
+                result = sender.send(env)
+            finally:
+                _record_sent_time(item)
         except RecipientOptedOut as exc:
             self._record_opted_out(env, exc, now)
             summary.suppressed += 1
@@ -336,6 +336,13 @@ def backoff(base_s: float, attempts: int, retry_after: float | None) -> timedelt
     """base·2^(attempts-1), at least the provider's retry_after, plus up to 10% jitter."""
     delay = max(base_s * 2 ** max(0, attempts - 1), retry_after or 0.0)
     return timedelta(seconds=delay * (1 + random.uniform(0, 0.1)))
+
+
+def _record_sent_time(item: _Claimed) -> None:
+    """Count the send at its end: the provider saw it no later, so a window is never short."""
+    ended = time.monotonic()
+    for limiter in item.limiters:
+        limiter.record(ended)
 
 
 def _ready_at(item: _Claimed) -> float:

@@ -73,11 +73,11 @@ class Sender(Protocol):
 class RateLimiter:
     """At most `cap = max(1, floor(rate))` sends in any `cap / rate` seconds (+ a margin).
 
-    The margin absorbs network jitter so the provider never sees the rate exceeded.
-    Times are `time.monotonic()` seconds.
+    The dispatcher records a send when it has ended (the provider saw it no later), and
+    the small margin covers timer resolution. Times are `time.monotonic()` seconds.
     """
 
-    def __init__(self, rate: float, margin: float = 0.02) -> None:
+    def __init__(self, rate: float, margin: float = 0.01) -> None:
         self.cap = max(1, math.floor(rate))
         self.window = self.cap / rate + margin
         self.times: deque[float] = deque(maxlen=self.cap)

@@ -121,6 +121,7 @@ class FakeTwilio(FakeServer):
         self.account_sid = "AC" + secrets.token_hex(16)
         self.auth_token = secrets.token_hex(16)
         self.messages: list[dict[str, str]] = []
+        self.arrivals: list[float] = []  # time.monotonic() of each accepted message
         self.violations = 0
         self.rejected = 0
         self._failures: deque[_Failure] = deque()
@@ -142,6 +143,7 @@ class FakeTwilio(FakeServer):
     def clear(self) -> None:
         with self.lock:
             self.messages.clear()
+            self.arrivals.clear()
             self._failures.clear()
             self.violations = 0
             self.rejected = 0
@@ -182,6 +184,7 @@ class FakeTwilio(FakeServer):
         if not form.get("Body"):
             return _error(400, 21602, "Message body is required.")
         self.messages.append(dict(form.items()))
+        self.arrivals.append(time.monotonic())
         return _json(self._resource(form), 201)
 
     def _resource(self, form: MultiDict[str, str]) -> dict[str, Any]:
@@ -272,6 +275,7 @@ class FakeTelegram(FakeServer):
     def __init__(self) -> None:
         self.token = f"{7000000001}:{secrets.token_urlsafe(24)}"
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.arrivals: list[float] = []  # time.monotonic() of each accepted sendMessage
         self.violations = 0
         self._failures: deque[_Failure] = deque()
         self._limits: _Limits | None = None
@@ -315,6 +319,7 @@ class FakeTelegram(FakeServer):
     def clear(self) -> None:
         with self.lock:
             self.calls.clear()
+            self.arrivals.clear()
             self._failures.clear()
             self.violations = 0
 
@@ -364,6 +369,7 @@ class FakeTelegram(FakeServer):
         if not params.get("chat_id") or not params.get("text"):
             return _tg_error(400, "Bad Request: message text is empty")
         message = self._message(params["chat_id"], next(self._message_ids), params)
+        self.arrivals.append(time.monotonic())
         return _ok(message)
 
     def _edit(self, method: str, params: dict[str, Any]) -> Response:
