@@ -32,6 +32,7 @@ from bot.channels.sender import (
     RecipientOptedOut,
     Sender,
     TransientSendError,
+    build_senders,
 )
 from bot.context import Context
 from bot.rules.delivery import decide
@@ -140,10 +141,10 @@ class Dispatcher:
                 if self._decide(row, now, opted_out, today, summary):
                     continue
                 keys = [row.channel] + ([row.urn] if row.channel == "telegram" else [])
+                budget.update({k: budget["per_chat"] for k in keys if k not in budget})
                 if any(budget[k] <= 0 for k in keys):
                     continue
-                for k in keys:
-                    budget[k] -= 1
+                budget.subtract(keys)
                 if not row.urgent and row.person_id:
                     today[row.person_id] += 1
                 row.status, row.claimed_at, row.attempts = "sending", now, row.attempts + 1
@@ -189,14 +190,18 @@ class Dispatcher:
         return False
 
     def _budget(self) -> Counter[str]:
+        """How many rows a pass may claim: per channel, and per Telegram chat (any URN)."""
         st = self.settings
-        budget: Counter[str] = Counter(
-            sms=max(1, int(st.twilio_mps * PASS_SECONDS)),
-            telegram=max(1, int(st.telegram_global_mps * PASS_SECONDS)),
-            sim=10**9,
-        )
         per_chat = max(1, int(st.telegram_chat_mps * PASS_SECONDS))
-        return _DefaultBudget(per_chat, budget)
+        budget: Counter[str] = Counter(
+            {
+                "sms": max(1, int(st.twilio_mps * PASS_SECONDS)),
+                "telegram": max(1, int(st.telegram_global_mps * PASS_SECONDS)),
+                "sim": 10**9,
+            }
+        )
+        budget.update({"per_chat": per_chat})
+        return budget
 
     def _claimed(self, row: OutboxMessage, lang: str) -> _Claimed:
         env = OutboundEnvelope(
@@ -259,46 +264,46 @@ class Dispatcher:
             summary.sent += 1
 
     # --- record ------------------------------------------------------------------------
+    def _finish(self, outbox_id: int, s: Session | None = None, **values: object) -> None:
+        """Update a row we hold in `sending` (a status callback may already have moved it)."""
+        stmt = (
+            update(OutboxMessage)
+            .where(OutboxMessage.id == outbox_id, OutboxMessage.status == "sending")
+            .values(**values)
+        )
+        if s is not None:
+            s.execute(stmt)
+            return
+        with self.database.transaction() as own:
+            own.execute(stmt)
+
     def _record_sent(self, outbox_id: int, provider_id: str, status: str, now: datetime) -> None:
-        delivered = now if status == "delivered" else None
-        with self.database.transaction() as s:
-            s.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == outbox_id, OutboxMessage.status == "sending")
-                .values(
-                    status="delivered" if delivered else "sent",
-                    provider_message_id=provider_id[:64],
-                    sent_at=now,
-                    delivered_at=delivered,
-                    last_error=None,
-                )
-            )
+        delivered = status == "delivered"
+        self._finish(
+            outbox_id,
+            status="delivered" if delivered else "sent",
+            provider_message_id=provider_id[:64],
+            sent_at=now,
+            delivered_at=now if delivered else None,
+            last_error=None,
+        )
         log.info("outbox %s sent", outbox_id)
 
     def _record_failed(self, outbox_id: int, reason: str) -> None:
-        with self.database.transaction() as s:
-            s.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == outbox_id, OutboxMessage.status == "sending")
-                .values(status="failed", last_error=reason[:500])
-            )
+        self._finish(outbox_id, status="failed", last_error=reason[:500])
 
     def _record_retry(
         self, item: _Claimed, reason: str, retry_after: float | None, now: datetime
     ) -> bool:
         """Back to pending with exponential backoff; False when attempts ran out (failed)."""
+        oid = item.envelope.id
         if item.attempts >= self.settings.dispatch_max_attempts:
-            self._record_failed(item.envelope.id, f"gave up after {item.attempts}: {reason}")
-            log.warning("outbox %s failed after %d attempts", item.envelope.id, item.attempts)
+            self._record_failed(oid, f"gave up after {item.attempts}: {reason}")
+            log.warning("outbox %s failed after %d attempts", oid, item.attempts)
             return False
         delay = backoff(self.settings.dispatch_backoff_s, item.attempts, retry_after)
-        with self.database.transaction() as s:
-            s.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == item.envelope.id, OutboxMessage.status == "sending")
-                .values(status="pending", not_before=now + delay, last_error=reason[:500])
-            )
-        log.info("outbox %s retry in %.1fs", item.envelope.id, delay.total_seconds())
+        self._finish(oid, status="pending", not_before=now + delay, last_error=reason[:500])
+        log.info("outbox %s retry in %.1fs", oid, delay.total_seconds())
         return True
 
     def _record_opted_out(
@@ -306,11 +311,7 @@ class Dispatcher:
     ) -> None:
         with self.database.transaction() as s:
             contacts.opt_out(Context(s, self.settings, now), env.urn, f"provider:{exc.code}")
-            s.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == env.id, OutboxMessage.status == "sending")
-                .values(status="suppressed", last_error=exc.reason[:500])
-            )
+            self._finish(env.id, s, status="suppressed", last_error=exc.reason[:500])
         log.info("outbox %s: recipient opted out person=%s", env.id, env.person_id)
 
     def close(self) -> None:
@@ -318,18 +319,6 @@ class Dispatcher:
         senders, self._senders = self._senders, {}
         for sender in {id(x): x for x in senders.values()}.values():
             sender.close()
-
-
-class _DefaultBudget(Counter[str]):
-    """Channel budgets, and a per-chat budget for any other key."""
-
-    def __init__(self, per_key: int, base: Counter[str]) -> None:
-        super().__init__(base)
-        self.per_key = per_key
-
-    def __missing__(self, key: str) -> int:
-        self[key] = self.per_key
-        return self.per_key
 
 
 def backoff(base_s: float, attempts: int, retry_after: float | None) -> timedelta:
@@ -390,27 +379,6 @@ def _sent_today(s: Session, person_ids: set[int], now: datetime, st: Settings) -
         .group_by(OutboxMessage.person_id)
     )
     return Counter({int(pid or 0): int(n) for pid, n in rows})
-
-
-def build_senders(settings: Settings) -> dict[str, Sender]:
-    """A sender per configured channel; the local one always (and for all in the demo)."""
-    from bot.channels.local_sender import LocalSender
-
-    local = LocalSender()
-    senders: dict[str, Sender] = {"sim": local}
-    if settings.twilio_enabled:
-        from bot.channels.twilio_sender import TwilioSender
-
-        senders["sms"] = TwilioSender(settings)
-    elif settings.simulator:
-        senders["sms"] = local
-    if settings.telegram_enabled:
-        from bot.channels.telegram_sender import TelegramSender
-
-        senders["telegram"] = TelegramSender(settings)
-    elif settings.simulator:
-        senders["telegram"] = local
-    return senders
 
 
 # --- one dispatcher per runtime ----------------------------------------------------------

@@ -10,7 +10,10 @@ import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -107,3 +110,24 @@ class KeyedLimiter:
 
     def forget_idle(self, now: float) -> None:
         self._limiters = {k: v for k, v in self._limiters.items() if v.ready_at() > now}
+
+
+def build_senders(settings: Settings) -> dict[str, Sender]:
+    """A sender per configured channel; the local one always (and for all in the demo)."""
+    from bot.channels.local_sender import LocalSender
+
+    local = LocalSender()
+    senders: dict[str, Sender] = {"sim": local}
+    if settings.twilio_enabled:
+        from bot.channels.twilio_sender import TwilioSender
+
+        senders["sms"] = TwilioSender(settings)
+    elif settings.simulator:
+        senders["sms"] = local
+    if settings.telegram_enabled:
+        from bot.channels.telegram_sender import TelegramSender
+
+        senders["telegram"] = TelegramSender(settings)
+    elif settings.simulator:
+        senders["telegram"] = local
+    return senders
