@@ -216,3 +216,31 @@ def test_wbl_run_due_prints_a_one_line_summary(database, clock):
     assert done.returncode == 0, done.stderr[-2000:]
     lines = done.stdout.strip().splitlines()
     assert len(lines) == 1 and "outbox sent=1" in lines[0]
+
+
+def test_wbl_worker_stops_cleanly_on_sigterm(database):
+    import signal
+
+    env = os.environ | {
+        "DATABASE_URL": database.url,
+        "SECRET_KEY": "cli-test-secret",
+        "PYTHONPATH": str(ROOT),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "worker"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(3)
+        assert proc.poll() is None  # still running
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err[-2000:]
