@@ -174,3 +174,42 @@ def test_wbl_consent_paper_records_a_signed_form(
     with database.transaction() as s:
         record = s.scalar(select(ConsentRecord).where(ConsentRecord.action == "paper_grant"))
         assert record.recorded_by == f"staff:{staff.id}" and record.channel == "paper"
+
+
+def test_recording_a_renewed_background_check_makes_the_opportunity_visible(
+    client, coordinator, make, database
+):
+    from bot.services.vetting import problems_by_opportunity
+    from tests.conftest import T0
+
+    employer = make.employer(
+        name="Pacific Pixel Games", kind="virtual_partner", insurance_expires=None
+    )
+    supervisor = make.supervisor(employer, background_check=None)
+    opp = make.opportunity(employer, supervisor=supervisor, kind="virtual", remote=True)
+    with database.transaction() as s:
+        assert problems_by_opportunity(s, T0.date())[opp.id] == ["background_check"]
+    login(client)
+    token = _csrf(client, "/dashboard/partners")
+    client.post(
+        "/dashboard/partners/checks",
+        data={
+            "csrf_token": token,
+            "kind": "background_check",
+            "subject_id": supervisor.id,
+            "on": "2026-11-20",
+        },
+    )
+    with database.transaction() as s:
+        assert problems_by_opportunity(s, T0.date())[opp.id] == []
+    refused = client.post(
+        "/dashboard/partners/checks",
+        data={
+            "csrf_token": token,
+            "kind": "background_check",
+            "subject_id": supervisor.id,
+            "on": "2027-05-01",
+        },
+    )
+    assert refused.status_code == 302
+    assert "in the future" in client.get("/dashboard/partners").get_data(as_text=True)

@@ -16,6 +16,7 @@ from db.models import (
     Person,
     Placement,
     Student,
+    Supervisor,
     TimeEntry,
 )
 
@@ -84,6 +85,7 @@ def applications(session: Session, coordinator_id: int | None) -> list[Any]:
     stmt = (
         select(
             Application.id,
+            Application.opportunity_id,
             Application.created_at,
             student.given_name,
             student.family_name,
@@ -102,7 +104,43 @@ def applications(session: Session, coordinator_id: int | None) -> list[Any]:
     )
     if coordinator_id is not None:
         stmt = stmt.where(Student.coordinator_id == coordinator_id)
-    return list(session.execute(stmt))
+    rows = list(session.execute(stmt))
+    positions = _queue_positions(session, rows)
+    return sorted(rows, key=lambda r: (r.title, positions.get(r.id, 0)))
+
+
+def _queue_positions(session: Session, rows: list[Any]) -> dict[int, int]:
+    """Application id -> place in its opportunity's queue (first-timers first)."""
+    from bot.services.placements import applications_queue
+
+    positions: dict[int, int] = {}
+    for opp in {r.opportunity_id for r in rows}:
+        for i, app_row in enumerate(applications_queue(session, opp)):
+            positions[app_row.id] = i
+    return positions
+
+
+def vetting_subjects(session: Session) -> tuple[list[Any], list[Any]]:
+    """Employers and supervisors a coordinator can record checks for."""
+    employers = list(
+        session.execute(
+            select(Employer.id, Employer.name, Employer.kind)
+            .where(Employer.active.is_(True))
+            .order_by(Employer.name)
+            .limit(2 * PAGE)
+        )
+    )
+    supervisors = list(
+        session.execute(
+            select(Person.id, Person.given_name, Person.family_name, Employer.name)
+            .join(Supervisor, Supervisor.person_id == Person.id)
+            .join(Employer, Employer.id == Supervisor.employer_id)
+            .where(Person.active.is_(True))
+            .order_by(Employer.name)
+            .limit(2 * PAGE)
+        )
+    )
+    return employers, supervisors
 
 
 def placements(session: Session, coordinator_id: int | None, status: str | None) -> list[Any]:

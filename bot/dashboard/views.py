@@ -212,7 +212,36 @@ def partners() -> Any:
             .order_by(Opportunity.title)
             .limit(500)
         ).all()
-    return render_template("dashboard/partners.html", opps=opps, problems=problems)
+        employers, supervisors = queries.vetting_subjects(s)
+    return render_template(
+        "dashboard/partners.html",
+        opps=opps,
+        problems=problems,
+        employers=employers,
+        supervisors=supervisors,
+        today=today,
+    )
+
+
+@bp.post("/partners/checks")
+@login_required
+def record_check() -> Any:
+    from bot.services.vetting import record_check as record
+
+    form = request.form
+    try:
+        on = date.fromisoformat(form.get("on", ""))
+        subject = int(form.get("subject_id", ""))
+    except ValueError:
+        flash("Choose who the check is for and give a date (YYYY-MM-DD).", "error")
+        return redirect(url_for("dashboard.partners"))
+
+    def run(ctx: Context) -> list[Any]:
+        record(ctx, form.get("kind", ""), subject, on)
+        return []
+
+    _act(run)
+    return redirect(url_for("dashboard.partners"))
 
 
 @bp.get("/audit")

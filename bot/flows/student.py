@@ -89,11 +89,11 @@ def handle(turn: Turn) -> Reply | None:
         return student_find.handle(turn)
     if keyword in WORK_WORDS:
         return student_work.handle(turn)
+    inbound = turn.inbound
     if turn.state in WORK_STATES:
+        return student_work.handle(turn)
+    if inbound is not None and (inbound.location or inbound.attachment or inbound.location_denied):
         return student_work.handle(turn)
     if turn.state in FIND_STATES:
         return student_find.handle(turn)
-    inbound = turn.inbound
-    if inbound is not None and (inbound.location or inbound.attachment or inbound.location_denied):
-        return student_work.handle(turn)
     return None

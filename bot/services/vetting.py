@@ -7,8 +7,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.context import Context
+from bot.errors import WBLError
+from bot.i18n import N_
 from bot.rules.vetting import DEFAULT_POLICY, PartnerFacts, VettingPolicy, meets_minors, problems
-from db.models import Employer, Opportunity, VettingCheck
+from db import trail
+from db.models import Employer, Opportunity, Supervisor, VettingCheck
 
 
 def _latest(session: Session, kind: str, column: str, key: str) -> dict[int, date | None]:
@@ -63,3 +67,44 @@ def problems_by_opportunity(
         )
         result[opp_id] = problems(facts, today, policy)
     return result
+
+
+CHECK_KINDS = {"agreement": "employer", "insurance": "employer", "background_check": "supervisor"}
+
+
+def record_check(ctx: Context, kind: str, subject_id: int, on: date) -> VettingCheck:
+    """Record a new vetting check (a coordinator renewed it); the newest record counts.
+
+    agreement: signed on `on`; insurance: certificate valid until `on`;
+    background_check: completed on `on`.
+    """
+    if kind not in CHECK_KINDS:
+        raise WBLError(N_("Unknown kind of check."))
+    if kind == "background_check":
+        if ctx.session.get(Supervisor, subject_id) is None:
+            raise WBLError(N_("No such supervisor."))
+    elif ctx.session.get(Employer, subject_id) is None:
+        raise WBLError(N_("No such employer."))
+    if kind != "insurance" and on > ctx.today:
+        raise WBLError(N_("A check can't be completed in the future."))
+    check = VettingCheck(
+        kind=kind,
+        employer_id=subject_id if CHECK_KINDS[kind] == "employer" else None,
+        supervisor_id=subject_id if kind == "background_check" else None,
+        completed_on=None if kind == "insurance" else on,
+        expires_on=on if kind == "insurance" else None,
+        source="dashboard",
+        recorded_at=ctx.now,
+    )
+    ctx.session.add(check)
+    ctx.session.flush()
+    trail.record(
+        ctx.session,
+        at=ctx.now,
+        actor=ctx.actor,
+        action=f"vetting:{kind}",
+        entity=CHECK_KINDS[kind],
+        entity_id=subject_id,
+        details={"on": on.isoformat()},
+    )
+    return check
