@@ -137,6 +137,8 @@ class TimeEntry(Base):
     reviewed_at: Mapped[datetime | None]
     review_note: Mapped[str | None] = mapped_column(Text)
     supervisor_notified_at: Mapped[datetime | None]
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)  # 3 = coordinator told
+    last_reminded_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     __table_args__ = (Index("ix_time_entries_open", "student_id", "status"),)
 
@@ -155,6 +157,8 @@ class Deliverable(Base):
     reviewed_at: Mapped[datetime | None]
     review_comment: Mapped[str | None] = mapped_column(Text)
     supervisor_notified_at: Mapped[datetime | None]
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)  # 3 = coordinator told
+    last_reminded_at: Mapped[datetime | None]
 
 
 class RatingRequest(Base):
@@ -171,6 +175,9 @@ class RatingRequest(Base):
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    supervisor_notified_at: Mapped[datetime | None]
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)  # 3 = coordinator told
+    last_reminded_at: Mapped[datetime | None]
 
 
 class Rating(Base):

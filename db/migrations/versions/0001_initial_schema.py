@@ -496,6 +496,8 @@ def upgrade() -> None:
         sa.Column("reviewed_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("review_comment", sa.Text(), nullable=True),
         sa.Column("supervisor_notified_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reminders_sent", sa.Integer(), nullable=False),
+        sa.Column("last_reminded_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["placement_id"],
             ["placements.id"],
@@ -519,6 +521,9 @@ def upgrade() -> None:
         sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("completed_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("extra", db.base.JSONDoc(), nullable=False),
+        sa.Column("supervisor_notified_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reminders_sent", sa.Integer(), nullable=False),
+        sa.Column("last_reminded_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["placement_id"],
             ["placements.id"],
@@ -566,6 +571,8 @@ def upgrade() -> None:
         sa.Column("reviewed_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("review_note", sa.Text(), nullable=True),
         sa.Column("supervisor_notified_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reminders_sent", sa.Integer(), nullable=False),
+        sa.Column("last_reminded_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["placement_id"],
