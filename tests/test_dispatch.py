@@ -365,3 +365,18 @@ def test_engine_reply_reaches_the_provider_end_to_end(
     assert form["To"] == "+15595550160" and "Cedar Valley WBL" in form["Body"]
     assert row(provider_runtime.database, queued.id).status == "sent"
     assert isinstance(Outbound("x"), Outbound)
+
+
+def test_location_key_is_in_the_recipients_language(provider_runtime, telegram_api, make, clock):
+    guardian = make.person("guardian", language="es")
+    queue_message(
+        provider_runtime.database,
+        "telegram:79",
+        "Envía tu ubicación",
+        at=clock.now(),
+        person_id=guardian.id,
+        extra={"request_location": True},
+    )
+    dispatch_once(provider_runtime, clock.now())
+    [params] = telegram_api.sent("sendMessage")
+    assert params["reply_markup"]["keyboard"][0][0]["text"] == "Compartir mi ubicación"
