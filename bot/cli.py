@@ -244,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         add_args(sub.add_parser(name, help=help_text))
     ns = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return COMMANDS[ns.command][1](ns)
     except ConfigError as err:

@@ -48,7 +48,13 @@ def load_sample(runtime: Runtime) -> str:
     days = 7 * shift_weeks(now.astimezone(runtime.settings.tz).date())
     roster = import_roster(runtime.database, SAMPLE, now=now, shift_days=days)
     partners = import_partners(runtime.database, SAMPLE, now=now, shift_days=days)
-    return f"sample district loaded (dates moved by {days} days): {roster.summary()}; {partners.summary()}"
+    counts = {**roster.summary(), **partners.summary()}
+    sizes = ", ".join(
+        f"{sum(counts[k].get(o, 0) for o in ('created', 'updated', 'unchanged'))} {k}"
+        for k in ("students", "guardians", "staff", "employers", "opportunities")
+        if k in counts
+    )
+    return f"Sample district loaded ({sizes}); dates moved by {days} days."
 
 
 def coordinator_login(runtime: Runtime) -> tuple[str, str]:
@@ -65,6 +71,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
     from webhooks import create_app
 
     settings = demo_settings(host, port)
+    logging.getLogger("bot.importers").setLevel(logging.WARNING)
     upgrade(settings.database_url)
     runtime = Runtime.build(settings, SystemClock())
     print(load_sample(runtime))
