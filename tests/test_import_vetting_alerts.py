@@ -21,22 +21,42 @@ def _run(database: Database, settings, clock) -> list[OutboxMessage]:
     return rows
 
 
-def test_coordinators_are_told_once_per_problem(
+def test_coordinators_are_told_once_in_one_message(
     district: District, database, settings, clock
 ) -> None:
+    from datetime import timedelta
+
+    from bot.services.vetting import problems_by_opportunity
+    from db.models import VettingCheck
+
     sent = _run(database, settings, clock)
     staff = {p.id for p in district.staff}
-    assert {m.person_id for m in sent} == staff
+    assert sorted(m.person_id for m in sent) == sorted(staff)  # one message each, batched
     assert all(m.category == "coordinator" and not m.urgent for m in sent)
-    library = [m.text for m in sent if "Cedar Valley Public Library" in m.text]
-    assert len(library) == 3  # one per coordinator, both problems in one text
-    assert "insurance expired or missing" in library[0]
-    assert "supervisor background check expired" in library[0]
-    assert not any("Valley Growers" in m.text for m in sent)  # agcoop is vetted
+    with database.transaction() as s:
+        hidden = sum(1 for v in problems_by_opportunity(s, clock.now().date()).values() if v)
+    assert all(f"{hidden} opportunities are now hidden" in m.text for m in sent)
     assert [m.id for m in _run(database, settings, clock)] == [m.id for m in sent]  # once
+    agcoop_opp, agcoop = district.opportunity("opp-3").id, district.employer("agcoop").id
     with database.transaction() as s:
         entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "alert:vetting")).all()
         assert {e.entity for e in entries} == {"opportunity"}
+        assert not any(e.entity_id == str(agcoop_opp) for e in entries)
+        # Valley Growers' certificate turns out to have lapsed yesterday
+        s.add(
+            VettingCheck(
+                kind="insurance",
+                employer_id=agcoop,
+                expires_on=clock.now().date() - timedelta(days=1),
+                source="test",
+                recorded_at=clock.now(),
+            )
+        )
+    news = [m for m in _run(database, settings, clock) if m.id not in {x.id for x in sent}]
+    assert len(news) == len(staff)
+    assert all(
+        "Valley Growers" in m.text and "insurance expired or missing" in m.text for m in news
+    )
 
 
 def test_alerts_stay_short_sms(district: District, database, settings, clock) -> None:

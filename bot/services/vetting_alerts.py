@@ -16,6 +16,7 @@ from db.models import AuditEntry, Employer, Opportunity, Person, Placement, Staf
 
 ACTION = "alert:vetting"
 ALERT = N_("Vetting: {title} ({employer}) is hidden from students: {problems}. Please update it.")
+ALERT_MANY = N_("Vetting: {count} opportunities are now hidden from students. Details: {url}")
 PROBLEM = {
     "agreement": N_("agreement not signed"),
     "insurance": N_("insurance expired or missing"),
@@ -49,16 +50,12 @@ def _watched(ctx: Context, ids: list[int]) -> list[tuple[int, str, str]]:
 
 @sweep("vetting.expiry")
 def alert_unvetted(ctx: Context) -> None:
-    """Queue one message to every active staff member per new (opportunity, problem)."""
+    """Tell every active staff member, in one message per pass, what newly lost vetting."""
     found = {k: v for k, v in problems_by_opportunity(ctx.session, ctx.today).items() if v}
     if not found:
         return
     sent = _already_sent(ctx)
-    staff = ctx.session.execute(
-        select(Person.id, Person.language)
-        .join(Staff, Staff.person_id == Person.id)
-        .where(Person.active.is_(True))
-    ).all()
+    news: list[tuple[str, str, list[str]]] = []
     for opp_id, title, employer in _watched(ctx, list(found)):
         new = [p for p in found[opp_id] if (str(opp_id), p) not in sent]
         for problem in new:
@@ -71,12 +68,33 @@ def alert_unvetted(ctx: Context) -> None:
                 entity_id=opp_id,
                 details={"problem": problem},
             )
-        for person_id, language in staff if new else ():
-            _ = ctx.tr(language)
-            text = _(
-                ALERT,
-                title=title,
-                employer=employer,
-                problems=", ".join(_(PROBLEM[p]) for p in new),
-            )
-            enqueue(ctx, Outbound(text, to=person_id, urgent=False, category="coordinator"))
+        if new:
+            news.append((title, employer, new))
+    if not news:
+        return
+    staff = ctx.session.execute(
+        select(Person.id, Person.language)
+        .join(Staff, Staff.person_id == Person.id)
+        .where(Person.active.is_(True))
+    ).all()
+    for person_id, language in staff:
+        enqueue(
+            ctx,
+            Outbound(
+                _text(ctx, language, news), to=person_id, urgent=False, category="coordinator"
+            ),
+        )
+
+
+def _text(ctx: Context, language: str, news: list[tuple[str, str, list[str]]]) -> str:
+    """One opportunity: what is wrong with it; several: how many, and where to look."""
+    _ = ctx.tr(language)
+    if len(news) == 1:
+        title, employer, problems = news[0]
+        return _(
+            ALERT,
+            title=title,
+            employer=employer,
+            problems=", ".join(_(PROBLEM[p]) for p in problems),
+        )
+    return _(ALERT_MANY, count=len(news), url=f"{ctx.settings.public_base_url}/dashboard/partners")
