@@ -62,7 +62,7 @@ class Engine:
         """Process one inbound event exactly once, in the caller's transaction."""
         ctx = Context(session, self.settings, inbound.received_at)
         inbound = _clean(inbound)
-        contact, person = self._sender(session, inbound.urn)
+        contact, person, conv = self._sender(session, inbound.urn)
         known = person is not None and person.active and contact is not None
         inbound_id = self._record(
             session, inbound, contact if known else None, person if known else None
@@ -74,7 +74,7 @@ class Engine:
         try:
             with session.begin_nested():
                 if known and contact is not None and person is not None:
-                    self._process(ctx, _cut(inbound), inbound_id, contact, person, outcome)
+                    self._process(ctx, _cut(inbound), inbound_id, contact, person, conv, outcome)
                 else:
                     self._stranger(ctx, _cut(inbound), inbound_id, outcome)
         except Exception:  # the one broad catch: the boundary for one event
@@ -100,7 +100,9 @@ class Engine:
             outcome.opted_out = contact.opted_out_at is not None
         return outcome
 
-    def _sender(self, session: Session, urn: str) -> tuple[Contact | None, Person | None]:
+    def _sender(
+        self, session: Session, urn: str
+    ) -> tuple[Contact | None, Person | None, Conversation | None]:
         """The contact and person behind `urn`, in one query.
 
         On PostgreSQL the person row is locked for the rest of the transaction: that is the
@@ -108,14 +110,15 @@ class Engine:
         is read here is the latest committed state). SQLite serializes every writer anyway.
         """
         stmt = (
-            select(Contact, Person)
+            select(Contact, Person, Conversation)  # the conversation rides along: one trip
             .join(Person, Person.id == Contact.person_id)
+            .outerjoin(Conversation, Conversation.person_id == Person.id)
             .where(Contact.urn == urn)
         )
         if session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(of=Person)
         row = session.execute(stmt).first()
-        return (row[0], row[1]) if row else (None, None)
+        return (row[0], row[1], row[2]) if row else (None, None, None)
 
     def _record(
         self, session: Session, inbound: Inbound, contact: Contact | None, person: Person | None
@@ -152,6 +155,7 @@ class Engine:
         inbound_id: int,
         contact: Contact,
         person: Person,
+        conv: Conversation | None,
         outcome: Outcome,
     ) -> None:
         session = ctx.session
@@ -159,7 +163,7 @@ class Engine:
         if last is None or inbound.received_at - last > CONTACT_TOUCH:
             contact.last_inbound_at = inbound.received_at
         ctx.actor = f"person:{person.id}"
-        conv = self._lock_conversation(session, person.id, ctx)
+        conv = conv or self._lock_conversation(session, person.id, ctx)
         turn = Turn(_info(person), conv.flow, conv.state, dict(conv.data or {}), inbound, ctx)
         reply = self._route(turn, inbound)
         self._apply(ctx, conv, turn, reply, outcome, sender_urn=inbound.urn, in_reply_to=inbound_id)
@@ -213,7 +217,12 @@ class Engine:
         flow = registry.flow_for_trigger(trigger.kind)
         if flow is None:
             raise LookupError(f"no flow owns trigger kind {trigger.kind!r}")
-        person = session.get(Person, trigger.person_id) if trigger.person_id else None
+        postgres = session.get_bind().dialect.name == "postgresql"
+        person = (
+            session.get(Person, trigger.person_id, with_for_update=postgres)
+            if trigger.person_id
+            else None
+        )
         if person is not None:
             conv = self._lock_conversation(session, person.id, ctx)
             info = _info(person)
@@ -238,8 +247,9 @@ class Engine:
 
     # --- shared ------------------------------------------------------------------
     def _lock_conversation(self, session: Session, person_id: int, ctx: Context) -> Conversation:
+        """The person's conversation (already loaded with the sender when possible)."""
         stmt = select(Conversation).where(Conversation.person_id == person_id)
-        conv = session.scalar(stmt)
+        conv = session.get(Conversation, person_id)
         if conv is None:
             try:
                 with session.begin_nested():
