@@ -1,22 +1,346 @@
-"""supervisor journey (being built)."""
+"""Supervisors: one-tap ratings, timesheet approval and work review (Telegram or SMS).
+
+Buttons (signed for the supervisor they were sent to): `r` rate one skill, `rd` done,
+`ro` open a rating, `ta`/`tr`/`tb` approve / reject / approve all hours, `da`/`dc`
+accept work / ask for changes. SMS: `A 12`, `A ALL`, `R 12 reason`, `OK 4`,
+`CHANGES 4 comment` (ES `CAMBIOS`), six digits for a rating (`545434`).
+Numbers are the items' own ids, as listed in our messages.
+"""
 
 from __future__ import annotations
 
+import logging
+
 from bot.flows.base import Reply, Turn
 from bot.flows.machine import machine as _machine
+from bot.i18n import N_
+from bot.keywords import fold
 from bot.messages import Outbound
+from bot.rules.hours import fmt as hours_fmt
+from bot.services import nudges, ratings, reviews, timesheets
+
+log = logging.getLogger("wbl.supervisor")
 
 name = "supervisor"
-machine = _machine(name, "idle", [("idle", "message", "idle")], finals=["idle"])
-actions: frozenset[str] = frozenset()
+_WAITS = ("await_comment", "await_reason", "await_changes")
+machine = _machine(
+    name,
+    "idle",
+    [("idle", "ask", w) for w in _WAITS]
+    + [(a, "ask", b) for a in _WAITS for b in _WAITS if a != b]
+    + [(w, "answer", "idle") for w in _WAITS],
+    finals=["idle"],
+)
+actions: frozenset[str] = frozenset({"r", "rd", "ro", "ta", "tr", "tb", "da", "dc"})
 triggers: frozenset[str] = frozenset()
+
+APPROVED = N_("Approved #{number}: {hours} h for {student}.")
+BULK = N_("Approved {count} entries ({hours} h). Thank you!")
+NONE_LEFT = N_("No hours are waiting for your approval.")
+ASK_REASON = N_(
+    "Why reject #{number} ({hours} h, {student})? Type a short reason; they will see it."
+)
+REJECTED = N_("Rejected #{number}. {student} was told why.")
+ALREADY = N_("#{number} was already handled, so nothing changed.")
+NOT_YOURS = N_("#{number} isn't waiting for you, so nothing changed.")
+ACCEPTED = N_("Accepted #{number}. {student} will hear the good news.")
+ASK_CHANGES = N_("What should {student} change in #{number}? Type a short comment.")
+CHANGES_SENT = N_("Sent your comment on #{number} to {student}.")
+RATED_ALREADY = N_("These ratings were already saved, so nothing changed.")
+RATED = N_("Saved {student}'s ratings: {scores}.")
+ASK_COMMENT = N_("Thanks! Any comment about {student}? Type it, or reply SKIP.")
+COMMENT_SAVED = N_("Comment saved. Thank you!")
+SKIPPED = N_("OK, no comment. Thank you!")
+NO_RATINGS = N_("You have no ratings to give right now.")
+RATE_FIRST = N_("Tap a score for at least one skill first.")
+NEED_NUMBER = N_("Which one? Reply with the number from our message, e.g. {example}.")
+SKIP_WORDS = frozenset({"SKIP", "OMITIR", "NADA", "NO"})
 
 
 def menu(turn: Turn) -> Outbound:
-    """Show what this person can do now."""
-    return Outbound(turn._("Reply HELP for help."))
+    """Everything this supervisor owes now, with buttons or reply keywords."""
+    items = nudges.open_items(turn.ctx.session, turn.person.id)
+    return nudges.render(
+        turn.ctx, turn.person.language, turn.person.id, items, sms=_sms(turn), reminder=False
+    )
 
 
 def handle(turn: Turn) -> Reply | None:
-    """Not handled yet."""
+    """Route a button, a typed command, or the answer a waiting state asked for."""
+    if turn.action is not None:
+        return _button(turn)
+    if turn.inbound is None or not turn.inbound.text.strip():
+        return None
+    reply = _command(turn)
+    if reply is not None:
+        return reply
+    text = turn.inbound.text.strip()
+    if turn.state == "await_reason":
+        return _reject(turn, int(turn.data.get("entry", 0)), text)
+    if turn.state == "await_changes":
+        return _changes(turn, int(turn.data.get("work", 0)), text)
+    if turn.state == "await_comment":
+        return _comment(turn, text)
     return None
+
+
+def _sms(turn: Turn) -> bool:
+    return turn.inbound is None or turn.inbound.channel == "sms"
+
+
+def _say(
+    turn: Turn, msgid: str, state: str = "idle", data: dict | None = None, **kw: object
+) -> Reply:
+    return Reply.say(Outbound(turn._(msgid, **kw)), state=state, data=data or {})
+
+
+# --- typed commands ---------------------------------------------------------------------
+
+
+def _command(turn: Turn) -> Reply | None:
+    cmd = turn.cmd
+    words = cmd.words
+    if not words:
+        return None
+    numbers = [int(w) for w in words[1:] if w.isdigit() and len(w) < 9]
+    first_number = words[1].isdigit() if len(words) > 1 else False
+    if cmd.keyword == "A" and len(words) > 1 and words[1] == "ALL":
+        return _approve_all(turn, None)
+    if cmd.keyword == "A" and first_number and len(numbers) == len(words) - 1:
+        return _approve(turn, numbers)
+    if cmd.keyword == "R" and first_number:
+        return _reject(turn, numbers[0], _rest(cmd.raw, 2))
+    if words[0] in reviews.ACCEPT_WORDS and first_number and len(words) == 2:
+        return _accept(turn, numbers[0])
+    if words[0] in reviews.CHANGES_WORDS and first_number:
+        return _changes(turn, numbers[0], _rest(cmd.raw, 2))
+    if cmd.keyword in ("A", "R") and len(words) == 1:
+        return _say(turn, NEED_NUMBER, example="A 12" if cmd.keyword == "A" else "R 12")
+    if ratings.looks_like_digits(cmd.raw) and cmd.keyword == "":
+        return _digits(turn)
+    return None
+
+
+def _rest(raw: str, skip: int) -> str:
+    """The raw text after the first `skip` words (a reason or comment in the person's spelling)."""
+    parts = raw.split(None, skip)
+    return parts[skip].strip() if len(parts) > skip else ""
+
+
+# --- timesheets -------------------------------------------------------------------------
+
+
+def _approve(turn: Turn, numbers: list[int]) -> Reply:
+    ctx, me = turn.ctx, turn.person.id
+    lines = []
+    for number in numbers[:20]:
+        outcome = timesheets.approve(ctx, me, number)
+        lines.append(_entry_line(turn, outcome, number, APPROVED))
+    return _after(turn, "\n".join(lines))
+
+
+def _entry_line(turn: Turn, outcome: str, number: int, done_msgid: str) -> str:
+    _ = turn._
+    seen = timesheets.view(turn.ctx.session, turn.person.id, number)
+    if seen is None or outcome == "not_yours":
+        log.warning("supervisor %s: entry %s not theirs", turn.person.id, number)
+        return _(NOT_YOURS, number=number)
+    if outcome == "already":
+        return _(ALREADY, number=number)
+    return _(done_msgid, number=number, hours=seen.hours, student=seen.student)
+
+
+def _approve_all(turn: Turn, up_to: int | None) -> Reply:
+    count, hours = timesheets.approve_all(turn.ctx, turn.person.id, up_to)
+    if not count:
+        return _after(turn, turn._(NONE_LEFT))
+    return _after(turn, turn._(BULK, count=count, hours=hours_fmt(hours)))
+
+
+def _reject(turn: Turn, number: int, reason: str) -> Reply:
+    ctx, me = turn.ctx, turn.person.id
+    if not reason.strip():
+        seen = timesheets.view(ctx.session, me, number)
+        if seen is None or seen.status != "pending":
+            outcome = "not_yours" if seen is None else "already"
+            return _after(turn, _entry_line(turn, outcome, number, REJECTED))
+        data = {"entry": number}
+        kw = {"number": number, "hours": seen.hours, "student": seen.student}
+        return _say(turn, ASK_REASON, "await_reason", data, **kw)
+    outcome, notices = timesheets.reject(ctx, me, number, reason)
+    reply = _after(turn, _entry_line(turn, outcome, number, REJECTED))
+    reply.messages.extend(notices)
+    return reply
+
+
+# --- deliverables -----------------------------------------------------------------------
+
+
+def _accept(turn: Turn, number: int) -> Reply:
+    outcome, notices = reviews.accept(turn.ctx, turn.person.id, number)
+    reply = _after(turn, _work_line(turn, outcome, number, ACCEPTED))
+    reply.messages.extend(notices)
+    return reply
+
+
+def _changes(turn: Turn, number: int, comment: str) -> Reply:
+    ctx, me = turn.ctx, turn.person.id
+    if not comment.strip():
+        seen = reviews.view(ctx.session, me, number)
+        if seen is None or seen.status != "submitted":
+            outcome = "not_yours" if seen is None else "already"
+            return _after(turn, _work_line(turn, outcome, number, CHANGES_SENT))
+        data = {"work": number}
+        return _say(turn, ASK_CHANGES, "await_changes", data, number=number, student=seen.student)
+    outcome, notices = reviews.request_changes(ctx, me, number, comment)
+    reply = _after(turn, _work_line(turn, outcome, number, CHANGES_SENT))
+    reply.messages.extend(notices)
+    return reply
+
+
+def _work_line(turn: Turn, outcome: str, number: int, done_msgid: str) -> str:
+    _ = turn._
+    seen = reviews.view(turn.ctx.session, turn.person.id, number)
+    if seen is None or outcome == "not_yours":
+        log.warning("supervisor %s: work %s not theirs", turn.person.id, number)
+        return _(NOT_YOURS, number=number)
+    if outcome == "already":
+        return _(ALREADY, number=number)
+    return _(done_msgid, number=number, student=seen.student)
+
+
+def _after(turn: Turn, text: str) -> Reply:
+    """A confirmation; on Telegram the tapped list is redrawn in place with what is left."""
+    inbound = turn.inbound
+    if turn.action is not None and inbound is not None and inbound.message_ref:
+        rest = menu(turn)
+        edit = Outbound(
+            text + "\n\n" + rest.text, buttons=rest.buttons, edit_ref=inbound.message_ref
+        )
+        return Reply.say(edit, state="idle", data={})
+    return Reply.say(Outbound(text), state="idle", data={})
+
+
+# --- ratings ----------------------------------------------------------------------------
+
+
+def _digits(turn: Turn) -> Reply:
+    ctx, me, _ = turn.ctx, turn.person.id, turn._
+    rnd = _current_round(turn)
+    if rnd is None:
+        return _say(turn, NO_RATINGS)
+    scores = ratings.parse_digits(_, turn.inbound.text if turn.inbound else "", rnd.skills)
+    if isinstance(scores, str):
+        return Reply.say(Outbound(scores), state="idle", data={"rating": rnd.id})
+    for skill, score in zip(rnd.skills, scores, strict=True):
+        ratings.save(ctx, me, rnd, skill, score)
+    ratings.finish(ctx, me, rnd.id)
+    text = _(RATED, student=rnd.who.student, scores=" ".join(str(s) for s in scores))
+    ask = _(ASK_COMMENT, student=rnd.who.student)
+    return Reply.say(Outbound(f"{text} {ask}"), state="await_comment", data={"req": rnd.id})
+
+
+def _current_round(turn: Turn) -> ratings.Round | None:
+    """The round this conversation is on, else the supervisor's oldest open one."""
+    me = turn.person.id
+    wanted = turn.data.get("rating")
+    if wanted:
+        rnd = ratings.owned(turn.ctx.session, me, int(wanted))
+        if rnd is not None and rnd.status == "open":
+            return rnd
+    for req in ratings.open_rounds(turn.ctx.session, me):
+        rnd = ratings.owned(turn.ctx.session, me, req.id)
+        if rnd is not None:
+            return rnd
+    return None
+
+
+def _comment(turn: Turn, text: str) -> Reply:
+    me = turn.person.id
+    req_id = int(turn.data.get("req", 0))
+    if fold(text).split()[0] in SKIP_WORDS and len(text.split()) == 1:
+        out = Outbound(turn._(SKIPPED))
+    else:
+        ratings.comment(turn.ctx, me, req_id, text)
+        out = Outbound(turn._(COMMENT_SAVED))
+    return _next_rating(turn, out)
+
+
+def _next_rating(turn: Turn, out: Outbound) -> Reply:
+    """After a round: ask the next open one, if any (one at a time, oldest first)."""
+    turn.data = {}
+    rnd = _current_round(turn)
+    if rnd is None:
+        return Reply.say(out, state="idle", data={})
+    if _sms(turn):
+        ask = ratings.sms_ask(turn.ctx, turn.person.language, rnd)
+        return Reply.say(Outbound(f"{out.text}\n{ask}"), state="idle", data={"rating": rnd.id})
+    keyboard = ratings.telegram_ask(turn.ctx, turn.person.language, turn.person.id, rnd)
+    return Reply.say(out, keyboard, state="idle", data={"rating": rnd.id})
+
+
+def _tap(turn: Turn, args: list[int]) -> Reply:
+    """One 1-5 tap: save it and redraw the rating message; the last skill finishes."""
+    ctx, me = turn.ctx, turn.person.id
+    req_id, index, score = args
+    rnd = ratings.owned(ctx.session, me, req_id)
+    if rnd is None:
+        log.warning("supervisor %s: rating %s not theirs", me, req_id)
+        return _say(turn, NOT_YOURS, number=req_id)
+    if rnd.status != "open":
+        return _say(turn, RATED_ALREADY)
+    if not (0 <= index < len(rnd.skills) and 1 <= score <= 5):
+        return _say(turn, RATED_ALREADY)
+    ratings.save(ctx, me, rnd, rnd.skills[index], score)
+    rnd = ratings.owned(ctx.session, me, req_id)
+    assert rnd is not None
+    if len(rnd.scores) == len(rnd.skills):
+        return _finish(turn, rnd)
+    edit = ratings.telegram_ask(ctx, turn.person.language, me, rnd, _ref(turn))
+    return Reply.say(edit, state="idle", data={"rating": rnd.id})
+
+
+def _finish(turn: Turn, rnd: ratings.Round) -> Reply:
+    ctx, me = turn.ctx, turn.person.id
+    if not rnd.scores:
+        return _say(turn, RATE_FIRST, data={"rating": rnd.id})
+    if not ratings.finish(ctx, me, rnd.id):
+        return _say(turn, RATED_ALREADY)
+    done = ratings.owned(ctx.session, me, rnd.id)
+    assert done is not None
+    final = ratings.telegram_ask(ctx, turn.person.language, me, done, _ref(turn))
+    ask = Outbound(turn._(ASK_COMMENT, student=rnd.who.student))
+    return Reply.say(final, ask, state="await_comment", data={"req": rnd.id})
+
+
+def _ref(turn: Turn) -> str | None:
+    return turn.inbound.message_ref if turn.inbound else None
+
+
+# --- buttons ----------------------------------------------------------------------------
+
+
+def _button(turn: Turn) -> Reply:
+    assert turn.action is not None
+    action, raw = turn.action
+    if not raw or not all(a.isdigit() for a in raw):
+        return _say(turn, RATED_ALREADY)
+    args = [int(a) for a in raw]
+    if action == "r" and len(args) == 3:
+        return _tap(turn, args)
+    if action in ("rd", "ro"):
+        rnd = ratings.owned(turn.ctx.session, turn.person.id, args[0])
+        if rnd is None or rnd.status != "open":
+            return _say(turn, RATED_ALREADY if rnd is not None else NOT_YOURS, number=args[0])
+        if action == "rd":
+            return _finish(turn, rnd)
+        keyboard = ratings.telegram_ask(turn.ctx, turn.person.language, turn.person.id, rnd)
+        return Reply.say(keyboard, state="idle", data={"rating": rnd.id})
+    handlers = {
+        "ta": lambda n: _approve(turn, [n]),
+        "tr": lambda n: _reject(turn, n, ""),
+        "tb": lambda n: _approve_all(turn, n),
+        "da": lambda n: _accept(turn, n),
+        "dc": lambda n: _changes(turn, n, ""),
+    }
+    return handlers[action](args[0]) if action in handlers else _say(turn, RATED_ALREADY)

@@ -15,16 +15,20 @@ import pytest
 
 from bot.clock import FixedClock
 from db.models import (
+    Application,
     Contact,
+    Deliverable,
     Employer,
     GuardianLink,
     Opportunity,
     Org,
     Person,
+    Placement,
     Site,
     Staff,
     Student,
     Supervisor,
+    TimeEntry,
     VettingCheck,
 )
 from db.session import Database
@@ -266,6 +270,62 @@ class Factory:
         urn = f"telegram:{chat_id or 700000000 + next(_seq)}"
         self._save(Contact(urn=urn, scheme="telegram", person_id=person.id, created_at=self.now))
         return urn
+
+    def placement(
+        self, student: Person, opportunity: Opportunity, *, status: str = "ready", **kw: Any
+    ) -> Placement:
+        """An approved application and its placement (dates from the opportunity)."""
+        app = Application(
+            student_id=student.id,
+            opportunity_id=opportunity.id,
+            status="approved",
+            created_at=self.now,
+            decided_at=self.now,
+        )
+        self._save(app)
+        placement = Placement(
+            application_id=app.id,
+            student_id=student.id,
+            opportunity_id=opportunity.id,
+            status=status,
+            starts_on=kw.pop("starts_on", opportunity.starts_on),
+            due_on=kw.pop("due_on", opportunity.due_on),
+            agreement_ack_at=kw.pop("agreement_ack_at", self.now),
+            created_at=self.now,
+            **kw,
+        )
+        self._save(placement)
+        return placement
+
+    def time_entry(
+        self, placement: Placement, *, hours: str = "1.5", status: str = "pending", **kw: Any
+    ) -> TimeEntry:
+        """Hours logged by hand (kind manual), pending the supervisor's OK by default."""
+        entry = TimeEntry(
+            placement_id=placement.id,
+            student_id=placement.student_id,
+            kind=kw.pop("kind", "manual"),
+            status=status,
+            hours=Decimal(hours),
+            description=kw.pop("description", "researched competitors"),
+            created_at=kw.pop("created_at", self.now),
+            **kw,
+        )
+        self._save(entry)
+        return entry
+
+    def deliverable(self, placement: Placement, **kw: Any) -> Deliverable:
+        """Submitted work (a link by default)."""
+        work = Deliverable(
+            placement_id=placement.id,
+            text=kw.pop("text", "My audit https://docs.example.org/audit"),
+            url=kw.pop("url", "https://docs.example.org/audit"),
+            status=kw.pop("status", "submitted"),
+            submitted_at=kw.pop("submitted_at", self.now),
+            **kw,
+        )
+        self._save(work)
+        return work
 
 
 @pytest.fixture

@@ -1,0 +1,316 @@
+"""What a supervisor owes, in one batched message; reminders; then the coordinator.
+
+The `supervisor.digest` sweep looks at every supervisor with open items (pending hours,
+submitted work, open rating rounds). New items (never notified) and items unanswered for
+48 hours go out in ONE message listing everything open, at most two such messages a day
+and four hours apart, never in quiet hours (new items wait and join the next one). Each
+item counts its reminders: after the second reminder has gone unanswered for 48 hours,
+the student's coordinator is told which supervisor owes what (`reminders_sent` = 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, union
+from sqlalchemy.orm import Session
+
+from bot import payloads
+from bot.addressing import pick_contact
+from bot.context import Context
+from bot.i18n import N_
+from bot.jobs import sweep
+from bot.messages import Button, Outbound
+from bot.outbox import enqueue
+from bot.rules import hours as hours_rules
+from bot.rules.delivery import in_quiet_hours
+from bot.services import alerts, ratings, reviews, timesheets
+from bot.services.timesheets import Who, about
+from db.models import (
+    Deliverable,
+    Employer,
+    Opportunity,
+    OutboxMessage,
+    Person,
+    Placement,
+    RatingRequest,
+    Supervisor,
+    TimeEntry,
+)
+
+REMIND_AFTER = timedelta(hours=48)
+DIGEST_GAP = timedelta(hours=4)
+DIGESTS_PER_DAY = 2
+ESCALATED = 3  # reminders_sent once the coordinator was told
+MAX_LINES = 6
+CATEGORY = "supervisor"
+
+HEADER = N_("{program}: {count} item(s) need your OK:")
+REMINDER = N_("Reminder from {program}: {count} item(s) still need your OK:")
+NOTHING = N_("Nothing is waiting for you now. Thank you for mentoring our students!")
+MORE = N_("...and {count} more.")
+HOW_HOURS = N_("Reply A {number} to approve, R {number} and a reason to reject.")
+HOW_ALL = N_("A ALL approves all {count} ({hours} h).")
+HOW_WORK = N_("Reply OK {number} to accept, CHANGES {number} and a comment.")
+RATE_LINE = N_("Rate {student} ({title})")
+APPROVE = N_("Approve #{number}")
+REJECT = N_("Reject #{number}")
+APPROVE_ALL = N_("Approve all {count} ({hours} h)")
+ACCEPT = N_("Accept #{number}")
+CHANGES = N_("Changes #{number}")
+RATE = N_("Rate {student}")
+ESCALATE = N_(
+    "{supervisor} ({employer}) hasn't answered for {days} days about {student}: {owed}. "
+    "Please follow up."
+)
+OWED = {
+    "hours": N_("hours to approve: {count}"),
+    "work": N_("work to review: {count}"),
+    "rating": N_("ratings: {count}"),
+}
+
+
+@dataclass
+class Item:
+    """One thing a supervisor owes: hours, work or a rating round."""
+
+    kind: str  # hours|work|rating
+    row: Any  # TimeEntry | Deliverable | RatingRequest
+    who: Who
+
+    @property
+    def waiting_since(self) -> datetime | None:
+        return self.row.last_reminded_at or self.row.supervisor_notified_at
+
+
+def open_items(session: Session, supervisor_id: int) -> list[Item]:
+    """Everything this supervisor owes now, hours first, then work, then ratings."""
+    found: list[Item] = []
+    for kind, rows in (
+        ("hours", timesheets.pending_entries(session, supervisor_id)),
+        ("work", reviews.pending_work(session, supervisor_id)),
+        ("rating", ratings.open_rounds(session, supervisor_id)),
+    ):
+        for row in rows:
+            who = about(session, row.placement_id)
+            if who is not None:
+                found.append(Item(kind, row, who))
+    return found
+
+
+# --- the message ------------------------------------------------------------------------
+
+
+def render(
+    ctx: Context, lang: str, supervisor_id: int, items: list[Item], *, sms: bool, reminder: bool
+) -> Outbound:
+    """The list of open items with one-tap buttons (Telegram) or reply keywords (SMS)."""
+    _ = ctx.tr(lang)
+    if not items:
+        return Outbound(_(NOTHING))
+    only = items[0]
+    if len(items) == 1 and only.kind == "rating":
+        rnd = ratings.load(ctx.session, only.row.id)
+        assert rnd is not None
+        if sms:
+            return Outbound(ratings.sms_ask(ctx, lang, rnd))
+        return ratings.telegram_ask(ctx, lang, supervisor_id, rnd)
+    head = REMINDER if reminder else HEADER
+    lines = [_(head, program=ctx.settings.program_name, count=len(items))]
+    lines += [_line(ctx, _, lang, item) for item in items[:MAX_LINES]]
+    if len(items) > MAX_LINES:
+        lines.append(_(MORE, count=len(items) - MAX_LINES))
+    if sms:
+        lines += _sms_help(ctx, _, lang, items)
+        return Outbound("\n".join(lines))
+    return Outbound("\n".join(lines), buttons=_buttons(ctx, _, supervisor_id, items))
+
+
+def _line(ctx: Context, _: Callable[..., str], lang: str, item: Item) -> str:
+    if item.kind == "hours":
+        return timesheets.describe(ctx, _, lang, item.row, item.who)
+    if item.kind == "work":
+        return reviews.describe(_, item.row, item.who)
+    return _(RATE_LINE, student=item.who.student, title=timesheets.short(item.who.title, 30))
+
+
+def _sms_help(ctx: Context, _: Callable[..., str], lang: str, items: list[Item]) -> list[str]:
+    out: list[str] = []
+    hours = [i.row for i in items if i.kind == "hours"]
+    if hours:
+        out.append(_(HOW_HOURS, number=hours[0].id))
+        if len(hours) > 1:
+            total = hours_rules.fmt(timesheets.totals(hours))
+            out.append(_(HOW_ALL, count=len(hours), hours=total))
+    work = [i.row for i in items if i.kind == "work"]
+    if work:
+        out.append(_(HOW_WORK, number=work[0].id))
+    rating = next((i.row for i in items if i.kind == "rating"), None)
+    if rating is not None:
+        rnd = ratings.load(ctx.session, rating.id)
+        if rnd is not None:
+            out.append(ratings.sms_ask(ctx, lang, rnd))
+    return out
+
+
+def _buttons(
+    ctx: Context, _: Callable[..., str], supervisor_id: int, items: list[Item]
+) -> list[list[Button]]:
+    secret = ctx.settings.secret_key
+
+    def sign(action: str, *args: object) -> str:
+        return payloads.sign(secret, supervisor_id, action, *args)
+
+    rows: list[list[Button]] = []
+    for item in items[:MAX_LINES]:
+        n = item.row.id
+        if item.kind == "hours":
+            rows.append(
+                [
+                    Button(_(APPROVE, number=n), sign("ta", n), f"A {n}"),
+                    Button(_(REJECT, number=n), sign("tr", n), f"R {n}"),
+                ]
+            )
+        elif item.kind == "work":
+            rows.append(
+                [
+                    Button(_(ACCEPT, number=n), sign("da", n), f"OK {n}"),
+                    Button(_(CHANGES, number=n), sign("dc", n), f"CHANGES {n}"),
+                ]
+            )
+        else:
+            rows.append([Button(_(RATE, student=item.who.student), sign("ro", n))])
+    hours = [i.row for i in items if i.kind == "hours"]
+    if len(hours) > 1:
+        label = _(APPROVE_ALL, count=len(hours), hours=hours_rules.fmt(timesheets.totals(hours)))
+        rows.append([Button(label, sign("tb", max(e.id for e in hours)), "A ALL")])
+    return rows
+
+
+# --- the sweep --------------------------------------------------------------------------
+
+
+def _candidates(session: Session, cutoff: datetime) -> list[int]:
+    """Supervisors with something new or unanswered since `cutoff`."""
+
+    def stale(model: Any) -> Any:
+        since = func.coalesce(model.last_reminded_at, model.supervisor_notified_at)
+        return or_(
+            model.supervisor_notified_at.is_(None),
+            (model.reminders_sent < ESCALATED) & (since <= cutoff),
+        )
+
+    hours = (
+        select(Opportunity.supervisor_id)
+        .join(Placement, Placement.opportunity_id == Opportunity.id)
+        .join(TimeEntry, TimeEntry.placement_id == Placement.id)
+        .where(TimeEntry.status == "pending", stale(TimeEntry))
+    )
+    work = (
+        select(Opportunity.supervisor_id)
+        .join(Placement, Placement.opportunity_id == Opportunity.id)
+        .join(Deliverable, Deliverable.placement_id == Placement.id)
+        .where(Deliverable.status == "submitted", stale(Deliverable))
+    )
+    rounds = select(RatingRequest.supervisor_id).where(
+        RatingRequest.status == "open", stale(RatingRequest)
+    )
+    found = session.scalars(select(union(hours, work, rounds).subquery().c[0])).all()
+    return sorted(int(s) for s in found if s is not None)
+
+
+def may_nudge(ctx: Context, supervisor_id: int) -> bool:
+    """At most DIGESTS_PER_DAY digests a day per supervisor, DIGEST_GAP apart."""
+    tz = ctx.settings.tz
+    local = ctx.now.astimezone(tz)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    sent = ctx.session.scalars(
+        select(OutboxMessage.created_at).where(
+            OutboxMessage.person_id == supervisor_id,
+            OutboxMessage.category == CATEGORY,
+            OutboxMessage.created_at >= min(midnight, ctx.now - DIGEST_GAP),
+        )
+    ).all()
+    today = [t for t in sent if t >= midnight]
+    recent = [t for t in sent if t > ctx.now - DIGEST_GAP]
+    return len(today) < DIGESTS_PER_DAY and not recent
+
+
+@sweep("supervisor.digest")
+def supervisor_digest(ctx: Context) -> None:
+    """Send each supervisor one batched message about new or unanswered items."""
+    s = ctx.settings
+    if in_quiet_hours(ctx.now.astimezone(s.tz), s.quiet_start_hour, s.quiet_end_hour):
+        return
+    cutoff = ctx.now - REMIND_AFTER
+    for supervisor_id in _candidates(ctx.session, cutoff):
+        person = ctx.session.get(Person, supervisor_id)
+        if person is None or not person.active:
+            continue
+        items = open_items(ctx.session, supervisor_id)
+        _escalate(ctx, person, [i for i in items if _overdue(i, cutoff)])
+        new = [i for i in items if i.row.supervisor_notified_at is None]
+        due = [i for i in items if _due(i, cutoff)]
+        if not (new or due) or not may_nudge(ctx, supervisor_id):
+            continue
+        contact = pick_contact(ctx.session, supervisor_id)
+        sms = contact is None or contact.scheme == "tel"
+        out = render(ctx, person.language, supervisor_id, items, sms=sms, reminder=not new)
+        out.to, out.urgent, out.category = supervisor_id, False, CATEGORY
+        enqueue(ctx, out)
+        for item in new:
+            item.row.supervisor_notified_at = ctx.now
+        for item in due:
+            item.row.reminders_sent = (item.row.reminders_sent or 0) + 1
+            item.row.last_reminded_at = ctx.now
+
+
+def _due(item: Item, cutoff: datetime) -> bool:
+    since = item.waiting_since
+    return since is not None and (item.row.reminders_sent or 0) < 2 and since <= cutoff
+
+
+def _overdue(item: Item, cutoff: datetime) -> bool:
+    since = item.waiting_since
+    return since is not None and (item.row.reminders_sent or 0) == 2 and since <= cutoff
+
+
+def _escalate(ctx: Context, supervisor: Person, items: list[Item]) -> None:
+    """Tell each student's coordinator what this supervisor owes about them."""
+    employer = ctx.session.scalar(
+        select(Employer.name)
+        .join(Supervisor, Supervisor.employer_id == Employer.id)
+        .where(Supervisor.person_id == supervisor.id)
+    )
+    by_student: dict[int, list[Item]] = {}
+    for item in items:
+        by_student.setdefault(item.who.student_id, []).append(item)
+        item.row.reminders_sent = ESCALATED
+    for student_id, owed in by_student.items():
+        first = min(i.row.supervisor_notified_at for i in owed)
+        days = max(1, (ctx.now - first).days)
+        for out in alerts.alert_coordinator(
+            ctx,
+            student_id,
+            "supervisor_silent",
+            ESCALATE,
+            supervisor=supervisor.display_name,
+            employer=employer or "-",
+            days=days,
+            student=owed[0].who.student,
+            owed=_owed(ctx, student_id, owed),
+        ):
+            enqueue(ctx, out)
+
+
+def _owed(ctx: Context, student_id: int, items: list[Item]) -> str:
+    """`hours to approve: 2, ratings: 1` in the coordinator's language (English default)."""
+    coordinator = alerts.coordinator_of(ctx, student_id)
+    _ = ctx.tr(coordinator.language if coordinator else "en")
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+    return ", ".join(_(OWED[k], count=n) for k, n in counts.items())

@@ -1,0 +1,336 @@
+"""Soft-skill ratings: when a supervisor is asked, what a tap or a digit reply saves.
+
+A placement is "done" when its estimated hours are approved or its due date has passed,
+whichever comes first: the `ratings.due` sweep moves it to completed and opens a
+RatingRequest (a round). Placements longer than two weeks also get a round every two
+weeks while they run. The supervisor is told by the nudges digest (one batched message).
+
+Each skill of a round is one Rating row: a changed tap updates it (not append-only).
+The skills of a round are fixed when it opens (`extra["skills"]`), so a changed rubric
+never breaks a half-rated round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot import payloads
+from bot.context import Context
+from bot.i18n import N_
+from bot.jobs import sweep
+from bot.messages import Button, Outbound
+from bot.services import lifecycle
+from bot.services.hours_log import short
+from bot.services.timesheets import Who, about
+from db import trail
+from db.models import Opportunity, Placement, Rating, RatingRequest, TimeEntry
+
+ROUND_DAYS = 14
+SCALE = {
+    1: N_("Not yet"),
+    2: N_("Emerging"),
+    3: N_("Capable"),
+    4: N_("Strong"),
+    5: N_("Outstanding"),
+}
+SKILL_NAMES = {
+    "communication": N_("Communication"),
+    "teamwork": N_("Teamwork"),
+    "reliability": N_("Reliability"),
+    "professionalism": N_("Professionalism"),
+    "problem_solving": N_("Problem solving"),
+    "initiative": N_("Initiative"),
+}
+TG_ASK = N_("Please rate {student} ({title}). Tap 1-5 on each row, in this order:")
+TG_DONE = N_("Ratings for {student} ({title}) saved. Thank you!")
+DONE = N_("Done")
+SMS_ASK = N_("Rate {student} ({title}): {skills}. Reply {n} digits 1-5, e.g. {example}")
+SCALE_LINE = N_("1 Not yet, 2 Emerging, 3 Capable, 4 Strong, 5 Outstanding")
+DIGITS_COUNT = N_("I got {got} digits but need {n}, one per skill in order: {skills}.")
+DIGITS_RANGE = N_("Each digit must be 1 to 5; {skill} got {digit}. Reply all {n} digits again.")
+DIGITS_LETTERS = N_("Please reply with digits only (1-5), one per skill, e.g. {example}.")
+EXAMPLE = "545434"
+
+
+@dataclass(frozen=True)
+class Round:
+    """An open or finished round of ratings and what is scored so far."""
+
+    id: int
+    placement_id: int
+    round: int
+    status: str
+    skills: tuple[str, ...]
+    scores: dict[str, int]
+    who: Who
+
+
+def skill_name(_: Callable[..., str], skill: str) -> str:
+    """A skill's label in the reader's language ("problem_solving" -> "Problem solving")."""
+    msgid = SKILL_NAMES.get(skill)
+    return _(msgid) if msgid else skill.replace("_", " ").capitalize()
+
+
+def load(session: Session, request_id: int) -> Round | None:
+    """A round with its scores, or None."""
+    req = session.get(RatingRequest, request_id)
+    who = about(session, req.placement_id) if req else None
+    if req is None or who is None:
+        return None
+    rows = session.execute(
+        select(Rating.skill, Rating.score).where(Rating.request_id == request_id)
+    ).all()
+    skills = tuple((req.extra or {}).get("skills") or ())
+    return Round(req.id, req.placement_id, req.round, req.status, skills, dict(rows), who)  # type: ignore[arg-type]
+
+
+def open_rounds(session: Session, supervisor_id: int) -> list[RatingRequest]:
+    """Open rating requests owed by this supervisor, oldest first."""
+    return list(
+        session.scalars(
+            select(RatingRequest)
+            .where(RatingRequest.supervisor_id == supervisor_id, RatingRequest.status == "open")
+            .order_by(RatingRequest.created_at, RatingRequest.id)
+        )
+    )
+
+
+def owned(session: Session, supervisor_id: int, request_id: int) -> Round | None:
+    """The round if it is this supervisor's (asked of them, and still their student)."""
+    found = load(session, request_id)
+    req = session.get(RatingRequest, request_id)
+    if found is None or req is None or req.supervisor_id != supervisor_id:
+        return None
+    return found if found.who.supervisor_id == supervisor_id else None
+
+
+def save(ctx: Context, supervisor_id: int, rnd: Round, skill: str, score: int) -> None:
+    """Store one skill's score in an open round (a changed tap updates it)."""
+    row = ctx.session.scalar(
+        select(Rating).where(Rating.request_id == rnd.id, Rating.skill == skill)
+    )
+    if row is None:
+        ctx.session.add(
+            Rating(
+                request_id=rnd.id,
+                placement_id=rnd.placement_id,
+                skill=skill,
+                score=score,
+                rated_at=ctx.now,
+            )
+        )
+    elif row.score != score:
+        row.score, row.rated_at = score, ctx.now
+    else:
+        return
+    ctx.session.flush()
+    trail.record(
+        ctx.session,
+        at=ctx.now,
+        actor=f"person:{supervisor_id}",
+        action="rating:saved",
+        entity="rating_request",
+        entity_id=rnd.id,
+        details={"skill": skill, "score": score},
+    )
+
+
+def finish(ctx: Context, supervisor_id: int, request_id: int) -> bool:
+    """Close an open round; False when it was already closed."""
+    req = ctx.session.get(RatingRequest, request_id)
+    if req is None or req.status != "open":
+        return False
+    req.status, req.completed_at = "done", ctx.now
+    trail.record(
+        ctx.session,
+        at=ctx.now,
+        actor=f"person:{supervisor_id}",
+        action="rating:done",
+        entity="rating_request",
+        entity_id=req.id,
+        details={"placement": req.placement_id, "round": req.round},
+    )
+    return True
+
+
+def comment(ctx: Context, supervisor_id: int, request_id: int, text: str) -> bool:
+    """Attach the optional comment to a finished round of this supervisor."""
+    req = ctx.session.get(RatingRequest, request_id)
+    if req is None or req.supervisor_id != supervisor_id:
+        return False
+    req.comment = " ".join(text.split())[:1000]
+    trail.record(
+        ctx.session,
+        at=ctx.now,
+        actor=f"person:{supervisor_id}",
+        action="rating:comment",
+        entity="rating_request",
+        entity_id=req.id,
+    )
+    return True
+
+
+# --- what the supervisor sees ---------------------------------------------------------
+
+
+def telegram_ask(
+    ctx: Context, lang: str, supervisor_id: int, rnd: Round, edit_ref: str | None = None
+) -> Outbound:
+    """The rating message: chosen scores in the text, one row of 1-5 per skill, Done."""
+    _ = ctx.tr(lang)
+    head = TG_DONE if rnd.status != "open" else TG_ASK
+    lines = [_(head, student=rnd.who.student, title=short(rnd.who.title))]
+    for skill in rnd.skills:
+        got = rnd.scores.get(skill)
+        lines.append(f"{skill_name(_, skill)}: {f'{got} ✓' if got else '-'}")
+    if rnd.status == "open":
+        lines.append(_(SCALE_LINE))
+    buttons: list[list[Button]] = []
+    if rnd.status == "open":
+        secret = ctx.settings.secret_key
+        for index, skill in enumerate(rnd.skills):
+            row = []
+            for score in range(1, 6):
+                label = f"{score} ✓" if rnd.scores.get(skill) == score else str(score)
+                data = payloads.sign(secret, supervisor_id, "r", rnd.id, index, score)
+                row.append(Button(label, data))
+            buttons.append(row)
+        buttons.append([Button(_(DONE), payloads.sign(secret, supervisor_id, "rd", rnd.id))])
+    return Outbound("\n".join(lines), buttons=buttons, edit_ref=edit_ref)
+
+
+def sms_ask(ctx: Context, lang: str, rnd: Round) -> str:
+    """`Rate Leah (Audit our social media): communication, ... Reply 6 digits 1-5, e.g. 545434`."""
+    _ = ctx.tr(lang)
+    return _(
+        SMS_ASK,
+        student=rnd.who.student,
+        title=short(rnd.who.title, 30),
+        skills=skill_list(_, rnd.skills),
+        n=len(rnd.skills),
+        example=example(len(rnd.skills)),
+    )
+
+
+def skill_list(_: Callable[..., str], skills: tuple[str, ...]) -> str:
+    return ", ".join(skill_name(_, s).lower() for s in skills)
+
+
+def example(n: int) -> str:
+    return (EXAMPLE * (n // len(EXAMPLE) + 1))[:n]
+
+
+def looks_like_digits(text: str) -> bool:
+    """A reply that is meant as ratings: mostly digits, maybe separated."""
+    compact = "".join(ch for ch in text if not ch.isspace() and ch not in ",.;-/")
+    digits = sum(ch.isdigit() for ch in compact)
+    return digits >= 2 and digits * 2 >= len(compact)
+
+
+def parse_digits(_: Callable[..., str], text: str, skills: tuple[str, ...]) -> list[int] | str:
+    """The scores in skill order, or a precise correction naming what is wrong."""
+    n, ex = len(skills), example(len(skills))
+    compact = "".join(ch for ch in text if not ch.isspace() and ch not in ",.;-/")
+    if not compact.isdigit():
+        return _(DIGITS_LETTERS, example=ex)
+    if len(compact) != n:
+        return _(DIGITS_COUNT, got=len(compact), n=n, skills=skill_list(_, skills))
+    for skill, ch in zip(skills, compact, strict=True):
+        if ch not in "12345":
+            return _(DIGITS_RANGE, skill=skill_name(_, skill), digit=ch, n=n)
+    return [int(ch) for ch in compact]
+
+
+# --- when a round opens -----------------------------------------------------------------
+
+
+def _approved_hours(session: Session, placement_ids: list[int]) -> dict[int, Decimal]:
+    """Approved hours per placement in one query (hours_log.hours_totals' `approved`)."""
+    if not placement_ids:
+        return {}
+    rows = session.execute(
+        select(TimeEntry.placement_id, func.sum(TimeEntry.hours))
+        .where(TimeEntry.placement_id.in_(placement_ids), TimeEntry.status == "approved")
+        .group_by(TimeEntry.placement_id)
+    ).all()
+    return {pid: Decimal(total or 0) for pid, total in rows}
+
+
+def open_round(ctx: Context, placement: Placement, supervisor_id: int, final: bool) -> None:
+    """Open the next round for a placement (a final one marks an already open round)."""
+    rounds = list(
+        ctx.session.scalars(select(RatingRequest).where(RatingRequest.placement_id == placement.id))
+    )
+    still_open = [r for r in rounds if r.status == "open"]
+    if still_open:
+        if final:
+            still_open[0].extra = {**(still_open[0].extra or {}), "final": True}
+        return
+    req = RatingRequest(
+        placement_id=placement.id,
+        supervisor_id=supervisor_id,
+        round=max((r.round for r in rounds), default=0) + 1,
+        status="open",
+        created_at=ctx.now,
+        extra={"skills": list(ctx.settings.skills), "final": final},
+        reminders_sent=0,
+    )
+    ctx.session.add(req)
+    ctx.session.flush()
+    trail.record(
+        ctx.session,
+        at=ctx.now,
+        actor=ctx.actor,
+        action="rating:requested",
+        entity="rating_request",
+        entity_id=req.id,
+        details={"placement": placement.id, "round": req.round},
+    )
+
+
+@sweep("ratings.due")
+def ratings_due(ctx: Context) -> None:
+    """Complete placements whose hours are approved or due date passed; open rating rounds."""
+    rows = ctx.session.execute(
+        select(Placement, Opportunity.supervisor_id, Opportunity.est_hours)
+        .join(Opportunity, Opportunity.id == Placement.opportunity_id)
+        .where(Placement.status == "ready", Opportunity.supervisor_id.is_not(None))
+        .order_by(Placement.id)
+    ).all()
+    ids = [p.id for p, _s, _e in rows]
+    approved = _approved_hours(ctx.session, ids)
+    rounds = _round_counts(ctx.session, ids)
+    today = ctx.today
+    for placement, supervisor_id, est_hours in rows:
+        hours_done = approved.get(placement.id, Decimal(0)) >= Decimal(est_hours)
+        if hours_done or today > placement.due_on:
+            lifecycle.move(ctx, placement, "completed", "hours" if hours_done else "due date")
+            open_round(ctx, placement, supervisor_id or 0, final=True)
+        elif _periodic_owed(placement, today) > rounds.get(placement.id, 0):
+            open_round(ctx, placement, supervisor_id or 0, final=False)
+
+
+def _round_counts(session: Session, placement_ids: list[int]) -> dict[int, int]:
+    if not placement_ids:
+        return {}
+    rows = session.execute(
+        select(RatingRequest.placement_id, func.count())
+        .where(RatingRequest.placement_id.in_(placement_ids))
+        .group_by(RatingRequest.placement_id)
+    ).all()
+    return {pid: int(n) for pid, n in rows}
+
+
+def _periodic_owed(placement: Placement, today: date) -> int:
+    """Rounds a long placement should have had by `today` (one per two weeks while it runs)."""
+    if (placement.due_on - placement.starts_on).days <= ROUND_DAYS:
+        return 0
+    if today >= placement.due_on - timedelta(days=1):
+        return 0  # the final round is days away
+    return max(0, (today - placement.starts_on).days // ROUND_DAYS)
