@@ -356,3 +356,12 @@ def test_several_placements_ask_which_and_remember_the_choice(chat, make):
     assert "Logged 0.5 h for Clinic flyer" in again
     (status,) = chat.send(urn, "STATUS")
     assert status.text.startswith("Clinic flyer")
+
+
+def test_status_after_applying_says_the_application_is_waiting(chat, make):
+    student = make.student()
+    make.opportunity(title="Translate the patient intake flyer", remote=True)
+    chat.send(student, "FIND")
+    chat.send(student, "APPLY 1")
+    [reply] = chat.texts(student, "STATUS")
+    assert "Translate the patient intake flyer" in reply and "waiting for a coordinator" in reply

@@ -14,10 +14,11 @@ from typing import Any
 
 from bot import payloads
 from bot.flows.base import Reply, Turn
+from bot.i18n import N_
 from bot.messages import Button, Outbound
 from bot.rules import geofence
 from bot.rules import hours as hours_rules
-from bot.services import alerts, deliverables, hours_log, shifts
+from bot.services import alerts, deliverables, hours_log, placements, shifts
 from bot.services import hours_log as wt
 from bot.services.shifts import Point, Work
 
@@ -43,6 +44,12 @@ def handle(turn: Turn) -> Reply | None:
     if cmd.keyword in WORDS:
         return _command(turn, cmd.keyword, cmd.args)
     return _answer(turn)
+
+
+WAITING = N_(
+    "Your application for {title} is waiting for a coordinator ({count} in all). "
+    "We'll text you the answer. Reply FIND for more."
+)
 
 
 def _say(turn: Turn, text: str, state: str | None = "idle", **kw: Any) -> Reply:
@@ -83,6 +90,9 @@ def _choose(turn: Turn, word: str, args: str) -> Work | Reply:
     """The placement `word` acts on, or a Reply (none, or a question which one)."""
     works = shifts.open_work(turn.ctx, turn.person.id)
     if not works:
+        waiting = placements.pending_titles(turn.ctx.session, turn.person.id)
+        if waiting:
+            return _say(turn, turn._(WAITING, title=waiting[-1], count=len(waiting)))
         return _say(turn, turn._(wt.NO_PLACEMENT))
     by_id = {w.placement_id: w for w in works}
     picked = _pick_number(word, args)

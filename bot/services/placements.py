@@ -226,3 +226,15 @@ def _find_application(session: Session, sourced_id: str, external_id: str) -> Ap
     if app.status != "pending":
         return f"not approved: the application is already {app.status}"
     return app
+
+
+def pending_titles(session: Session, student_id: int) -> list[str]:
+    """Titles of the student's applications still waiting for a coordinator."""
+    return list(
+        session.scalars(
+            select(Opportunity.title)
+            .join(Application, Application.opportunity_id == Opportunity.id)
+            .where(Application.student_id == student_id, Application.status == "pending")
+            .order_by(Application.created_at)
+        )
+    )
