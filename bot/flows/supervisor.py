@@ -55,6 +55,7 @@ NO_RATINGS = N_("You have no ratings to give right now.")
 RATE_FIRST = N_("Tap a score for at least one skill first.")
 NEED_NUMBER = N_("Which one? Reply with the number from our message, e.g. {example}.")
 SKIP_WORDS = frozenset({"SKIP", "OMITIR", "NADA", "NO"})
+ALL_WORDS = frozenset({"ALL", "TODO", "TODOS", "TODAS"})
 
 
 def menu(turn: Turn) -> Outbound:
@@ -104,7 +105,7 @@ def _command(turn: Turn) -> Reply | None:
         return None
     numbers = [int(w) for w in words[1:] if w.isdigit() and len(w) < 9]
     first_number = words[1].isdigit() if len(words) > 1 else False
-    if cmd.keyword == "A" and len(words) > 1 and words[1] == "ALL":
+    if cmd.keyword == "A" and len(words) > 1 and words[1] in ALL_WORDS:
         return _approve_all(turn, None)
     if cmd.keyword == "A" and first_number and len(numbers) == len(words) - 1:
         return _approve(turn, numbers)
