@@ -15,7 +15,7 @@ import pkgutil
 import signal
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -71,9 +71,21 @@ def load_sweeps() -> None:
     _loaded = True
 
 
+STUCK_AFTER = timedelta(minutes=10)
+
+
 def claim_due(database: Database, now: datetime, limit: int = CLAIM_BATCH) -> list[int]:
-    """Flip up to `limit` due reminders from pending to running; their ids."""
+    """Flip up to `limit` due reminders from pending to running; their ids.
+
+    A reminder left running for longer than STUCK_AFTER (its worker died mid-way) is
+    claimed again: reminder handlers check their subject's state, so a rerun is harmless.
+    """
     with database.transaction() as s:
+        s.execute(
+            update(Reminder)
+            .where(Reminder.status == "running", Reminder.claimed_at < now - STUCK_AFTER)
+            .values(status="pending")
+        )
         stmt = (
             select(Reminder.id)
             .where(Reminder.status == "pending", Reminder.due_at <= now)
@@ -84,7 +96,11 @@ def claim_due(database: Database, now: datetime, limit: int = CLAIM_BATCH) -> li
             stmt = stmt.with_for_update(skip_locked=True)
         ids = list(s.scalars(stmt))
         if ids:
-            s.execute(update(Reminder).where(Reminder.id.in_(ids)).values(status="running"))
+            s.execute(
+                update(Reminder)
+                .where(Reminder.id.in_(ids))
+                .values(status="running", claimed_at=now)
+            )
     return ids
 
 

@@ -244,3 +244,26 @@ def test_wbl_worker_stops_cleanly_on_sigterm(database):
             proc.kill()
             proc.wait()
     assert proc.returncode == 0, err[-2000:]
+
+
+def test_a_reminder_left_running_by_a_dead_worker_is_claimed_again(database):
+    from datetime import timedelta
+
+    from bot.scheduler import claim_due
+    from db.models import Reminder
+    from tests.conftest import T0
+
+    with database.transaction() as s:
+        row = Reminder(
+            kind="test.ping",
+            subject_id=1,
+            due_at=T0,
+            status="pending",
+            attempts=0,
+            payload={},
+            created_at=T0,
+        )
+        s.add(row)
+    assert claim_due(database, T0) == [row.id]
+    assert claim_due(database, T0 + timedelta(minutes=5)) == []  # still being worked on
+    assert claim_due(database, T0 + timedelta(minutes=11)) == [row.id]  # the worker died

@@ -101,6 +101,7 @@ class Reminder(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]  # a running row claimed long ago: its worker died
     done_at: Mapped[datetime | None]
     __table_args__ = (Index("ix_reminders_due", "status", "due_at"),)
 

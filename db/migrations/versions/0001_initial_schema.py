@@ -152,6 +152,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("payload", db.base.JSONDoc(), nullable=False),
         sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("claimed_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("done_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"], ["people.id"], name=op.f("fk_reminders_person_id_people")
