@@ -54,6 +54,7 @@ SKIPPED = N_("OK, no comment. Thank you!")
 NO_RATINGS = N_("You have no ratings to give right now.")
 RATE_FIRST = N_("Tap a score for at least one skill first.")
 NEED_NUMBER = N_("Which one? Reply with the number from our message, e.g. {example}.")
+STALE = N_("That button can't be used any more. Reply MENU to see what is waiting.")
 SKIP_WORDS = frozenset({"SKIP", "OMITIR", "NADA", "NO"})
 ALL_WORDS = frozenset({"ALL", "TODO", "TODOS", "TODAS"})
 
@@ -291,7 +292,7 @@ def _tap(turn: Turn, args: list[int]) -> Reply:
     if rnd.status != "open":
         return _say(turn, RATED_ALREADY)
     if not (0 <= index < len(rnd.skills) and 1 <= score <= 5):
-        return _say(turn, RATED_ALREADY)
+        return _say(turn, STALE)
     ratings.save(ctx, me, rnd, rnd.skills[index], score)
     rnd = ratings.owned(ctx.session, me, req_id)
     assert rnd is not None
@@ -324,8 +325,9 @@ def _ref(turn: Turn) -> str | None:
 def _button(turn: Turn) -> Reply:
     assert turn.action is not None
     action, raw = turn.action
-    if not raw or not all(a.isdigit() for a in raw):
-        return _say(turn, RATED_ALREADY)
+    if not raw or not all(a.isdigit() and len(a) < 10 for a in raw):
+        log.warning("supervisor %s: malformed %s payload", turn.person.id, action)
+        return _say(turn, STALE)
     args = [int(a) for a in raw]
     if action == "r" and len(args) == 3:
         return _tap(turn, args)
@@ -344,4 +346,4 @@ def _button(turn: Turn) -> Reply:
         "da": lambda n: _accept(turn, n),
         "dc": lambda n: _changes(turn, n, ""),
     }
-    return handlers[action](args[0]) if action in handlers else _say(turn, RATED_ALREADY)
+    return handlers[action](args[0]) if action in handlers else _say(turn, STALE)
