@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bot import payloads
@@ -262,10 +262,10 @@ def _approved_hours(session: Session, placement_ids: list[int]) -> dict[int, Dec
     return {pid: Decimal(total or 0) for pid, total in rows}
 
 
-def open_round(ctx: Context, placement: Placement, supervisor_id: int, final: bool) -> None:
+def open_round(ctx: Context, placement_id: int, supervisor_id: int, final: bool) -> None:
     """Open the next round for a placement (a final one marks an already open round)."""
     rounds = list(
-        ctx.session.scalars(select(RatingRequest).where(RatingRequest.placement_id == placement.id))
+        ctx.session.scalars(select(RatingRequest).where(RatingRequest.placement_id == placement_id))
     )
     still_open = [r for r in rounds if r.status == "open"]
     if still_open:
@@ -273,7 +273,7 @@ def open_round(ctx: Context, placement: Placement, supervisor_id: int, final: bo
             still_open[0].extra = {**(still_open[0].extra or {}), "final": True}
         return
     req = RatingRequest(
-        placement_id=placement.id,
+        placement_id=placement_id,
         supervisor_id=supervisor_id,
         round=max((r.round for r in rounds), default=0) + 1,
         status="open",
@@ -290,7 +290,7 @@ def open_round(ctx: Context, placement: Placement, supervisor_id: int, final: bo
         action="rating:requested",
         entity="rating_request",
         entity_id=req.id,
-        details={"placement": placement.id, "round": req.round},
+        details={"placement": placement_id, "round": req.round},
     )
 
 
@@ -298,39 +298,51 @@ def open_round(ctx: Context, placement: Placement, supervisor_id: int, final: bo
 def ratings_due(ctx: Context) -> None:
     """Complete placements whose hours are approved or due date passed; open rating rounds."""
     rows = ctx.session.execute(
-        select(Placement, Opportunity.supervisor_id, Opportunity.est_hours)
+        select(
+            Placement.id,
+            Placement.starts_on,
+            Placement.due_on,
+            Opportunity.supervisor_id,
+            Opportunity.est_hours,
+        )
         .join(Opportunity, Opportunity.id == Placement.opportunity_id)
         .where(Placement.status == "ready", Opportunity.supervisor_id.is_not(None))
         .order_by(Placement.id)
     ).all()
-    ids = [p.id for p, _s, _e in rows]
+    ids = [row.id for row in rows]
     approved = _approved_hours(ctx.session, ids)
     rounds = _round_counts(ctx.session, ids)
     today = ctx.today
-    for placement, supervisor_id, est_hours in rows:
-        hours_done = approved.get(placement.id, Decimal(0)) >= Decimal(est_hours)
-        if hours_done or today > placement.due_on:
+    for pid, starts_on, due_on, supervisor_id, est_hours in rows:
+        hours_done = approved.get(pid, Decimal(0)) >= Decimal(est_hours)
+        if hours_done or today > due_on:
+            placement = ctx.session.get(Placement, pid)
+            assert placement is not None
             lifecycle.move(ctx, placement, "completed", "hours" if hours_done else "due date")
-            open_round(ctx, placement, supervisor_id or 0, final=True)
-        elif _periodic_owed(placement, today) > rounds.get(placement.id, 0):
-            open_round(ctx, placement, supervisor_id or 0, final=False)
+            open_round(ctx, pid, supervisor_id or 0, final=True)
+        else:
+            had, still_open = rounds.get(pid, (0, 0))
+            if not still_open and _periodic_owed(starts_on, due_on, today) > had:
+                open_round(ctx, pid, supervisor_id or 0, final=False)
 
 
-def _round_counts(session: Session, placement_ids: list[int]) -> dict[int, int]:
+def _round_counts(session: Session, placement_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """placement id -> (rounds so far, rounds still open)."""
     if not placement_ids:
         return {}
+    is_open = case((RatingRequest.status == "open", 1), else_=0)
     rows = session.execute(
-        select(RatingRequest.placement_id, func.count())
+        select(RatingRequest.placement_id, func.count(), func.sum(is_open))
         .where(RatingRequest.placement_id.in_(placement_ids))
         .group_by(RatingRequest.placement_id)
     ).all()
-    return {pid: int(n) for pid, n in rows}
+    return {pid: (int(n), int(still or 0)) for pid, n, still in rows}
 
 
-def _periodic_owed(placement: Placement, today: date) -> int:
+def _periodic_owed(starts_on: date, due_on: date, today: date) -> int:
     """Rounds a long placement should have had by `today` (one per two weeks while it runs)."""
-    if (placement.due_on - placement.starts_on).days <= ROUND_DAYS:
+    if (due_on - starts_on).days <= ROUND_DAYS:
         return 0
-    if today >= placement.due_on - timedelta(days=1):
+    if today >= due_on - timedelta(days=1):
         return 0  # the final round is days away
-    return max(0, (today - placement.starts_on).days // ROUND_DAYS)
+    return max(0, (today - starts_on).days // ROUND_DAYS)
