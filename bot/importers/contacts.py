@@ -9,7 +9,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.importers.bulk import delete_rows, insert_rows
+from bot.importers.bulk import delete_rows, fetch, insert_rows
 from bot.importers.report import ImportReport
 from db.models import Contact, InboundMessage
 
@@ -24,8 +24,8 @@ class PhoneOf(NamedTuple):
 
 def stored_tel(session: Session) -> dict[str, tuple[int, int]]:
     """urn -> (contact id, person id) for every SMS contact."""
-    rows = session.execute(
-        select(Contact.urn, Contact.id, Contact.person_id).where(Contact.scheme == "tel")
+    rows = fetch(
+        session, select(Contact.urn, Contact.id, Contact.person_id).where(Contact.scheme == "tel")
     )
     return {urn: (cid, pid) for urn, cid, pid in rows}
 

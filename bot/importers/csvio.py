@@ -38,19 +38,31 @@ class Table:
 
     def __iter__(self) -> Iterator[Row]:
         """Yield the non-blank data rows, values stripped, keyed by canonical column names."""
+        for line, fields in self.records():
+            yield self.row(line, fields)
+
+    def row(self, line: int, fields: list[str]) -> Row:
+        """The Row of raw `fields` read at `line`."""
+        return Row(line, {col: f.strip() for col, f in zip(self.header, fields, strict=False)})
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        """Yield (line, raw fields) of the non-blank data rows: no dicts, nothing stripped."""
         reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
         end = 0
         try:
             for fields in reader:
                 start, end = end + 1, reader.line_num
-                if start == 1 or not any(f.strip() for f in fields):
+                if start == 1 or not "".join(fields).strip():
                     continue
-                values = {col: f.strip() for col, f in zip(self.header, fields, strict=False)}
-                yield Row(start, values)
+                yield start, fields
         except csv.Error as err:
             self.report.error(
                 self.name, end + 1, "-", f"unreadable CSV ({err}); rest of file skipped"
             )
+
+    def position(self, column: str) -> int | None:
+        """The index of `column` in the header (None when the file has no such column)."""
+        return self.header.index(column) if column in self.header else None
 
 
 def _decode(data: bytes, name: str, report: ImportReport) -> str:

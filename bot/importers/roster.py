@@ -14,7 +14,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.importers.csvio import read_table
+from bot.importers import digests
+from bot.importers.bulk import fetch
+from bot.importers.csvio import Table, read_table
 from bot.importers.report import ImportReport
 from bot.importers.roster_people import PeopleSync
 from bot.importers.roster_rows import (
@@ -24,11 +26,9 @@ from bot.importers.roster_rows import (
     USER_COLUMNS,
     USER_OPTIONAL,
     OrgRow,
-    UserRow,
-    parse_birth_dates,
     parse_orgs,
-    parse_users,
 )
+from bot.importers.roster_scan import DEMOGRAPHICS, USERS, Demographics, KnownPhones, scan_users
 from db import trail
 from db.models import Org, Person
 from db.session import Database
@@ -36,33 +36,30 @@ from db.session import Database
 log = logging.getLogger(__name__)
 ORGS = "orgs.csv"
 ORG_FIELDS = ("name", "type", "identifier", "parent_id", "active")
+PHONES = select(Person.phone).where(Person.phone.is_not(None))
 
 
 def import_roster(
-    db: Database, folder: Path, *, now: datetime, shift_days: int = 0
+    db: Database, folder: Path, *, now: datetime, shift_days: int = 0, full: bool = False
 ) -> ImportReport:
-    """Import `folder`'s OneRoster bundle in one transaction and report what happened."""
+    """Import `folder`'s OneRoster bundle in one transaction and report what happened.
+
+    Rows unchanged since they were last applied without problems are skipped unread;
+    `full=True` reads and compares every row (e.g. after editing roster data by hand).
+    """
     report = ImportReport("roster")
     folder = Path(folder)
     if not folder.is_dir():
         report.error(str(folder), 0, "-", "not a folder; nothing imported")
         return report
     orgs_table = read_table(folder, ORGS, ORG_COLUMNS, report, optional=ORG_OPTIONAL)
-    users_table = read_table(folder, "users.csv", USER_COLUMNS, report, optional=USER_OPTIONAL)
-    demo_table = read_table(
-        folder, "demographics.csv", DEMOGRAPHIC_COLUMNS, report, must_exist=False
-    )
+    users_table = read_table(folder, USERS, USER_COLUMNS, report, optional=USER_OPTIONAL)
+    demo_table = read_table(folder, DEMOGRAPHICS, DEMOGRAPHIC_COLUMNS, report, must_exist=False)
     with db.transaction() as session:
         org_rows = parse_orgs(orgs_table, report) if orgs_table else []
         orgs = _sync_orgs(session, org_rows, report, now)
         if users_table is not None:
-            phones = {p for p in session.scalars(select(Person.phone)) if p}
-            users = parse_users(users_table, report, set(orgs), phones)
-            births = None
-            if demo_table is not None:
-                births = parse_birth_dates(demo_table, report, shift_days, now.date())
-                _unknown_births(session, births, users, report)
-            PeopleSync(session, report, now, orgs, births).run(users)
+            _import_users(session, report, users_table, demo_table, orgs, now, shift_days, full)
         if report.changed:
             trail.record(
                 session,
@@ -75,6 +72,39 @@ def import_roster(
             )
     log.info("roster import: %s problems, counts %s", len(report.problems), report.summary())
     return report
+
+
+def _import_users(
+    session: Session,
+    report: ImportReport,
+    users: Table,
+    demo_table: Table | None,
+    orgs: dict[str, tuple[int, str]],
+    now: datetime,
+    shift_days: int,
+    full: bool,
+) -> None:
+    """Scan users.csv (skipping unchanged rows), apply the rest, remember clean rows."""
+    stored = {} if full else digests.load(session, "roster", USERS)
+    start = digests.context(
+        sorted(orgs.items()), shift_days, digests.SEP.join(users.header), demo_table is not None
+    )
+    demographics = Demographics.scan(demo_table, report)
+    phones = KnownPhones(lambda: {phone for (phone,) in fetch(session, PHONES)})
+    scan = scan_users(users, report, set(orgs), phones, stored, start, demographics)
+    read = {r.sourced_id for r in scan.rows} | (set(demographics.raw) - scan.in_file)
+    births = demographics.births(read, report, shift_days, now.date())
+    if births is not None:
+        _unknown_births(session, births, scan.in_file, report)
+    PeopleSync(session, report, now, orgs, births).run(scan.rows, scan.skipped)
+    bad = {p.line for p in report.problems if p.file == USERS}
+    bad_demo = {p.line for p in report.problems if p.file == DEMOGRAPHICS}
+    earned = {
+        sid: mark
+        for sid, (line, mark) in scan.read.items()
+        if mark and line not in bad and demographics.raw.get(sid, (0,))[0] not in bad_demo
+    }
+    digests.save(session, "roster", USERS, stored, earned, scan.read)
 
 
 def _sync_orgs(
@@ -118,21 +148,19 @@ def _outcome(created: bool, before: tuple[object, ...], want: tuple[object, ...]
 def _unknown_births(
     session: Session,
     births: dict[str, tuple[int, date | None]],
-    users: list[UserRow],
+    in_file: set[str],
     report: ImportReport,
 ) -> None:
     """Report demographics rows for people in neither users.csv nor the database."""
-    in_file = {u.sourced_id for u in users}
     unknown = [sid for sid in births if sid not in in_file]
     if not unknown:
         return
-    stored = set(
-        session.scalars(
-            select(Person.sourced_id).where(
-                Person.source == "roster", Person.sourced_id.in_(unknown[:5000])
-            )
+    stored: set[str] = set()
+    for at in range(0, len(unknown), 500):
+        stmt = select(Person.sourced_id).where(
+            Person.source == "roster", Person.sourced_id.in_(unknown[at : at + 500])
         )
-    )
+        stored |= {sid for (sid,) in fetch(session, stmt)}
     for sid in unknown:
         if sid not in stored:
-            report.warn("demographics.csv", births[sid][0], "sourcedId", f"no such user {sid!r}")
+            report.warn(DEMOGRAPHICS, births[sid][0], "sourcedId", f"no such user {sid!r}")

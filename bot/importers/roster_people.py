@@ -1,12 +1,14 @@
 """Bring people, staff, students, guardian links and phone contacts in line with users.csv.
 
-Everything already stored is loaded once into dicts, compared in Python, and only the
-differences are written in batches: an unchanged bundle writes nothing.
+What is already stored is read once into dicts (plain tuples, no ORM objects), compared in
+Python, and only the differences are written in batches: an unchanged bundle writes
+nothing. Rows skipped as unchanged (`Skipped`) are not compared again; they only take
+part where other rows can change their outcome: guardian links and coordinators.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -15,58 +17,67 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.importers import coordinators
-from bot.importers.bulk import delete_rows, insert_rows, update_rows
-from bot.importers.contacts import PhoneOf, stored_tel, sync_contacts
+from bot.importers.bulk import fetch, insert_values, update_rows
+from bot.importers.contacts import PhoneOf, sync_contacts
 from bot.importers.report import ImportReport
+from bot.importers.roster_links import LinkSync
 from bot.importers.roster_rows import UserRow
-from db.models import GuardianLink, Person, Staff, Student
+from bot.importers.roster_scan import Skipped
+from db.models import Person, Staff, Student
 
 USERS = "users.csv"
 ENTITY = {"student": "students", "guardian": "guardians", "staff": "staff", "": "users"}
 PERSON_FIELDS = ("given_name", "family_name", "email", "phone")
 STUDENT_FIELDS: tuple[str, ...] = ("school_id", "grade", "birth_date", "transportation")
 STUDENT_FIELDS += ("home_lat", "home_lon", "interests", "coordinator_id")
+NEW_PERSON: tuple[str, ...] = ("kind", "source", "sourced_id", "language", "active")
+NEW_PERSON += ("created_at", "updated_at", *PERSON_FIELDS)
+ALL_PEOPLE_OVER = 2000  # read every roster person at once when this many rows are read
+
+
+def _people(session: Session, sids: list[str]) -> dict[str, tuple[Any, ...]]:
+    """sourcedId -> (id, kind, active, *PERSON_FIELDS) of the roster people `sids` name."""
+    cols = [Person.sourced_id, Person.id, Person.kind, Person.active]
+    cols += [getattr(Person, f) for f in PERSON_FIELDS]
+    stmt = select(*cols).where(Person.source == "roster")
+    if len(sids) > ALL_PEOPLE_OVER:
+        rows = fetch(session, stmt)
+    else:
+        rows = []
+        for start in range(0, len(sids), 500):
+            rows += fetch(session, stmt.where(Person.sourced_id.in_(sids[start : start + 500])))
+    return {r[0]: r[1:] for r in rows}
+
+
+def _values(row: UserRow) -> tuple[Any, ...]:
+    return tuple(row.person[f] for f in PERSON_FIELDS)
 
 
 @dataclass
 class Stored:
-    """What the database holds before the import (roster people only, plus all contacts)."""
+    """What the database holds before the import."""
 
     people: dict[str, tuple[Any, ...]]  # sourcedId -> (id, kind, active, *PERSON_FIELDS)
-    students: dict[int, dict[str, Any]]
+    students: dict[int, dict[str, Any]]  # person id -> STUDENT_FIELDS (+ "active")
     staff: dict[int, int | None]  # person id -> org id
-    links: set[tuple[int, int]]  # (student id, guardian id)
-    tel: dict[str, tuple[int, int]]  # urn -> (contact id, person id)
-    active: dict[int, bool] = field(default_factory=dict)
+    active: dict[int, bool]  # staff and students: person id -> active
 
     @classmethod
-    def load(cls, session: Session) -> Stored:
-        """Read the current state in a handful of queries."""
-        people = {
-            row[0]: tuple(row[1:])
-            for row in session.execute(
-                select(
-                    Person.sourced_id,
-                    Person.id,
-                    Person.kind,
-                    Person.active,
-                    *(getattr(Person, f) for f in PERSON_FIELDS),
-                ).where(Person.source == "roster")
-            )
-        }
-        cols = [Student.person_id, *(getattr(Student, f) for f in STUDENT_FIELDS)]
-        students = {
-            r[0]: dict(zip(STUDENT_FIELDS, r[1:], strict=True))
-            for r in session.execute(select(*cols))
-        }
-        staff = {pid: org for pid, org in session.execute(select(Staff.person_id, Staff.org_id))}
-        links = {
-            (s, g)
-            for s, g in session.execute(select(GuardianLink.student_id, GuardianLink.guardian_id))
-        }
-        tel = stored_tel(session)
-        active = dict(session.execute(select(Person.id, Person.active)).all())
-        return cls(people, students, staff, links, tel, active)
+    def load(cls, session: Session, sids: list[str]) -> Stored:
+        """Read the current state in a handful of queries (people: only those read)."""
+        cols = [Student.person_id, *(getattr(Student, f) for f in STUDENT_FIELDS), Person.active]
+        students: dict[int, dict[str, Any]] = {}
+        active: dict[int, bool] = {}
+        for r in fetch(session, select(*cols).join(Person, Person.id == Student.person_id)):
+            students[r[0]] = dict(zip(STUDENT_FIELDS, r[1:-1], strict=True))
+            active[r[0]] = bool(r[-1])
+        staff: dict[int, int | None] = {}
+        query = select(Staff.person_id, Staff.org_id, Person.active).join(
+            Person, Person.id == Staff.person_id
+        )
+        for pid, org, on in fetch(session, query):
+            staff[pid], active[pid] = org, bool(on)
+        return cls(_people(session, sids), students, staff, active)
 
 
 @dataclass
@@ -81,9 +92,9 @@ class PeopleSync:
     touched: set[int] = field(default_factory=set)  # people whose staff/student row changed
     deactivating: set[int] = field(default_factory=set)
 
-    def run(self, rows: list[UserRow]) -> None:
-        """Apply the accepted users.csv rows."""
-        self.stored = Stored.load(self.session)
+    def run(self, rows: list[UserRow], skipped: list[Skipped] = ()) -> None:  # type: ignore[assignment]
+        """Apply the users.csv rows read in full; `skipped` ones are unchanged."""
+        self.stored = Stored.load(self.session, [r.sourced_id for r in rows])
         rows = [r for r in rows if self._same_kind(r)]
         self.deactivating = {
             self.stored.people[r.sourced_id][0]
@@ -93,9 +104,10 @@ class PeopleSync:
         self._create_people(rows)
         live = [r for r in rows if not r.delete]
         self._sync_staff([r for r in live if r.kind == "staff"])
-        self._sync_students([r for r in live if r.kind == "student"])
+        self._sync_students([r for r in live if r.kind == "student"], skipped)
         self._update_people(rows)
-        self._sync_links(live)
+        self._count_skipped(skipped)
+        LinkSync(self.session, self.report, self.ids).run(live, skipped)
         self._sync_contacts(live)
 
     def _same_kind(self, row: UserRow) -> bool:
@@ -109,20 +121,13 @@ class PeopleSync:
 
     def _create_people(self, rows: list[UserRow]) -> None:
         new = [r for r in rows if r.sourced_id not in self.stored.people and not r.delete]
-        insert_rows(
+        now = self.now
+        insert_values(
             self.session,
             Person,
+            NEW_PERSON,
             [
-                {
-                    "kind": r.kind,
-                    "source": "roster",
-                    "sourced_id": r.sourced_id,
-                    "language": r.language,
-                    "active": True,
-                    "created_at": self.now,
-                    "updated_at": self.now,
-                    **r.person,
-                }
+                (r.kind, "roster", r.sourced_id, r.language, True, now, now, *_values(r))
                 for r in new
             ],
         )
@@ -131,12 +136,8 @@ class PeopleSync:
         for r in rows:
             if r.delete and r.sourced_id not in self.stored.people:
                 self.report.count(ENTITY[r.kind], "unchanged")
-        self.ids = {
-            sid: (pid, kind)
-            for sid, pid, kind in self.session.execute(
-                select(Person.sourced_id, Person.id, Person.kind).where(Person.source == "roster")
-            )
-        }
+        stmt = select(Person.sourced_id, Person.id, Person.kind).where(Person.source == "roster")
+        self.ids = {sid: (pid, kind) for sid, pid, kind in fetch(self.session, stmt)}
         for r in new:
             self.stored.active[self.ids[r.sourced_id][0]] = True
 
@@ -150,14 +151,12 @@ class PeopleSync:
         for r in rows:
             pid, org = self.ids[r.sourced_id][0], self._org(r, want_school=False)
             if pid not in self.stored.staff:
-                new.append(
-                    {"person_id": pid, "org_id": org, "role": "coordinator", "password_hash": None}
-                )
+                new.append((pid, org, "coordinator", None))
             elif self.stored.staff[pid] != org:
                 moved.append({"person_id": pid, "org_id": org})
                 self.touched.add(pid)
             self.stored.staff[pid] = org
-        insert_rows(self.session, Staff, new)
+        insert_values(self.session, Staff, ("person_id", "org_id", "role", "password_hash"), new)
         update_rows(self.session, Staff, moved, key="person_id")
 
     def _coordinator_pool(self, deactivated: set[int]) -> dict[int, list[int]]:
@@ -167,8 +166,9 @@ class PeopleSync:
                 pool.setdefault(org, []).append(pid)
         return {org: sorted(staff) for org, staff in pool.items()}
 
-    def _sync_students(self, rows: list[UserRow]) -> None:
+    def _sync_students(self, rows: list[UserRow], skipped: Iterable[Skipped]) -> None:
         wanted: dict[int, dict[str, Any]] = {}
+        lines: dict[int, int] = {}
         for r in rows:
             pid = self.ids[r.sourced_id][0]
             old = self.stored.students.get(pid, {})
@@ -178,20 +178,30 @@ class PeopleSync:
                 "school_id": self._org(r, want_school=True),
                 "birth_date": birth[1] if birth else old.get("birth_date"),
             }
-        self._assign_coordinators(wanted, rows)
-        new: list[dict[str, Any]] = []
+            lines[pid] = r.line
+        pool = self._coordinator_pool(self.deactivating)
+        for s in skipped:  # unchanged rows whose coordinator left (or is still missing)
+            pid = self.ids.get(s.sourced_id, (0, ""))[0]
+            was = self.stored.students.get(pid)
+            if was is None or s.delete or was["coordinator_id"] in pool.get(was["school_id"], ()):
+                continue
+            wanted[pid], lines[pid] = dict(was), s.line
+        self._assign_coordinators(wanted, lines, pool)
+        new: list[tuple[Any, ...]] = []
         changed: list[dict[str, Any]] = []
         for pid, want in wanted.items():
-            stored = self.stored.students.get(pid)
-            if stored is None:
-                new.append({"person_id": pid, **want})
-            elif any(stored[f] != want[f] for f in STUDENT_FIELDS):
+            before = self.stored.students.get(pid)
+            if before is None:
+                new.append((pid, *(want[f] for f in STUDENT_FIELDS)))
+            elif any(before[f] != want[f] for f in STUDENT_FIELDS):
                 changed.append({"person_id": pid, **want})
                 self.touched.add(pid)
-        insert_rows(self.session, Student, new)
+        insert_values(self.session, Student, ("person_id", *STUDENT_FIELDS), new)
         update_rows(self.session, Student, changed, key="person_id")
 
-    def _assign_coordinators(self, wanted: dict[int, dict[str, Any]], rows: list[UserRow]) -> None:
+    def _assign_coordinators(
+        self, wanted: dict[int, dict[str, Any]], lines: dict[int, int], pool: dict[int, list[int]]
+    ) -> None:
         deactivated = self.deactivating
         others = [
             (s["school_id"], s["coordinator_id"])
@@ -202,15 +212,15 @@ class PeopleSync:
             pid: s["coordinator_id"] for pid, s in self.stored.students.items() if pid in wanted
         }
         schools = {pid: w["school_id"] for pid, w in wanted.items()}
-        chosen = coordinators.assign(schools, current, others, self._coordinator_pool(deactivated))
-        lines = {self.ids[r.sourced_id][0]: r.line for r in rows}
+        chosen = coordinators.assign(schools, current, others, pool)
         short: dict[int, int] = {}
         for pid, coordinator in chosen.items():
             wanted[pid]["coordinator_id"] = coordinator
             if coordinator is None:
-                short.setdefault(wanted[pid]["school_id"], lines[pid])
+                school = wanted[pid]["school_id"]
+                short[school] = min(short.get(school, lines[pid]), lines[pid])
         names = {oid: sid for sid, (oid, _type) in self.orgs.items()}
-        for school, line in short.items():
+        for school, line in sorted(short.items(), key=lambda item: item[1]):
             reason = f"no active teacher at {names.get(school, school)!r} to coordinate students"
             self.report.warn(USERS, line, "orgSourcedIds", reason)
 
@@ -239,72 +249,23 @@ class PeopleSync:
             self.report.count(entity, "updated")
         update_rows(self.session, Person, changes)
 
-    def _guardian(self, sid: str, row: UserRow) -> int | None:
-        found = self.ids.get(sid)
-        if found is None:
-            self.report.warn(
-                USERS,
-                row.line,
-                "agentSourcedIds",
-                f"unknown or rejected person {sid!r}; not linked",
-            )
-            return None
-        if found[1] != "guardian":
-            self.report.warn(
-                USERS,
-                row.line,
-                "agentSourcedIds",
-                f"{sid!r} is not a parent or guardian; not linked",
-            )
-            return None
-        return found[0]
-
-    def _wanted_links(
-        self, rows: list[UserRow]
-    ) -> tuple[dict[int, set[int]], set[tuple[int, int]]]:
-        wanted: dict[int, set[int]] = {}
-        extra: set[tuple[int, int]] = set()
-        for r in rows:
-            if r.kind == "student":
-                pid = self.ids[r.sourced_id][0]
-                wanted[pid] = {g for sid in r.agents if (g := self._guardian(sid, r)) is not None}
-        for r in rows:
-            if r.kind != "guardian":
-                continue
-            gid = self.ids[r.sourced_id][0]
-            for sid in r.agents:
-                found = self.ids.get(sid)
-                if found is None or found[1] != "student":
-                    self.report.warn(
-                        USERS,
-                        r.line,
-                        "agentSourcedIds",
-                        f"{sid!r} is not a known student; not linked",
-                    )
-                elif found[0] in wanted:
-                    wanted[found[0]].add(gid)
-                else:
-                    extra.add((found[0], gid))
-        return wanted, extra
-
-    def _sync_links(self, rows: list[UserRow]) -> None:
-        wanted, extra = self._wanted_links(rows)
-        desired = {(s, g) for s, gs in wanted.items() for g in gs} | extra
-        add = sorted(desired - self.stored.links)
-        drop = sorted(link for link in self.stored.links - desired if link[0] in wanted)
-        insert_rows(
-            self.session, GuardianLink, [{"student_id": s, "guardian_id": g} for s, g in add]
-        )
-        delete_rows(
-            self.session, GuardianLink, [{"student_id": s, "guardian_id": g} for s, g in drop]
-        )
-        self.report.count("guardian links", "created", len(add))
-        self.report.count("guardian links", "removed", len(drop))
-        self.report.count("guardian links", "unchanged", len(desired) - len(add))
+    def _count_skipped(self, skipped: Iterable[Skipped]) -> None:
+        """Count unchanged rows; one whose coordinator was reassigned counts as updated."""
+        changes: list[dict[str, Any]] = []
+        for s in skipped:
+            pid, kind = self.ids.get(s.sourced_id, (0, s.kind))
+            if pid in self.touched:
+                changes.append({"id": pid, "updated_at": self.now})
+                self.report.count(ENTITY[kind], "updated")
+            else:
+                self.report.count(ENTITY[kind], "unchanged")
+        update_rows(self.session, Person, changes)
 
     def _sync_contacts(self, rows: list[UserRow]) -> None:
+        if not rows:
+            return
         wanted = [
             PhoneOf(USERS, r.line, r.phone_column, self.ids[r.sourced_id][0], r.person["phone"])
             for r in rows
         ]
-        sync_contacts(self.session, self.report, wanted, self.now, self.stored.tel)
+        sync_contacts(self.session, self.report, wanted, self.now)

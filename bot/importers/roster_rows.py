@@ -1,10 +1,9 @@
-"""Turn OneRoster `orgs.csv`, `users.csv` and `demographics.csv` rows into checked records."""
+"""Turn OneRoster `orgs.csv` and `users.csv` rows into checked records."""
 
 from __future__ import annotations
 
 from collections.abc import Container
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from bot.i18n import LANGUAGES
@@ -13,7 +12,6 @@ from bot.importers.fields import (
     BadValue,
     parse_choice,
     parse_coordinate,
-    parse_date,
     parse_phone,
 )
 from bot.importers.report import ImportReport
@@ -69,7 +67,8 @@ class UserRow:
     phone_column: str = "sms"
 
 
-def _split(raw: str, sep: str = ",") -> list[str]:
+def split_ids(raw: str, sep: str = ",") -> list[str]:
+    """The non-blank parts of a `sep`-separated list."""
     if not raw:
         return []
     if sep not in raw:
@@ -146,7 +145,7 @@ def _metadata(row: Row, table: Table, report: ImportReport) -> tuple[str, dict[s
         "transportation": checked("transportation", lambda r: parse_choice(r, TRANSPORT), "none"),
         "home_lat": lat,
         "home_lon": lon,
-        "interests": ";".join(i.lower() for i in _split(row.get(META + "interests"), ";"))[:512],
+        "interests": ";".join(i.lower() for i in split_ids(row.get(META + "interests"), ";"))[:512],
     }
     return language, facts
 
@@ -166,9 +165,10 @@ def _phone(
     return None, "sms"
 
 
-def _user(
+def user_row(
     row: Row, table: Table, report: ImportReport, known_orgs: set[str], phones: Container[str]
 ) -> UserRow | None:
+    """The checked record of one users.csv row; None (reported) when it is rejected."""
     name, sid = table.name, row.get("sourcedId")
     status = _status(row, table, report)
     if status is None or not sid:
@@ -187,7 +187,7 @@ def _user(
     if missing:
         report.error(name, row.line, missing, "required value missing; row rejected")
         return None
-    orgs = _split(row.get("orgSourcedIds"))
+    orgs = split_ids(row.get("orgSourcedIds"))
     unknown = [o for o in orgs if o not in known_orgs]
     if unknown:
         report.error(name, row.line, "orgSourcedIds", f"unknown org {unknown[0]!r}; row rejected")
@@ -200,53 +200,5 @@ def _user(
         "email": row.get("email")[:255] or None,
         "phone": phone,
     }
-    agents = _split(row.get("agentSourcedIds"))
+    agents = split_ids(row.get("agentSourcedIds"))
     return UserRow(row.line, sid, kind, False, orgs, person, language, facts, agents, column)
-
-
-def parse_users(
-    table: Table, report: ImportReport, known_orgs: set[str], phones: Container[str] = ()
-) -> list[UserRow]:
-    """Checked users.csv rows; rejected ones are reported and left out."""
-    seen: dict[str, int] = {}
-    rows: list[UserRow] = []
-    for row in table:
-        user = _user(row, table, report, known_orgs, phones)
-        if user is None:
-            continue
-        if user.sourced_id in seen:
-            first = seen[user.sourced_id]
-            report.error(
-                table.name, row.line, "sourcedId", f"duplicate of line {first}; row rejected"
-            )
-            continue
-        seen[user.sourced_id] = row.line
-        rows.append(user)
-    return rows
-
-
-def parse_birth_dates(
-    table: Table, report: ImportReport, shift_days: int, today: date
-) -> dict[str, tuple[int, date | None]]:
-    """sourcedId -> (line, birth date) from demographics.csv; bad rows reported and left out."""
-    found: dict[str, tuple[int, date | None]] = {}
-    for row in table:
-        sid = row.get("sourcedId")
-        if not sid:
-            report.error(table.name, row.line, "sourcedId", "required value missing; row rejected")
-            continue
-        if sid in found:
-            first = found[sid][0]
-            report.error(
-                table.name, row.line, "sourcedId", f"duplicate of line {first}; row rejected"
-            )
-            continue
-        try:
-            born = parse_date(row.get("birthDate"), shift_days)
-            if born is not None and not date(1900, 1, 1) <= born <= today:
-                raise BadValue(f"{row.get('birthDate')[:20]} is not a plausible birth date")
-        except BadValue as err:
-            report.error(table.name, row.line, "birthDate", f"{err}; row rejected")
-            continue
-        found[sid] = (row.line, born)
-    return found

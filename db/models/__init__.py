@@ -1,6 +1,7 @@
 """Every table of the system of record, imported so the metadata is complete."""
 
 from db.models.audit import AuditEntry
+from db.models.imports import ImportRowDigest
 from db.models.messaging import (
     CheckinToken,
     Contact,
@@ -34,6 +35,7 @@ __all__ = [
     "Deliverable",
     "Employer",
     "GuardianLink",
+    "ImportRowDigest",
     "InboundMessage",
     "LinkCode",
     "Opportunity",

@@ -46,6 +46,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("external_id", name=op.f("uq_employers_external_id")),
     )
     op.create_table(
+        "import_row_digests",
+        sa.Column("source", sa.String(length=16), nullable=False),
+        sa.Column("file", sa.String(length=64), nullable=False),
+        sa.Column("sourced_id", sa.String(length=255), nullable=False),
+        sa.Column("digest", sa.String(length=32), nullable=False),
+        sa.PrimaryKeyConstraint("source", "file", "sourced_id", name=op.f("pk_import_row_digests")),
+    )
+    op.create_table(
         "orgs",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("sourced_id", sa.String(length=255), nullable=False),
@@ -777,6 +785,7 @@ def downgrade() -> None:
 
     op.drop_table("people")
     op.drop_table("orgs")
+    op.drop_table("import_row_digests")
     op.drop_table("employers")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index("ix_audit_entity")
