@@ -85,13 +85,14 @@ def _import_users(
     full: bool,
 ) -> None:
     """Scan users.csv (skipping unchanged rows), apply the rest, remember clean rows."""
-    stored = {} if full else digests.load(session, "roster", USERS)
+    stored = digests.load(session, "roster", USERS)
     start = digests.context(
         sorted(orgs.items()), shift_days, digests.SEP.join(users.header), demo_table is not None
     )
     demographics = Demographics.scan(demo_table, report)
     phones = KnownPhones(lambda: {phone for (phone,) in fetch(session, PHONES)})
-    scan = scan_users(users, report, set(orgs), phones, stored, start, demographics)
+    skip = {} if full else stored
+    scan = scan_users(users, report, set(orgs), phones, skip, start, demographics)
     read = {r.sourced_id for r in scan.rows} | (set(demographics.raw) - scan.in_file)
     births = demographics.births(read, report, shift_days, now.date())
     if births is not None:
