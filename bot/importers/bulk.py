@@ -27,9 +27,21 @@ def _processors(conn: Connection, table: Table, columns: Sequence[str]) -> list[
     return [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
 
 
+def _remembering(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """`proc` that reuses its last result for the same value (one `now` stamps every row)."""
+    last: list[Any] = [object(), None]
+
+    def process(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, proc(value)
+        return last[1]
+
+    return process
+
+
 def _converter(procs: list[Any]) -> Callable[[Sequence[Any]], tuple[Any, ...]] | None:
     """A function applying the bind processors to one row (None when there is nothing to do)."""
-    active = [(i, p) for i, p in enumerate(procs) if p is not None]
+    active = [(i, _remembering(p)) for i, p in enumerate(procs) if p is not None]
     if not active:
         return None
 

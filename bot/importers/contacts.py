@@ -9,7 +9,7 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.importers.bulk import delete_rows, fetch, insert_rows
+from bot.importers.bulk import delete_rows, fetch, insert_values
 from bot.importers.report import ImportReport
 from db.models import Contact, InboundMessage
 
@@ -42,7 +42,7 @@ def sync_contacts(
     owned: dict[int, list[str]] = {}
     for held, (_cid, pid) in tel.items():
         owned.setdefault(pid, []).append(held)
-    new: list[dict[str, object]] = []
+    new: list[tuple[str, str, int, datetime]] = []
     stale: list[int] = []
     for item in wanted:
         urn: str | None = f"tel:{item.phone}" if item.phone else None
@@ -51,14 +51,12 @@ def sync_contacts(
             continue
         holder = tel.get(urn)
         if holder is None:
-            new.append(
-                {"urn": urn, "scheme": "tel", "person_id": item.person_id, "created_at": now}
-            )
+            new.append((urn, "tel", item.person_id, now))
             tel[urn] = (0, item.person_id)
         elif holder[1] != item.person_id:
             reason = f"number already belongs to person id {holder[1]}; no text contact added"
             report.warn(item.file, item.line, item.column, reason)
-    insert_rows(session, Contact, new)
+    insert_values(session, Contact, ("urn", "scheme", "person_id", "created_at"), new)
     report.count("contacts", "created", len(new))
     report.count("contacts", "removed", _drop(session, stale))
     report.count("contacts", "unchanged", sum(1 for w in wanted if w.phone) - len(new))

@@ -118,8 +118,10 @@ def parse_orgs(table: Table, report: ImportReport) -> list[OrgRow]:
     return rows
 
 
-def _metadata(row: Row, table: Table, report: ImportReport) -> tuple[str, dict[str, Any]]:
-    """language and the student's WBL facts; a bad value is reported and left out."""
+def _metadata(
+    row: Row, table: Table, report: ImportReport, student: bool
+) -> tuple[str, dict[str, Any]]:
+    """language and (students only) the WBL facts; a bad value is reported and left out."""
     name = table.name
 
     def checked(column: str, parse: Any, default: Any) -> Any:
@@ -133,6 +135,8 @@ def _metadata(row: Row, table: Table, report: ImportReport) -> tuple[str, dict[s
             return default
 
     language = checked("language", lambda r: parse_choice(r[:2], LANGUAGES), "en")
+    if not student:
+        return language, {}
     lat = checked("homeLat", lambda r: parse_coordinate(r, 90), None)
     lon = checked("homeLon", lambda r: parse_coordinate(r, 180), None)
     if (lat is None) != (lon is None):
@@ -192,7 +196,7 @@ def user_row(
     if unknown:
         report.error(name, row.line, "orgSourcedIds", f"unknown org {unknown[0]!r}; row rejected")
         return None
-    language, facts = _metadata(row, table, report)
+    language, facts = _metadata(row, table, report, student=kind == "student")
     phone, column = _phone(row, table, report, phones)
     person = {
         "given_name": row.get("givenName")[:255],
