@@ -2,6 +2,7 @@
 
     python -m bench.bench_inbound [--db sqlite|pg|both] [--seconds 10] [--concurrency 16]
                                   [--pg URL] [--students 2000] [--workers 4] [--threads 4]
+                                  [--sqlite-workers 1] [--sqlite-threads 16]
 
 For each database it migrates a fresh one, loads a generated roster, starts gunicorn on
 loopback serving bench.ref_app, and drives three endpoints with N concurrent senders
@@ -44,7 +45,6 @@ TOKEN = "bench-auth-token-0123456789abcdef"
 BASE = "https://wbl.bench.test"
 TEXTS = ["STATUS", "FIND", "MENU", "HELP", "status", "find virtual", "menu", "more"]
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:55432/wbl_bench_inbound"
-LOCK_SQLITE = False  # --sqlite-process-lock: measure the proposed per-process writer lock
 ENDPOINTS = {
     "bare": "/bench/bare",
     "signed": "/bench/signed",
@@ -140,8 +140,6 @@ def start_server(url: str, port: int, workers: int, threads: int, log: Path) -> 
         PYTHONPATH=str(ROOT),
     )
     env.pop("WBL_SIMULATOR", None)
-    if LOCK_SQLITE:
-        env["BENCH_SQLITE_PROCESS_LOCK"] = "1"
     cmd = [
         sys.executable,
         "-m",
@@ -245,7 +243,12 @@ def run_db(label: str, url: str, args: argparse.Namespace) -> list[str]:
     phones = prepare(url, args.students)
     port = free_port()
     log = OUT / f"bench_inbound_{label}.log"
-    proc = start_server(url, port, args.workers, args.threads, log)
+    workers, threads = (
+        (args.sqlite_workers, args.sqlite_threads)
+        if label == "sqlite"
+        else (args.workers, args.threads)
+    )
+    proc = start_server(url, port, workers, threads, log)
     results = {}
     try:
         for name in ENDPOINTS:
@@ -289,18 +292,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG))
-    parser.add_argument(
-        "--sqlite-process-lock",
-        action="store_true",
-        help="serialize SQLite writers per process with a Python lock (a proposed change)",
-    )
+    # SQLite has one writer: its recommended deployment is one process with many threads
+    parser.add_argument("--sqlite-workers", type=int, default=1)
+    parser.add_argument("--sqlite-threads", type=int, default=16)
     args = parser.parse_args(argv)
-    global LOCK_SQLITE
-    LOCK_SQLITE = args.sqlite_process_lock
     header = (
         f"bench_inbound: {args.concurrency} senders, {args.seconds:g}s per endpoint, gunicorn "
-        f"-w {args.workers} --threads {args.threads}, {args.students} students, "
-        f"{os.cpu_count()} CPUs" + (", SQLite writers locked per process" if LOCK_SQLITE else "")
+        f"-w {args.workers} --threads {args.threads} (SQLite: -w {args.sqlite_workers} "
+        f"--threads {args.sqlite_threads}), {args.students} students, {os.cpu_count()} CPUs"
     )
     lines = [header]
     if args.db in ("sqlite", "both"):

@@ -10,13 +10,7 @@ one process model and one database, so their figures compare like with like:
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from flask import Flask, Response, abort, request
-from sqlalchemy.orm import Session
 
 from bot.handlers.twilio_sms import signature_ok, twiml
 from db.models import InboundMessage
@@ -28,8 +22,6 @@ EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>ok</Message></
 def create() -> Flask:
     """The product app (settings from the environment) with the reference endpoints added."""
     app = create_app()
-    if os.environ.get("BENCH_SQLITE_PROCESS_LOCK") == "1":
-        _serialize_sqlite_writers(app)
 
     @app.post("/bench/bare")
     def bare() -> Response:
@@ -55,20 +47,3 @@ def create() -> Flask:
         return twiml(["ok"])
 
     return app
-
-
-def _serialize_sqlite_writers(app: Flask) -> None:
-    """Experiment (proposed for db/session.py): one writer per process waits on a Python
-    lock, in order, instead of in SQLite's sleeping busy handler."""
-    database = app.extensions["wbl"].database
-    if database.is_postgres:
-        return
-    lock = threading.Lock()
-    original = database.transaction
-
-    @contextmanager
-    def transaction() -> Iterator[Session]:
-        with lock, original() as session:
-            yield session
-
-    database.transaction = transaction

@@ -213,3 +213,33 @@ def test_recording_a_renewed_background_check_makes_the_opportunity_visible(
     )
     assert refused.status_code == 302
     assert "in the future" in client.get("/dashboard/partners").get_data(as_text=True)
+
+
+def test_undelivered_messages_are_visible_to_coordinators(
+    client, coordinator, make, database, clock
+):
+    from db.models import OutboxMessage
+
+    guardian = make.person("guardian", given_name="Rosa")
+    with database.transaction() as s:
+        s.add(
+            OutboxMessage(
+                person_id=guardian.id,
+                urn=f"tel:{guardian.phone}",
+                channel="sms",
+                text="Reply YES 4821",
+                buttons=[],
+                extra={},
+                urgent=False,
+                category="consent",
+                status="failed",
+                attempts=6,
+                not_before=clock.now(),
+                last_error="HTTP 500 after 6 attempts",
+                created_at=clock.now(),
+            )
+        )
+    login(client)
+    assert "1</b>" in client.get("/dashboard/").get_data(as_text=True).replace("\n", "")
+    page = client.get("/dashboard/messages").get_data(as_text=True)
+    assert "Rosa" in page and "HTTP 500 after 6 attempts" in page and "Reply YES" not in page

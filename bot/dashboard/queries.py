@@ -13,6 +13,7 @@ from db.models import (
     ConsentRequest,
     Employer,
     Opportunity,
+    OutboxMessage,
     Person,
     Placement,
     Student,
@@ -71,7 +72,13 @@ def overview(session: Session, coordinator_id: int | None) -> dict[str, Any]:
             Person.id,
         )
     )
+    undelivered = session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.status.in_(UNDELIVERED))
+    )
     return {
+        "undelivered": undelivered or 0,
         "placements": placements,
         "pending_applications": pending or 0,
         "flags": flags or 0,
@@ -185,6 +192,33 @@ def flags(session: Session, coordinator_id: int | None) -> list[Any]:
     if coordinator_id is not None:
         stmt = stmt.where(Student.coordinator_id == coordinator_id)
     return list(session.execute(stmt))
+
+
+UNDELIVERED = ("failed", "undelivered")
+
+
+def undelivered(session: Session) -> list[Any]:
+    """Messages the dispatcher gave up on or the carrier could not deliver (newest first)."""
+    return list(
+        session.execute(
+            select(
+                OutboxMessage.id,
+                OutboxMessage.created_at,
+                OutboxMessage.channel,
+                OutboxMessage.category,
+                OutboxMessage.status,
+                OutboxMessage.attempts,
+                OutboxMessage.last_error,
+                Person.given_name,
+                Person.family_name,
+                Person.kind,
+            )
+            .outerjoin(Person, Person.id == OutboxMessage.person_id)
+            .where(OutboxMessage.status.in_(UNDELIVERED))
+            .order_by(OutboxMessage.id.desc())
+            .limit(PAGE)
+        )
+    )
 
 
 def audit(session: Session) -> list[AuditEntry]:

@@ -244,6 +244,14 @@ def record_check() -> Any:
     return redirect(url_for("dashboard.partners"))
 
 
+@bp.get("/messages")
+@login_required
+def messages() -> Any:
+    with _rt().database.transaction() as s:
+        rows = queries.undelivered(s)
+    return render_template("dashboard/messages.html", rows=rows)
+
+
 @bp.get("/audit")
 @login_required
 def audit() -> Any:
