@@ -4,8 +4,10 @@
 
 Generates (or reuses) a synthetic district, then measures in one run: the parse floor
 (read the CSVs and parse every phone, no database), the first import, the re-import of the
-unchanged bundle (it must write nothing: DML statements are counted), rows/s and peak
-memory. Each import runs in a fresh child process; its peak RSS is read with
+unchanged bundle (it must write nothing: DML statements are counted through SQLAlchemy's
+cursor events, and since COPY on PostgreSQL is not a cursor statement, every table's
+content is also hashed before and after the re-import), rows/s and peak memory. Each
+import runs in a fresh child process; its peak RSS is read with
 resource.getrusage(RUSAGE_CHILDREN) (and the child's own RUSAGE_SELF).
 PostgreSQL: --pg or env BENCH_PG_URL (skipped with a message when neither is set).
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import resource
@@ -22,6 +25,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import phonenumbers
 
@@ -50,6 +54,22 @@ def parse_floor(folder: Path) -> tuple[float, int]:
     return time.process_time() - start, rows
 
 
+def content(db: Any) -> tuple[int, str]:
+    """Rows in every table and a hash of all their content (ordered by primary key)."""
+    from sqlalchemy import select
+
+    from db.base import Base
+
+    digest, rows = hashlib.blake2b(digest_size=16), 0
+    with db.engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            stmt = select(table).order_by(*table.primary_key.columns)
+            for row in conn.execution_options(stream_results=True, yield_per=5000).execute(stmt):
+                rows += 1
+                digest.update(repr(tuple(row)).encode())
+    return rows, digest.hexdigest()
+
+
 def child(url: str, folder: Path) -> None:
     """Run one roster import and print JSON: seconds, DML statements and rows, peak RSS."""
     from sqlalchemy import event
@@ -58,6 +78,7 @@ def child(url: str, folder: Path) -> None:
     from db.session import Database
 
     db = Database(url)
+    before = content(db)
     writes = {"statements": 0, "rows": 0}
 
     @event.listens_for(db.engine, "after_cursor_execute")
@@ -69,8 +90,9 @@ def child(url: str, folder: Path) -> None:
     start, cpu = time.perf_counter(), time.process_time()
     report = import_roster(db, folder, now=NOW)
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-    db.dispose()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    after = content(db)
+    db.dispose()
     print(
         json.dumps(
             {
@@ -78,6 +100,8 @@ def child(url: str, folder: Path) -> None:
                 "cpu": cpu,
                 "writes": writes,
                 "peak_kb": peak_kb,
+                "rows_in_db": after[0],
+                "content_changed": before != after,
                 "problems": len(report.problems),
                 "counts": report.summary(),
             }
@@ -134,11 +158,14 @@ def measure(name: str, url: str, folder: Path, floor: float, rows: int) -> list[
         f"{name:<10} first import {first['seconds']:7.2f} s wall {first['cpu']:6.2f} s cpu  "
         f"{rows / first['seconds']:9,.0f} rows/s  "
         f"peak {first['peak_kb'] / 1024:6.0f} MB  writes {first['writes']['statements']:,} stmts "
-        f"/ {first['writes']['rows']:,} rows  problems {first['problems']}",
+        f"/ {first['writes']['rows']:,} rows (COPY not seen)  "
+        f"{first['rows_in_db']:,} rows in the database  problems {first['problems']}",
         f"{name:<10} re-import    {again['seconds']:7.2f} s wall {again['cpu']:6.2f} s cpu  "
         f"{rows / again['seconds']:9,.0f} rows/s  "
         f"peak {again['peak_kb'] / 1024:6.0f} MB  writes {again['writes']['statements']:,} stmts "
-        f"/ {again['writes']['rows']:,} rows",
+        f"/ {again['writes']['rows']:,} rows  "
+        f"content {'CHANGED' if again['content_changed'] else 'unchanged'} "
+        f"({again['rows_in_db']:,} rows in the database)",
         f"{name:<10} cpu: import/floor {ratio_floor:5.2f}x  reimport/import {ratio_again:5.2f}  "
         f"(wall reimport/import {wall_again:5.2f})  "
         f"children peak RSS (getrusage) {first['children_peak_kb'] / 1024:.0f} MB",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.importers.bulk import delete_rows, fetch, insert_values
@@ -35,7 +35,10 @@ class LinkSync:
         """Add and drop links so they match the rows; count created/removed/unchanged."""
         kept = [s for s in skipped if not s.delete]
         rows: list[UserRow | Skipped] = [*live, *kept]
-        if not live and not kept:
+        if not live and not any(s.kind == "guardian" and s.agents_raw for s in kept):
+            if kept:  # nothing read in full, nothing named by guardians: no link can change
+                total = self.session.scalar(select(func.count()).select_from(GuardianLink))
+                self.report.count("guardian links", "unchanged", total or 0)
             return
         self.stored = set(
             fetch(self.session, select(GuardianLink.student_id, GuardianLink.guardian_id))

@@ -8,6 +8,7 @@ part where other rows can change their outcome: guardian links and coordinators.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -252,13 +253,16 @@ class PeopleSync:
     def _count_skipped(self, skipped: Iterable[Skipped]) -> None:
         """Count unchanged rows; one whose coordinator was reassigned counts as updated."""
         changes: list[dict[str, Any]] = []
+        unchanged: Counter[str] = Counter()
         for s in skipped:
             pid, kind = self.ids.get(s.sourced_id, (0, s.kind))
             if pid in self.touched:
                 changes.append({"id": pid, "updated_at": self.now})
                 self.report.count(ENTITY[kind], "updated")
             else:
-                self.report.count(ENTITY[kind], "unchanged")
+                unchanged[kind] += 1
+        for kind, n in unchanged.items():
+            self.report.count(ENTITY[kind], "unchanged", n)
         update_rows(self.session, Person, changes)
 
     def _sync_contacts(self, rows: list[UserRow]) -> None:

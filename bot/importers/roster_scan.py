@@ -30,7 +30,11 @@ class Skipped:
     sourced_id: str
     kind: str  # from its role ("" when unknown)
     delete: bool
-    agents: list[str]
+    agents_raw: str  # agentSourcedIds as written
+
+    @property
+    def agents(self) -> list[str]:
+        return split_ids(self.agents_raw)
 
 
 @dataclass
@@ -126,18 +130,19 @@ def scan_users(
 ) -> UsersScan:
     """Skip the rows whose digest is stored; check the others as `parse_users` would."""
     scan = UsersScan()
-    pos = {c: table.position(c) for c in ("sourcedId", "status", "role", "agentSourcedIds")}
+    at_sid = table.position("sourcedId") or 0
+    at = tuple(_index(table, c) for c in ("status", "role", "agentSourcedIds"))
     width = len(table.header)
     seen: dict[str, int] = {}
     for line, fields in table.records():
         if len(fields) < width:
             fields += [""] * (width - len(fields))
-        sid = fields[pos["sourcedId"] or 0].strip()
+        sid = fields[at_sid].strip()
         scan.in_file.add(sid)
         mark = digests.digest(start, digests.SEP.join(fields), demographics.text(sid))
         if sid and sid not in seen and stored.get(sid) == mark:
             seen[sid] = line
-            scan.skipped.append(_skipped(line, sid, fields, pos))
+            scan.skipped.append(_skipped(line, sid, fields, at))  # type: ignore[arg-type]
             continue
         user = user_row(table.row(line, fields), table, report, known_orgs, phones)
         if user is None:
@@ -154,11 +159,12 @@ def scan_users(
     return scan
 
 
-def _skipped(line: int, sid: str, fields: list[str], pos: dict[str, int | None]) -> Skipped:
-    def value(column: str) -> str:
-        at = pos[column]
-        return fields[at].strip() if at is not None else ""
+def _index(table: Table, column: str) -> int:
+    found = table.position(column)
+    return -1 if found is None else found
 
-    kind = KIND_OF_ROLE.get(value("role").lower(), "")
-    delete = value("status").lower() == "tobedeleted"
-    return Skipped(line, sid, kind, delete, split_ids(value("agentSourcedIds")))
+
+def _skipped(line: int, sid: str, fields: list[str], at: tuple[int, int, int]) -> Skipped:
+    status, role, agents = (fields[i].strip() if i >= 0 else "" for i in at)
+    kind = KIND_OF_ROLE.get(role.lower(), "")
+    return Skipped(line, sid, kind, status.lower() == "tobedeleted", agents)
