@@ -45,12 +45,21 @@ def _dir_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("directory", type=Path)
 
 
-@command("import-roster", "import a OneRoster 1.1 CSV bundle", _dir_arg)
+def _roster_args(p: argparse.ArgumentParser) -> None:
+    _dir_arg(p)
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="re-read every row, even unchanged ones (puts roster values back)",
+    )
+
+
+@command("import-roster", "import a OneRoster 1.1 CSV bundle", _roster_args)
 def cmd_import_roster(ns: argparse.Namespace) -> int:
     from bot.importers.roster import import_roster
 
     rt = runtime(ns)
-    report = import_roster(rt.database, ns.directory, now=rt.clock.now())
+    report = import_roster(rt.database, ns.directory, now=rt.clock.now(), full=ns.full)
     print(report.render())
     return 0 if report.clean else 1
 
