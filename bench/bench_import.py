@@ -15,6 +15,7 @@ PostgreSQL: --pg or env BENCH_PG_URL (skipped with a message when neither is set
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
 import json
@@ -54,10 +55,8 @@ def parse_floor(folder: Path, product: bool = False) -> tuple[float, int]:
                 for col in ("sms", "phone"):
                     raw = row.get(col)
                     if raw and product:
-                        try:
+                        with contextlib.suppress(fields.BadValue):
                             fields.parse_phone(raw)
-                        except fields.BadValue:
-                            pass
                         break
                     if raw:
                         number = phonenumbers.parse(raw, "US")
