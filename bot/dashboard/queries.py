@@ -73,9 +73,7 @@ def overview(session: Session, coordinator_id: int | None) -> dict[str, Any]:
         )
     )
     undelivered = session.scalar(
-        select(func.count())
-        .select_from(OutboxMessage)
-        .where(OutboxMessage.status.in_(UNDELIVERED))
+        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status.in_(UNDELIVERED))
     )
     return {
         "undelivered": undelivered or 0,
