@@ -20,7 +20,12 @@ import db.guards  # noqa: F401  (registers append-only guards)
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine for `url` with this project's SQLite or PostgreSQL settings."""
+    """Create an engine for `url` with this project's SQLite or PostgreSQL settings.
+
+    SQL parameters are kept out of error messages and logs: they hold phone numbers,
+    names and message texts of minors.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
