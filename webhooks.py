@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from sqlalchemy import text
 
 from bot.clock import Clock
+from bot.logs import quiet_noisy_loggers
 from bot.runtime import Runtime
 from bot.settings import Settings
 
@@ -35,6 +36,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     app.extensions["wbl"] = runtime
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    quiet_noisy_loggers()
 
     from bot.handlers import checkin, simulator, slip, telegram, twilio_sms
 

@@ -12,7 +12,9 @@ SCHEME_PREFERENCE = {"telegram": 0, "tel": 1, "sim": 2}
 
 
 def pick_contact(session: Session, person_id: int) -> Contact | None:
-    contacts = session.scalars(select(Contact).where(Contact.person_id == person_id)).all()
+    contacts = session.scalars(
+        select(Contact).where(Contact.person_id == person_id, Contact.retired_at.is_(None))
+    ).all()
     if not contacts:
         return None
     wrote = [c for c in contacts if c.last_inbound_at is not None]

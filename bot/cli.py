@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.clock import SystemClock, parse_instant
 from bot.errors import ConfigError
+from bot.logs import quiet_noisy_loggers
 from bot.runtime import Runtime
 from bot.settings import Settings
 
@@ -253,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         add_args(sub.add_parser(name, help=help_text))
     ns = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    quiet_noisy_loggers()
     try:
         return COMMANDS[ns.command][1](ns)
     except ConfigError as err:

@@ -32,7 +32,9 @@ def shift_weeks(today: date) -> int:
 
 def demo_settings(host: str, port: int) -> Settings:
     env = dict(os.environ)
-    env.setdefault("DATABASE_URL", f"sqlite:///{VAR / 'demo.sqlite3'}")
+    # always the demo's own file: never import the sample into (or open the act-as-anyone
+    # simulator on) a real district's database that happens to be configured here
+    env["DATABASE_URL"] = f"sqlite:///{VAR / 'demo.sqlite3'}"
     env.setdefault("SECRET_KEY", demo_secret(VAR))
     env.setdefault("PUBLIC_BASE_URL", f"http://{host}:{port}")
     env["WBL_SIMULATOR"] = "1"

@@ -63,7 +63,12 @@ class Engine:
         ctx = Context(session, self.settings, inbound.received_at)
         inbound = _clean(inbound)
         contact, person, conv = self._sender(session, inbound.urn)
-        known = person is not None and person.active and contact is not None
+        known = (
+            person is not None
+            and person.active
+            and contact is not None
+            and contact.retired_at is None
+        )
         inbound_id = self._record(
             session, inbound, contact if known else None, person if known else None
         )

@@ -99,6 +99,11 @@ class Settings:
             simulator=env.get("WBL_SIMULATOR", "") in ("1", "true", "yes"),
         )
         s.validate()
+        if (s.twilio_enabled or s.telegram_enabled) and not env.get("PUBLIC_BASE_URL"):
+            raise ConfigError(
+                "PUBLIC_BASE_URL is required with a channel: Twilio signatures are checked "
+                "against it and links sent by SMS are built from it"
+            )
         return s
 
     def validate(self) -> None:

@@ -9,7 +9,7 @@ from functools import wraps
 from typing import Any
 
 from flask import abort, redirect, request, session, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from bot.runtime import Runtime
@@ -49,7 +49,7 @@ def check_login(runtime: Runtime, email: str, password: str) -> int | None:
         row = s.execute(
             select(Person.id, Staff.password_hash)
             .join(Staff, Staff.person_id == Person.id)
-            .where(Person.email == email.strip().lower(), Person.active.is_(True))
+            .where(func.lower(Person.email) == email.strip().lower(), Person.active.is_(True))
         ).first()
     if row is None or not row[1] or not check_password_hash(row[1], password):
         return None

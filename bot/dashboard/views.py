@@ -60,6 +60,8 @@ def _act(fn: Any, *args: Any, **kwargs: Any) -> None:
         except WBLError as err:
             flash(translate("en", err.msgid, **err.params), "error")
             return
+        except LookupError:
+            abort(404)
     flash("Done.", "ok")
 
 
@@ -101,7 +103,7 @@ def applications() -> Any:
     return render_template("dashboard/applications.html", rows=rows)
 
 
-@bp.post("/applications/<int:application_id>")
+@bp.post("/applications/<int(max=2147483647):application_id>")
 @login_required
 def decide_application(application_id: int) -> Any:
     from bot.services import placements
@@ -121,7 +123,7 @@ def placements_list() -> Any:
     return render_template("dashboard/placements.html", rows=rows)
 
 
-@bp.get("/placements/<int:placement_id>")
+@bp.get("/placements/<int(max=2147483647):placement_id>")
 @login_required
 def placement_detail(placement_id: int) -> Any:
     from bot.services import paperwork
@@ -153,7 +155,7 @@ def placement_detail(placement_id: int) -> Any:
     return render_template("dashboard/placement.html", **data)
 
 
-@bp.post("/placements/<int:placement_id>/paper-consent")
+@bp.post("/placements/<int(max=2147483647):placement_id>/paper-consent")
 @login_required
 def paper_consent(placement_id: int) -> Any:
     from bot.services import consent
@@ -176,7 +178,7 @@ def paper_consent(placement_id: int) -> Any:
     return redirect(url_for("dashboard.placement_detail", placement_id=placement_id))
 
 
-@bp.get("/consent/<int:record_id>/receipt")
+@bp.get("/consent/<int(max=2147483647):record_id>/receipt")
 @login_required
 def consent_receipt(record_id: int) -> Any:
     from bot.services.consent_receipt import receipt_html
@@ -232,6 +234,8 @@ def record_check() -> Any:
     try:
         on = date.fromisoformat(form.get("on", ""))
         subject = int(form.get("subject_id", ""))
+        if not 0 < subject < 2**31:
+            raise ValueError(subject)
     except ValueError:
         flash("Choose who the check is for and give a date (YYYY-MM-DD).", "error")
         return redirect(url_for("dashboard.partners"))

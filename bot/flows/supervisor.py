@@ -105,7 +105,7 @@ def _command(turn: Turn) -> Reply | None:
     if not words:
         return None
     numbers = [int(w) for w in words[1:] if w.isdigit() and len(w) < 9]
-    first_number = words[1].isdigit() if len(words) > 1 else False
+    first_number = bool(numbers) and len(words) > 1 and words[1] == str(numbers[0])
     if cmd.keyword == "A" and len(words) > 1 and words[1] in ALL_WORDS:
         return _approve_all(turn, None)
     if cmd.keyword == "A" and first_number and len(numbers) == len(words) - 1:

@@ -62,7 +62,7 @@ def slip(token: str) -> tuple[str, int, dict[str, str]]:
     return html, 200, PRIVATE
 
 
-@bp.get("/consent/<int:record_id>/receipt")
+@bp.get("/consent/<int(max=2147483647):record_id>/receipt")
 def receipt(record_id: int) -> tuple[str, int, dict[str, str]]:
     """Render the printable receipt of one consent record (signed link only)."""
     rt = runtime_of_app()

@@ -100,6 +100,13 @@ def _location(message: telegram.Message) -> Location | None:
     loc = message.location
     if loc is None:
         return None
+    try:
+        return _to_location(message, loc)
+    except (TypeError, ValueError):  # not numbers: an impossible point, asked for again
+        return Location(lat=999.0, lon=999.0, source="chat")
+
+
+def _to_location(message: telegram.Message, loc: telegram.Location) -> Location:
     return Location(
         lat=float(loc.latitude),
         lon=float(loc.longitude),

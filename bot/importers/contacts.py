@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.importers.bulk import delete_rows, fetch, insert_values
@@ -23,9 +23,23 @@ class PhoneOf(NamedTuple):
 
 
 def stored_tel(session: Session) -> dict[str, tuple[int, int]]:
-    """urn -> (contact id, person id) for every SMS contact."""
+    """urn -> (contact id, person id) for every SMS contact in use (not retired)."""
     rows = fetch(
-        session, select(Contact.urn, Contact.id, Contact.person_id).where(Contact.scheme == "tel")
+        session,
+        select(Contact.urn, Contact.id, Contact.person_id).where(
+            Contact.scheme == "tel", Contact.retired_at.is_(None)
+        ),
+    )
+    return {urn: (cid, pid) for urn, cid, pid in rows}
+
+
+def retired_tel(session: Session) -> dict[str, tuple[int, int]]:
+    """urn -> (contact id, person id) for SMS contacts the roster replaced."""
+    rows = fetch(
+        session,
+        select(Contact.urn, Contact.id, Contact.person_id).where(
+            Contact.scheme == "tel", Contact.retired_at.is_not(None)
+        ),
     )
     return {urn: (cid, pid) for urn, cid, pid in rows}
 
@@ -37,8 +51,12 @@ def sync_contacts(
     now: datetime,
     tel: dict[str, tuple[int, int]] | None = None,
 ) -> None:
-    """Add a contact per new number; drop a replaced number's contact if it has no history."""
+    """Add a contact per new number; a replaced number's contact is deleted when it has no
+    history, else retired (kept for the record, but it no longer reaches or speaks for the
+    person); a number that comes back is brought back."""
     tel = stored_tel(session) if tel is None else tel
+    retired = retired_tel(session)
+    revive: list[int] = []
     owned: dict[int, list[str]] = {}
     for held, (_cid, pid) in tel.items():
         owned.setdefault(pid, []).append(held)
@@ -50,7 +68,13 @@ def sync_contacts(
         if urn is None:
             continue
         holder = tel.get(urn)
-        if holder is None:
+        if holder is None and urn in retired and retired[urn][1] == item.person_id:
+            revive.append(retired.pop(urn)[0])
+            tel[urn] = (0, item.person_id)
+        elif holder is None and urn in retired:
+            reason = f"number was used by person id {retired[urn][1]}; no text contact added"
+            report.warn(item.file, item.line, item.column, reason)
+        elif holder is None:
             new.append((urn, "tel", item.person_id, now))
             tel[urn] = (0, item.person_id)
         elif holder[1] != item.person_id:
@@ -58,12 +82,16 @@ def sync_contacts(
             report.warn(item.file, item.line, item.column, reason)
     insert_values(session, Contact, ("urn", "scheme", "person_id", "created_at"), new)
     report.count("contacts", "created", len(new))
-    report.count("contacts", "removed", _drop(session, stale))
+    report.count("contacts", "removed", _drop(session, stale, now))
+    if revive:
+        session.execute(update(Contact).where(Contact.id.in_(revive)).values(retired_at=None))
+        report.count("contacts", "updated", len(revive))
     report.count("contacts", "unchanged", sum(1 for w in wanted if w.phone) - len(new))
 
 
-def _drop(session: Session, contact_ids: list[int]) -> int:
-    """Delete contacts with no history (no messages received, no opt-out); returns how many."""
+def _drop(session: Session, contact_ids: list[int], now: datetime) -> int:
+    """Delete contacts with no history (no messages received, no opt-out) and retire the
+    others; returns how many."""
     if not contact_ids:
         return 0
     kept = set(
@@ -79,4 +107,8 @@ def _drop(session: Session, contact_ids: list[int]) -> int:
             )
         )
     )
-    return delete_rows(session, Contact, [{"id": c} for c in contact_ids if c not in kept])
+    if kept:
+        session.execute(update(Contact).where(Contact.id.in_(kept)).values(retired_at=now))
+    return len(kept) + delete_rows(
+        session, Contact, [{"id": c} for c in contact_ids if c not in kept]
+    )

@@ -98,7 +98,11 @@ class Signer:
 def usable_contact(ctx: Context, person_id: int) -> Contact | None:
     """The address to text a person at: not opted out, last written from, else preferred."""
     rows = ctx.session.scalars(
-        select(Contact).where(Contact.person_id == person_id, Contact.opted_out_at.is_(None))
+        select(Contact).where(
+            Contact.person_id == person_id,
+            Contact.opted_out_at.is_(None),
+            Contact.retired_at.is_(None),
+        )
     ).all()
     wrote = [c for c in rows if c.last_inbound_at is not None]
     if wrote:

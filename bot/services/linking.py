@@ -61,11 +61,12 @@ def redeem(ctx: Context, code: str, urn: str) -> Person | None:
 
 def link_by_phone(ctx: Context, phone_e164: str, urn: str) -> Person | None:
     """Link `urn` to the active person whose roster phone is `phone_e164`, if any."""
-    person = ctx.session.scalar(
-        select(Person).where(Person.phone == phone_e164, Person.active.is_(True))
-    )
-    if person is None:
+    people = ctx.session.scalars(
+        select(Person).where(Person.phone == phone_e164, Person.active.is_(True)).limit(2)
+    ).all()
+    if len(people) != 1:  # unknown, or a family phone shared by several people: ask for a code
         return None
+    person = people[0]
     attach(ctx, person.id, urn, how="shared_contact")
     return person
 
@@ -80,6 +81,7 @@ def attach(ctx: Context, person_id: int, urn: str, *, how: str) -> Contact:
         ctx.session.add(contact)
     else:
         contact.person_id = person_id
+        contact.retired_at = None
     contact.last_inbound_at = ctx.now
     ctx.session.flush()
     trail.record(

@@ -23,6 +23,8 @@ class Contact(Base):
     scheme: Mapped[str] = mapped_column(String(16))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     opted_out_at: Mapped[datetime | None]
+    # the roster replaced this number: it no longer reaches or speaks for the person
+    retired_at: Mapped[datetime | None]
     last_inbound_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
 

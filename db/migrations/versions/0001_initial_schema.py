@@ -96,6 +96,7 @@ def upgrade() -> None:
         sa.Column("scheme", sa.String(length=16), nullable=False),
         sa.Column("person_id", sa.Integer(), nullable=False),
         sa.Column("opted_out_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("retired_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_inbound_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
