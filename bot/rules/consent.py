@@ -84,12 +84,12 @@ def signer_for(birth_date: date | None, starts_on: date) -> str:
 
 
 def new_code(taken: Collection[str], *, attempts: int = 200) -> str:
-    """A random 4-digit code not in `taken` (codes open requests already use)."""
+    """A random 4-digit code not in `taken` (codes the family already used)."""
     for _ in range(attempts):
         code = str(1000 + secrets.randbelow(9000))
         if code not in taken:
             return code
-    raise RuntimeError("no free consent code")  # 9000 codes; only if nearly all are open
+    raise RuntimeError("no free consent code")  # 9000 codes per family
 
 
 def resolve_choice(number: int, digits: int, codes: list[str]) -> int | None:
