@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-# httpx logs every request URL at INFO, and Telegram's URLs carry the bot token
-NOISY = ("httpx", "httpcore", "alembic", "telegram.ext", "apscheduler.executors.default")
+# httpx logs every request URL at INFO and PTB at DEBUG: Telegram URLs carry the bot token,
+# and PTB also logs message texts
+NOISY = ("httpx", "httpcore", "alembic", "telegram", "apscheduler.executors.default")
 
 
 def quiet_noisy_loggers() -> None:

@@ -243,3 +243,23 @@ def test_undelivered_messages_are_visible_to_coordinators(
     assert "1</b>" in client.get("/dashboard/").get_data(as_text=True).replace("\n", "")
     page = client.get("/dashboard/messages").get_data(as_text=True)
     assert "Rosa" in page and "HTTP 500 after 6 attempts" in page and "Reply YES" not in page
+
+
+def test_odd_ids_are_404s_and_emails_match_whatever_their_case(client, coordinator, runtime):
+    from db.models import Person
+
+    with runtime.database.transaction() as s:
+        s.get(Person, coordinator[0].id).email = "Ava.Patel@Example.org"  # as the SIS wrote it
+    assert login(client, email="ava.patel@EXAMPLE.org").status_code == 302
+    token = _csrf(client, "/dashboard/applications")
+    assert client.get("/dashboard/placements/99999999999999999999999").status_code == 404
+    assert client.get("/dashboard/consent/99999999999999999999/receipt").status_code == 404
+    missing = client.post(
+        "/dashboard/applications/999", data={"decision": "approve", "csrf_token": token}
+    )
+    assert missing.status_code == 404
+    huge = client.post(
+        "/dashboard/partners/checks",
+        data={"csrf_token": token, "kind": "insurance", "subject_id": "9" * 30, "on": "2027-01-01"},
+    )
+    assert huge.status_code == 302

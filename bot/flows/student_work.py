@@ -46,6 +46,10 @@ def handle(turn: Turn) -> Reply | None:
     return _answer(turn)
 
 
+TOO_SHORT = N_(
+    "That looks short for your work. Send a link, a photo or file, or a few sentences "
+    "about what you did. Reply MENU to go back."
+)
 WAITING = N_(
     "Your application for {title} is waiting for a coordinator ({count} in all). "
     "We'll text you the answer. Reply FIND for more."
@@ -302,6 +306,8 @@ def _submit(turn: Turn, work: Work, args: str) -> Reply:
     text = args.strip()
     if not text and attachment is None:
         return _say(turn, _(wt.ASK_SUBMIT), state="await_submit")
+    if attachment is None and "://" not in text and "www." not in text and len(text) < 20:
+        return _say(turn, _(TOO_SHORT), state="await_submit")  # "what?" is not the work
     deliverables.submit(turn.ctx, work.placement_id, text, attachment)
     return _say(turn, _(wt.SUBMITTED, title=wt.short(work.title, 30)))
 
