@@ -222,3 +222,16 @@ def test_codes_are_unique_per_family_so_a_big_district_never_runs_out(
             select(ConsentRequest.code).where(ConsentRequest.placement_id == placement_id)
         ).all()
         assert code in mine  # reused across families, which is safe: answers match per family
+
+
+def test_a_receipt_link_expires_after_a_week(settings, monkeypatch):
+    import time
+
+    from bot.services import consent_receipt
+
+    sig = consent_receipt.receipt_sig(settings, 7)
+    assert consent_receipt.receipt_sig_ok(settings, 7, sig)
+    assert not consent_receipt.receipt_sig_ok(settings, 8, sig)
+    later = time.time() + consent_receipt.RECEIPT_LINK_TTL_S + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert not consent_receipt.receipt_sig_ok(settings, 7, sig)

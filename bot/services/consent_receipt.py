@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,8 +22,11 @@ from db.models import ConsentRecord, ConsentRequest, InboundMessage, OutboxMessa
 _env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
 
 
-def _signer(settings: Settings) -> URLSafeSerializer:
-    return URLSafeSerializer(settings.secret_key, salt="consent-receipt")
+RECEIPT_LINK_TTL_S = 7 * 24 * 3600  # a receipt link shows a minor's data: it expires
+
+
+def _signer(settings: Settings) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(settings.secret_key, salt="consent-receipt")
 
 
 def receipt_sig(settings: Settings, record_id: int) -> str:
@@ -32,8 +35,8 @@ def receipt_sig(settings: Settings, record_id: int) -> str:
 
 def receipt_sig_ok(settings: Settings, record_id: int, sig: str) -> bool:
     try:
-        return bool(_signer(settings).loads(sig or "") == record_id)
-    except BadSignature:
+        return bool(_signer(settings).loads(sig or "", max_age=RECEIPT_LINK_TTL_S) == record_id)
+    except BadSignature:  # includes SignatureExpired
         return False
 
 
