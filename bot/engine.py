@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -139,14 +141,7 @@ class Engine:
             person_id=person.id if person else None,
             received_at=inbound.received_at,
         )
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        stmt = (
-            insert(InboundMessage)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
-            .returning(InboundMessage.id)
-        )
-        return session.execute(stmt).scalar()
+        return session.execute(_dedupe_insert(session.get_bind().dialect.name), values).scalar()
 
     def _stranger(self, ctx: Context, inbound: Inbound, inbound_id: int, outcome: Outcome) -> None:
         reply = registry.link_flow().handle_stranger(ctx, inbound)
@@ -311,6 +306,18 @@ class Engine:
     def _language_for(self, session: Session, person_id: int | None) -> str:
         person = session.get(Person, person_id) if person_id else None
         return person.language if person else "en"
+
+
+@cache
+def _dedupe_insert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (channel, provider_id) DO NOTHING RETURNING id, built once."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = cast(Table, InboundMessage.__table__)
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
+        .returning(table.c.id)
+    )
 
 
 def _info(person: Person) -> PersonInfo:
