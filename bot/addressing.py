@@ -11,10 +11,15 @@ from db.models import Contact
 SCHEME_PREFERENCE = {"telegram": 0, "tel": 1, "sim": 2}
 
 
-def pick_contact(session: Session, person_id: int) -> Contact | None:
-    contacts = session.scalars(
-        select(Contact).where(Contact.person_id == person_id, Contact.retired_at.is_(None))
-    ).all()
+def pick_contact(
+    session: Session, person_id: int, *, reachable_only: bool = False
+) -> Contact | None:
+    """The address to use for `person_id` (retired numbers never; opted-out ones only when
+    `reachable_only` is False, so the dispatcher can record the suppression)."""
+    stmt = select(Contact).where(Contact.person_id == person_id, Contact.retired_at.is_(None))
+    if reachable_only:
+        stmt = stmt.where(Contact.opted_out_at.is_(None))
+    contacts = session.scalars(stmt).all()
     if not contacts:
         return None
     wrote = [c for c in contacts if c.last_inbound_at is not None]

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from bot import jobs, payloads
-from bot.addressing import SCHEME_PREFERENCE
+from bot.addressing import pick_contact
 from bot.context import Context
 from bot.i18n import N_
 from bot.messages import Button, Outbound
@@ -97,17 +97,7 @@ class Signer:
 # --- who may answer what ---------------------------------------------------------------
 def usable_contact(ctx: Context, person_id: int) -> Contact | None:
     """The address to text a person at: not opted out, last written from, else preferred."""
-    rows = ctx.session.scalars(
-        select(Contact).where(
-            Contact.person_id == person_id,
-            Contact.opted_out_at.is_(None),
-            Contact.retired_at.is_(None),
-        )
-    ).all()
-    wrote = [c for c in rows if c.last_inbound_at is not None]
-    if wrote:
-        return max(wrote, key=lambda c: c.last_inbound_at)  # type: ignore[arg-type, return-value]
-    return min(rows, key=lambda c: SCHEME_PREFERENCE.get(c.scheme, 9), default=None)
+    return pick_contact(ctx.session, person_id, reachable_only=True)
 
 
 def guardians_of(ctx: Context, student_id: int) -> list[Person]:
