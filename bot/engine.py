@@ -1,20 +1,21 @@
 """The engine every message and every due reminder goes through.
 
-handle_inbound: record the message (deduplicated on the provider id) → find the person →
-lock their conversation → route to a flow → save the new state and the outbox rows, all
-in the caller's one transaction. The engine sends nothing; the dispatcher does, after
-commit. This is the one boundary that turns errors into polite replies.
+receive: one transaction per message. handle_inbound, inside it: find the person (their
+row locked) → record the message (deduplicated on the provider id) → route to a flow →
+save the new state and the outbox rows. The engine sends nothing; the dispatcher does,
+after commit. `receive` is the one boundary that turns errors into polite replies.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +31,7 @@ from bot.messages import Inbound, Outbound, Trigger
 from bot.outbox import enqueue
 from bot.settings import Settings
 from db.models import Contact, Conversation, InboundMessage, OutboxMessage, Person
+from db.session import Database
 
 log = logging.getLogger("wbl.engine")
 
@@ -60,48 +62,74 @@ class Engine:
         self.settings = settings
 
     # --- inbound -----------------------------------------------------------------
-    def handle_inbound(self, session: Session, inbound: Inbound) -> Outcome:
-        """Process one inbound event exactly once, in the caller's transaction."""
+    def receive(
+        self,
+        database: Database,
+        inbound: Inbound,
+        settle: Callable[[Outcome], None] | None = None,
+    ) -> Outcome:
+        """Process one inbound event exactly once, in its own transaction.
+
+        This is the one boundary that turns errors into polite replies: when handling
+        fails (a bug in a flow, or the commit itself), that transaction is rolled back
+        whole and a second one records the message as `failed` and queues an apology,
+        so nothing the person sent is lost. `settle(outcome)` runs just before each
+        commit, while the outbox rows are still unwritten (the SMS webhook takes its
+        TwiML replies there, so each row is inserted once, already in its final state).
+        """
+        try:
+            with database.transaction() as session:
+                outcome = self.handle_inbound(session, inbound)
+                if settle is not None:
+                    settle(outcome)
+            return outcome
+        except Exception:  # the one broad catch: the boundary for one event
+            log.exception("inbound failed channel=%s", inbound.channel)
+        with database.transaction() as session:
+            outcome = self.handle_inbound(session, inbound, failed=True)
+            if settle is not None and not outcome.duplicate:
+                settle(outcome)
+        return outcome
+
+    def handle_inbound(
+        self, session: Session, inbound: Inbound, *, failed: bool = False
+    ) -> Outcome:
+        """Process one inbound event in the caller's transaction (errors propagate).
+
+        failed=True is receive's second attempt: keep the message as `failed` and only
+        apologise for it.
+        """
         ctx = Context(session, self.settings, inbound.received_at)
         inbound = _clean(inbound)
         contact, person, conv = self._sender(session, inbound.urn)
-        known = (
-            person is not None
-            and person.active
-            and contact is not None
-            and contact.retired_at is None
-        )
+        known = _known(contact, person)
         inbound_id = self._record(
-            session, inbound, contact if known else None, person if known else None
+            session,
+            inbound,
+            contact if known else None,
+            person if known else None,
+            status="failed" if failed else None,
         )
-        if inbound_id is None:
+        if inbound_id is None:  # a repeat delivery, or another one got through meanwhile
             log.info("duplicate inbound channel=%s", inbound.channel)
             return Outcome(duplicate=True)
         outcome = Outcome(inbound_id=inbound_id, person_id=person.id if known and person else None)
-        try:
-            with session.begin_nested():
-                if known and contact is not None and person is not None:
-                    self._process(ctx, _cut(inbound), inbound_id, contact, person, conv, outcome)
-                else:
-                    self._stranger(ctx, _cut(inbound), inbound_id, outcome)
-        except Exception:  # the one broad catch: the boundary for one event
-            log.exception("inbound %s failed", inbound_id)
-            outcome.outbox.clear()
-            session.execute(
-                update(InboundMessage)
-                .where(InboundMessage.id == inbound_id)
-                .values(status="failed")
-            )
+        if failed:
             _ = ctx.tr(person.language if known and person else "en")
+            reply = Outbound(_(SORRY))
             outcome.outbox.append(
                 enqueue(
                     ctx,
-                    Outbound(_(SORRY)),
+                    reply,
                     sender_urn=inbound.urn,
                     sender_id=outcome.person_id,
                     in_reply_to=inbound_id,
                 )
             )
+        elif known and contact is not None and person is not None:
+            self._process(ctx, _cut(inbound), inbound_id, contact, person, conv, outcome)
+        else:
+            self._stranger(ctx, _cut(inbound), inbound_id, outcome)
         if known and contact is not None and person is not None:
             outcome.language = normalize_language(person.language)
             outcome.opted_out = contact.opted_out_at is not None
@@ -128,7 +156,12 @@ class Engine:
         return (row[0], row[1], row[2]) if row else (None, None, None)
 
     def _record(
-        self, session: Session, inbound: Inbound, contact: Contact | None, person: Person | None
+        self,
+        session: Session,
+        inbound: Inbound,
+        contact: Contact | None,
+        person: Person | None,
+        status: str | None = None,
     ) -> int | None:
         """Insert the inbound row unless its provider id was seen; its id, or None."""
         values = dict(
@@ -136,7 +169,7 @@ class Engine:
             provider_id=inbound.provider_id[:64],
             text=inbound.text,
             payload=_payload_summary(inbound),
-            status="processed" if person is not None else "stranger",
+            status=status or ("processed" if person is not None else "stranger"),
             contact_id=contact.id if contact else None,
             person_id=person.id if person else None,
             received_at=inbound.received_at,
@@ -317,6 +350,13 @@ def _dedupe_insert(dialect: str) -> Any:
         insert(table)
         .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
         .returning(table.c.id)
+    )
+
+
+def _known(contact: Contact | None, person: Person | None) -> bool:
+    """A sender we serve: an active person behind a contact the roster has not retired."""
+    return (
+        person is not None and person.active and contact is not None and contact.retired_at is None
     )
 
 

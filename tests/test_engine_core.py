@@ -16,9 +16,8 @@ def send(database, engine, clock, urn, text, pid=None):
         received_at=clock.now(),
         text=text,
     )
-    with database.transaction() as s:
-        outcome = engine.handle_inbound(s, inbound)
-        return outcome, [m.text for m in outcome.outbox]
+    outcome = engine.receive(database, inbound)
+    return outcome, [m.text for m in outcome.outbox]
 
 
 def test_same_provider_id_is_processed_once(database, engine, clock, make):
@@ -123,3 +122,35 @@ def test_a_crashing_flow_keeps_the_message_and_apologises(
     with database.transaction() as s:
         row = s.scalar(select(InboundMessage))
         assert row.status == "failed" and row.text == "HELP"
+
+
+def test_a_failure_at_commit_keeps_the_message_and_apologises(
+    database, engine, clock, make, monkeypatch
+):
+    """The boundary covers the commit too: a write the database refuses loses nothing."""
+    from bot.flows import common
+    from bot.flows.base import Reply
+
+    student = make.student()
+
+    def bad_write(turn):
+        turn.ctx.session.add(AuditEntry(at=clock.now(), actor="x", action=None))  # NOT NULL
+        return Reply()
+
+    monkeypatch.setattr(common, "handle", bad_write)
+    settled = []
+    inbound = Inbound(
+        channel="sms",
+        urn=f"tel:{student.phone}",
+        provider_id="SMcommit",
+        received_at=clock.now(),
+        text="MENU",
+    )
+    outcome = engine.receive(database, inbound, settled.append)
+    assert settled[-1] is outcome and not outcome.duplicate  # the last settle counts
+    assert [m.text for m in outcome.outbox][0].startswith("Sorry, something went wrong")
+    with database.transaction() as s:
+        row = s.scalar(select(InboundMessage))
+        assert (row.status, row.text, row.person_id) == ("failed", "MENU", student.id)
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == 0
+        assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 1

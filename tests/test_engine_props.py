@@ -1,8 +1,9 @@
 """Property test: random event sequences from a few people never break the engine.
 
-Invariants after every event: handle_inbound never raises and never needs its catch-all
-(no inbound ends `failed`); each inbound is recorded exactly once; every conversation sits in a declared state of its flow's machine; every
-outbox row has an address and a non-empty text; a repeated provider id queues nothing.
+Invariants after every event: handle_inbound never raises (so `Engine.receive` never needs
+its catch-all, and no inbound ends `failed`); each inbound is recorded exactly once; every
+conversation sits in a declared state of its flow's machine; every outbox row has an
+address and a non-empty text; a repeated provider id queues nothing.
 """
 
 from __future__ import annotations

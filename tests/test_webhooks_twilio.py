@@ -42,6 +42,28 @@ def test_help_from_a_student_is_answered_in_twiml_and_marked_sent(twilio, make, 
         assert s.scalar(select(InboundMessage)).person_id == student.id
 
 
+def test_a_crashing_flow_is_answered_in_twiml_and_the_message_kept(
+    twilio, make, database, monkeypatch
+):
+    from bot.flows import common
+
+    student = make.student()
+
+    def boom(turn):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(common, "handle", boom)
+    response = twilio.sms(student.phone, "MENU")
+    assert response.status_code == 200
+    [text] = twiml_messages(response)
+    assert text.startswith("Sorry, something went wrong")
+    with database.transaction() as s:
+        row = s.scalar(select(OutboxMessage))
+        assert (row.status, row.extra.get("transport")) == ("sent", "twiml")
+        inbound = s.scalar(select(InboundMessage))
+        assert (inbound.status, inbound.text, inbound.person_id) == ("failed", "MENU", student.id)
+
+
 @pytest.mark.parametrize(
     "sig",
     [None, "", "bm90IGEgc2lnbmF0dXJl", "wrong-token"],

@@ -58,8 +58,7 @@ class Poller:
 
         inbound = update_to_inbound(update, self.runtime.clock.now())
         if inbound is not None:
-            with self.runtime.database.transaction() as session:
-                self.runtime.engine.handle_inbound(session, inbound)
+            self.runtime.engine.receive(self.runtime.database, inbound)
         if update.callback_query is not None:
             try:
                 self.loop.run(self.bot.answer_callback_query(update.callback_query.id))

@@ -95,9 +95,8 @@ def send() -> Response:
         if person is None or not person.active:
             abort(404)
         ensure_contact(Context(session, runtime.settings, now), person.id)
-        outcome = runtime.engine.handle_inbound(session, inbound)
-        session.flush()
-        queued = [o.id for o in outcome.outbox]
+    outcome = runtime.engine.receive(runtime.database, inbound)
+    queued = [o.id for o in outcome.outbox]
     return jsonify(inbound_id=outcome.inbound_id, outbox=queued)
 
 

@@ -38,8 +38,7 @@ def telegram_update() -> Response:
         abort(400)
     inbound = update_to_inbound(update, runtime.clock.now())
     if inbound is not None:
-        with runtime.database.transaction() as session:
-            runtime.engine.handle_inbound(session, inbound)
+        runtime.engine.receive(runtime.database, inbound)
     if update.callback_query is not None:
         return jsonify(method="answerCallbackQuery", callback_query_id=update.callback_query.id)
     return jsonify({})

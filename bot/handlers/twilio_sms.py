@@ -38,9 +38,12 @@ def inbound_sms() -> Response:
     inbound = form_to_inbound(request.form, now)
     if inbound is None:
         abort(400)
-    with runtime.database.transaction() as session:
-        outcome = runtime.engine.handle_inbound(session, inbound)
-        texts = claim_replies(runtime.settings, outcome, inbound.urn, now)
+    texts: list[str] = []
+
+    def settle(outcome: Outcome) -> None:
+        texts[:] = claim_replies(runtime.settings, outcome, inbound.urn, now)
+
+    runtime.engine.receive(runtime.database, inbound, settle)
     return twiml(texts)
 
 
@@ -115,7 +118,8 @@ def _attachment(form: Mapping[str, str]) -> Attachment | None:
 def claim_replies(settings: Settings, outcome: Outcome, urn: str, now: datetime) -> list[str]:
     """Take the urgent replies to `urn` for the TwiML answer; mark them sent (or suppressed).
 
-    Runs before the rows are flushed, so each is written once, already in its final state.
+    Runs (as the engine's `settle`) before the rows are flushed, so each is written once,
+    already in its final state.
     """
     texts: list[str] = []
     for row in outcome.outbox:

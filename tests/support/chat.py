@@ -84,10 +84,8 @@ class Chat:
             location_denied=location_denied,
             **kw,
         )
-        with self.database.transaction() as s:
-            outcome = self.engine.handle_inbound(s, inbound)
-            s.flush()
-            return [_detach(m) for m in outcome.outbox]
+        outcome = self.engine.receive(self.database, inbound)
+        return [_detach(m) for m in outcome.outbox]
 
     def texts(self, who: Person | str, text: str = "", **kw: Any) -> list[str]:
         return [m.text for m in self.send(who, text, **kw)]
