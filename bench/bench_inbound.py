@@ -28,15 +28,16 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
-from sqlalchemy import text
+from sqlalchemy import insert, text, update
 from twilio.request_validator import RequestValidator
 
+from bench.bench_ranking import build
 from db.migrate import upgrade
-from db.models import Contact, Org, Person, Student
+from db.models import Contact, Person
 from db.session import Database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,8 +72,8 @@ class Result:
         return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
 
 
-def prepare(url: str, students: int) -> list[str]:
-    """Migrate a fresh database at `url` and load `students` students; return their phones."""
+def prepare(url: str, students: int, opportunities: int) -> list[str]:
+    """Migrate a fresh database at `url` and load a district; return the students' phones."""
     if url.startswith("sqlite"):
         path = Path(url.split("///", 1)[1])
         for suffix in ("", "-wal", "-shm"):
@@ -84,40 +85,33 @@ def prepare(url: str, students: int) -> list[str]:
             conn.execute(text("CREATE SCHEMA public"))
         db.dispose()
     upgrade(url)
-    return load_roster(Database(url), students)
+    return load_district(Database(url), students, opportunities)
 
 
-def load_roster(db: Database, students: int) -> list[str]:
+def load_district(db: Database, students: int, opportunities: int) -> list[str]:
+    """bench_ranking's synthetic county (schools, partners, vetting, open opportunities,
+    students with homes and transport), each student with a phone and a contact."""
     now = datetime.now(UTC)
-    phones = [f"+1559{2000000 + i:07d}" for i in range(students)]
+    ids = build(db, opportunities, students)
+    phones = [f"+1559{2000000 + i:07d}" for i in range(len(ids))]
     with db.transaction() as s:
-        school = Org(sourced_id="bench-school", name="Bench High", type="school", updated_at=now)
-        s.add(school)
-        s.flush()
-        people = [
-            Person(
-                kind="student",
-                source="roster",
-                sourced_id=f"bench-{i}",
-                given_name="Student",
-                family_name=str(i),
-                language="es" if i % 4 == 0 else "en",
-                phone=phone,
-                created_at=now,
-                updated_at=now,
-            )
-            for i, phone in enumerate(phones)
-        ]
-        s.add_all(people)
-        s.flush()
-        s.add_all(
-            Student(person_id=p.id, school_id=school.id, grade="11", birth_date=date(2009, 5, 1))
-            for p in people
+        s.execute(
+            update(Person),
+            [
+                dict(id=pid, phone=phone, family_name=str(i), language="es" if i % 4 == 0 else "en")
+                for i, (pid, phone) in enumerate(zip(ids, phones, strict=True))
+            ],
         )
-        s.add_all(
-            Contact(urn=f"tel:{p.phone}", scheme="tel", person_id=p.id, created_at=now)
-            for p in people
+        s.execute(
+            insert(Contact),
+            [
+                dict(urn=f"tel:{phone}", scheme="tel", person_id=pid, created_at=now)
+                for pid, phone in zip(ids, phones, strict=True)
+            ],
         )
+    if db.is_postgres:
+        with db.engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
     db.dispose()
     return phones
 
@@ -240,7 +234,7 @@ def drive(
 
 def run_db(label: str, url: str, args: argparse.Namespace) -> list[str]:
     OUT.mkdir(parents=True, exist_ok=True)
-    phones = prepare(url, args.students)
+    phones = prepare(url, args.students, args.opportunities)
     port = free_port()
     log = OUT / f"bench_inbound_{label}.log"
     workers, threads = (
@@ -289,6 +283,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--students", type=int, default=2000)
+    # as at district scale (50,000 students, 5,000 opportunities: bench_ranking), 1 per 10
+    parser.add_argument("--opportunities", type=int, default=200)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG))
@@ -299,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     header = (
         f"bench_inbound: {args.concurrency} senders, {args.seconds:g}s per endpoint, gunicorn "
         f"-w {args.workers} --threads {args.threads} (SQLite: -w {args.sqlite_workers} "
-        f"--threads {args.sqlite_threads}), {args.students} students, {os.cpu_count()} CPUs"
+        f"--threads {args.sqlite_threads}), {args.students} students, {args.opportunities} "
+        f"open opportunities, {os.cpu_count()} CPUs"
     )
     lines = [header]
     if args.db in ("sqlite", "both"):

@@ -144,7 +144,7 @@ def _ids(turn: Turn) -> list[int]:
 
 def find(turn: Turn, query: Query) -> Reply:
     """Rank the catalog for this student and show the first page."""
-    ranked, left_out = opps.find(turn.ctx, turn.person.id, query)
+    ranked, left_out = opps.find(turn.ctx, turn.person.id, query, shown=PAGE)
     if not ranked:
         return Reply.say(_nothing(turn, query, left_out), state="browsing", data={})
     data = {"list": [r.opp.id for r in ranked], "page": 0}
@@ -177,7 +177,7 @@ def show_page(turn: Turn, page: int, edit: bool = False) -> Reply:
     if page * PAGE >= len(ids):
         return Reply.say(Outbound(turn._(NO_MORE)), state="browsing")
     chunk = ids[page * PAGE : (page + 1) * PAGE]
-    ranked = [r for r in (opps.one(turn.ctx, turn.person.id, i) for i in chunk) if r]
+    ranked = opps.listed(turn.ctx, turn.person.id, chunk)
     turn.data = {**{k: v for k, v in turn.data.items() if k != "view"}, "page": page}
     return _page(turn, ranked, page, len(ids), edit=edit)
 

@@ -1,4 +1,4 @@
-"""Find and apply: fetch the open catalog once per FIND, rank it in Python, record applications.
+"""Find and apply: fetch the open catalog (cached: services.catalog_cache), rank it in Python.
 
 The catalog is three small queries however many opportunities there are (opportunities
 with employer and site, seats taken, and the vetting status from services.vetting);
@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.context import Context
@@ -30,6 +32,7 @@ from bot.rules.reachability import (
     rank_key,
     reach,
 )
+from bot.services import catalog_cache
 from bot.services.vetting import problems_by_opportunity
 from db import trail
 from db.models import Application, Employer, Opportunity, Org, Person, Placement, Site, Student
@@ -183,38 +186,42 @@ def _cluster(name: str | None) -> str | None:
 
 
 def student_facts(session: Session, student_id: int) -> StudentFacts:
-    """The student's school, age, transport, home point, interests and history."""
-    student = session.get(Student, student_id)
-    if student is None:  # a person of kind student without roster details
+    """The student's school, age, transport, home point, interests and history (2 queries)."""
+    row = session.execute(
+        select(
+            Student.school_id, Student.birth_date, Student.transportation, Student.home_lat,
+            Student.home_lon, Student.interests, Org.lat, Org.lon,
+        )
+        .outerjoin(Org, Org.id == Student.school_id)
+        .where(Student.person_id == student_id)
+    ).first()  # fmt: skip
+    if row is None:  # a person of kind student without roster details
         raise WBLError(NO_PROFILE)
-    school = session.get(Org, student.school_id)
-    school_point = None
-    if school is not None and school.lat is not None and school.lon is not None:
-        school_point = (school.lat, school.lon)
-    rows = session.execute(
-        select(Placement.status, Placement.starts_on, Placement.due_on).where(
-            Placement.student_id == student_id
+    school_id, birth_date, transport, home_lat, home_lon, interests, school_lat, school_lon = row
+    history: Sequence[Any] = session.execute(  # placements (status, dates) and applications
+        union_all(
+            select(Placement.status, Placement.starts_on, Placement.due_on, null()).where(
+                Placement.student_id == student_id
+            ),
+            select(null(), null(), null(), Application.opportunity_id).where(
+                Application.student_id == student_id, Application.status != "withdrawn"
+            ),
         )
     ).all()
-    applied = session.scalars(
-        select(Application.opportunity_id).where(
-            Application.student_id == student_id, Application.status != "withdrawn"
-        )
-    ).all()
-    home = None
-    if student.home_lat is not None and student.home_lon is not None:
-        home = (student.home_lat, student.home_lon)
+    placed = [(status, starts, due) for status, starts, due, opp in history if opp is None]
     return StudentFacts(
         id=student_id,
-        school_id=student.school_id,
-        birth_date=student.birth_date,
-        transportation=(student.transportation or "none").lower(),
-        home=home,
-        school_point=school_point,
-        interests=frozenset(i.strip().lower() for i in student.interest_list if i.strip()),
-        experienced=any(r.status in TAKEN_STATUSES for r in rows),
-        busy=tuple((r.starts_on, r.due_on) for r in rows if r.status in OPEN_STATUSES),
-        applied=frozenset(applied),
+        school_id=school_id,
+        birth_date=birth_date,
+        transportation=(transport or "none").lower(),
+        home=(home_lat, home_lon) if home_lat is not None and home_lon is not None else None,
+        school_point=(
+            (school_lat, school_lon) if school_lat is not None and school_lon is not None else None
+        ),
+        interests=frozenset(i.strip().lower() for i in (interests or "").split(";") if i.strip()),
+        experienced=any(status in TAKEN_STATUSES for status, _s, _d in placed),
+        busy=tuple((starts, due) for status, starts, due in placed if status in OPEN_STATUSES),
+        applied=frozenset(opp for *_p, opp in history if opp is not None),
     )
 
 
@@ -240,7 +247,8 @@ def rank_for(
     Every candidate gets its sort key (reachability, equity, interest, distance...); then
     candidates are taken best-first and checked against the eligibility rule until
     `limit` pass, so `left_out` counts every opportunity only when fewer than `limit`
-    were found (which is when "why nothing?" is asked).
+    were found (which is when "why nothing?" is asked). Distances are the quick estimates;
+    `find` makes the ones shown geodesic.
     """
     left_out: Counter[str] = Counter()
     filtering = bool(query.kind or query.words)
@@ -276,7 +284,7 @@ def rank_for(
         if reason is not None:
             left_out[reason] += 1
             continue
-        best.append(Ranked(opp, _exact(student, opp, Reach(modes[n], kms[n]))))
+        best.append(Ranked(opp, Reach(modes[n], kms[n])))
     return best, left_out
 
 
@@ -287,20 +295,41 @@ def _exact(student: StudentFacts, opp: OpportunityFacts, place: Reach) -> Reach:
     return replace(place, km=exact_km(student.origin, opp.site))
 
 
-def find(ctx: Context, student_id: int, query: Query) -> tuple[list[Ranked], Counter[str]]:
-    """Rank the open catalog for one student (one catalog fetch, ranking in Python)."""
+def find(
+    ctx: Context, student_id: int, query: Query, shown: int = LIST_LIMIT
+) -> tuple[list[Ranked], Counter[str]]:
+    """Rank the open catalog for one student (the catalog cached a few seconds per process).
+
+    The first `shown` get the geodesic distance people will see (the rest keep the
+    sorting estimate: a later page is re-read through `listed`).
+    """
     student = student_facts(ctx.session, student_id)
-    opportunities = catalog(ctx.session, ctx.today, with_text=bool(query.words))
-    return rank_for(student, opportunities, ctx.today, ctx.settings.walk_km, query)
+    ranked, left_out = rank_for(student, _open_catalog(ctx), ctx.today, ctx.settings.walk_km, query)
+    ranked[:shown] = [Ranked(r.opp, _exact(student, r.opp, r.place)) for r in ranked[:shown]]
+    return ranked, left_out
 
 
-def one(ctx: Context, student_id: int, opportunity_id: int) -> Ranked | None:
-    """One opportunity as this student would see it in a list (None when it vanished)."""
-    found = catalog(ctx.session, ctx.today, [opportunity_id])
+def listed(ctx: Context, student_id: int, ids: list[int]) -> list[Ranked]:
+    """These opportunities (a page of the last FIND, in order) as this student sees them.
+
+    Read from the cached open catalogue, like the FIND that listed them; one that closed
+    since is left out (APPLY and the details view read it fresh).
+    """
+    wanted = set(ids)
+    found = {o.id: o for o in _open_catalog(ctx) if o.id in wanted}
     if not found:
-        return None
+        return []
     student = student_facts(ctx.session, student_id)
-    opp = found[0]
+    return [_placed(ctx, student, found[i]) for i in ids if i in found]
+
+
+def _open_catalog(ctx: Context) -> list[OpportunityFacts]:
+    return catalog_cache.open_catalog(
+        ctx.session, ctx.today, lambda: catalog(ctx.session, ctx.today, with_text=True)
+    )
+
+
+def _placed(ctx: Context, student: StudentFacts, opp: OpportunityFacts) -> Ranked:
     place = reach(
         transportation=student.transportation, origin=student.origin,
         student_school_id=student.school_id, remote=opp.remote, site=opp.site,
@@ -308,6 +337,14 @@ def one(ctx: Context, student_id: int, opportunity_id: int) -> Ranked | None:
         walk_km=ctx.settings.walk_km,
     )  # fmt: skip
     return Ranked(opp, _exact(student, opp, place))
+
+
+def one(ctx: Context, student_id: int, opportunity_id: int) -> Ranked | None:
+    """One opportunity as this student would see it in a list (None when it vanished)."""
+    found = catalog(ctx.session, ctx.today, [opportunity_id])
+    if not found:
+        return None
+    return _placed(ctx, student_facts(ctx.session, student_id), found[0])
 
 
 def details(session: Session, opportunity_id: int) -> Details:
