@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import payloads
+from bot import outbox, payloads
 from bot.context import Context, PersonInfo
 from bot.errors import WBLError
 from bot.flows import registry
@@ -82,6 +82,7 @@ class Engine:
                 outcome = self.handle_inbound(session, inbound)
                 if settle is not None:
                     settle(outcome)
+                outbox.write(session, outcome.outbox)
             return outcome
         except Exception:  # the one broad catch: the boundary for one event
             log.exception("inbound failed channel=%s", inbound.channel)
@@ -89,6 +90,7 @@ class Engine:
             outcome = self.handle_inbound(session, inbound, failed=True)
             if settle is not None and not outcome.duplicate:
                 settle(outcome)
+            outbox.write(session, outcome.outbox)
         return outcome
 
     def handle_inbound(
@@ -174,7 +176,8 @@ class Engine:
             person_id=person.id if person else None,
             received_at=inbound.received_at,
         )
-        return session.execute(_dedupe_insert(session.get_bind().dialect.name), values).scalar()
+        statement = _dedupe_insert(session.get_bind().dialect.name)
+        return session.connection().execute(statement, values).scalar()
 
     def _stranger(self, ctx: Context, inbound: Inbound, inbound_id: int, outcome: Outcome) -> None:
         reply = registry.link_flow().handle_stranger(ctx, inbound)

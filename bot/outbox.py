@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session
 
 from bot.addressing import pick_contact
@@ -48,6 +49,26 @@ def enqueue(
     )
     session.add(row)
     return row
+
+
+def write(session: Session, rows: list[OutboxMessage]) -> None:
+    """Insert these rows now, each with one Core INSERT, instead of at the next flush.
+
+    The hot path's last step (Engine.receive, after the replies were claimed): the unit
+    of work would cost twice as much for a single row. Rows already flushed are left
+    alone; the rest leave the session (detached, with their new ids).
+    """
+    for row in rows:
+        state = inspect(row)
+        if not state.pending:
+            continue
+        session.expunge(row)
+        values = {key: value for key, value in state.dict.items() if key in _COLUMNS}
+        row.id = session.connection().execute(_INSERT, values).scalar_one()
+
+
+_COLUMNS = frozenset(c.key for c in inspect(OutboxMessage).column_attrs) - {"id"}
+_INSERT = insert(OutboxMessage).returning(OutboxMessage.id)
 
 
 def _address(

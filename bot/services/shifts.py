@@ -21,6 +21,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
@@ -88,44 +89,49 @@ class Clocked:
     hours: Decimal | None = None
 
 
-def _work(p: Placement, opp: Opportunity, site: Site | None) -> Work:
-    remote = bool(opp.remote) or site is None
-    fence = None if remote or site is None else geofence.Fence(site.lat, site.lon, site.radius_m)
-    return Work(
-        p.id,
-        p.student_id,
-        p.status,
-        p.starts_on,
-        p.due_on,
-        opp.title,
-        remote,
-        fence,
-        Decimal(opp.est_hours),
-        p.agreement_ack_at is not None,
+_WORK = (
+    select(
+        Placement.id, Placement.student_id, Placement.status, Placement.starts_on,
+        Placement.due_on, Opportunity.title, Opportunity.remote, Site.id, Site.lat, Site.lon,
+        Site.radius_m, Opportunity.est_hours, Placement.agreement_ack_at,
     )
+    .join(Opportunity, Opportunity.id == Placement.opportunity_id)
+    .outerjoin(Site, Site.id == Opportunity.site_id)
+)  # fmt: skip
 
 
-def _select():  # type: ignore[no-untyped-def]
-    return (
-        select(Placement, Opportunity, Site)
-        .join(Opportunity, Opportunity.id == Placement.opportunity_id)
-        .outerjoin(Site, Site.id == Opportunity.site_id)
+def _work(row: Any) -> Work:
+    (pid, student_id, status, starts, due, title, remote, site_id, lat, lon, radius, hours, ack) = (
+        row
+    )
+    remote = bool(remote) or site_id is None
+    return Work(
+        pid,
+        student_id,
+        status,
+        starts,
+        due,
+        title,
+        remote,
+        None if remote else geofence.Fence(lat, lon, radius),
+        Decimal(hours),
+        ack is not None,
     )
 
 
 def open_work(ctx: Context, student_id: int) -> list[Work]:
     """The student's open placements (paperwork, ready, paused), newest first."""
     rows = ctx.session.execute(
-        _select()
-        .where(Placement.student_id == student_id, Placement.status.in_(OPEN_STATUSES))
-        .order_by(Placement.id.desc())
+        _WORK.where(
+            Placement.student_id == student_id, Placement.status.in_(OPEN_STATUSES)
+        ).order_by(Placement.id.desc())
     ).all()
-    return [_work(p, o, s) for p, o, s in rows]
+    return [_work(row) for row in rows]
 
 
 def get_work(ctx: Context, placement_id: int) -> Work | None:
-    row = ctx.session.execute(_select().where(Placement.id == placement_id)).first()
-    return _work(*row) if row else None
+    row = ctx.session.execute(_WORK.where(Placement.id == placement_id)).first()
+    return _work(row) if row else None
 
 
 def missing(ctx: Context, placement_id: int) -> list[str]:
