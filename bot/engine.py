@@ -11,14 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import outbox, payloads
@@ -103,7 +102,7 @@ class Engine:
         """
         ctx = Context(session, self.settings, inbound.received_at)
         inbound = _clean(inbound)
-        contact, person, conv = self._sender(session, inbound.urn)
+        contact, person, conv = self._sender(session, inbound.urn, inbound.received_at)
         known = _known(contact, person)
         inbound_id = self._record(
             session,
@@ -138,24 +137,30 @@ class Engine:
         return outcome
 
     def _sender(
-        self, session: Session, urn: str
+        self, session: Session, urn: str, now: datetime
     ) -> tuple[Contact | None, Person | None, Conversation | None]:
-        """The contact and person behind `urn`, in one query.
+        """The contact, person and conversation behind `urn`, locked, in one query.
 
-        On PostgreSQL the person row is locked for the rest of the transaction: that is the
-        per-person serialization (two messages from one person never interleave, and what
-        is read here is the latest committed state). SQLite serializes every writer anyway.
+        On PostgreSQL the three rows stay locked `FOR UPDATE` for the rest of the
+        transaction: that is the per-person serialization. The lock is also what makes the
+        read fresh: under READ COMMITTED a message that waited for another from the same
+        person gets the newest version of the rows it locked, and only of those. So the
+        conversation must exist to be locked: a person's first message creates it and
+        reads again. SQLite serializes every writer anyway.
         """
-        stmt = (
-            select(Contact, Person, Conversation)  # the conversation rides along: one trip
-            .join(Person, Person.id == Contact.person_id)
-            .outerjoin(Conversation, Conversation.person_id == Person.id)
-            .where(Contact.urn == urn)
-        )
-        if session.get_bind().dialect.name == "postgresql":
-            stmt = stmt.with_for_update(of=Person)
+        postgres = session.get_bind().dialect.name == "postgresql"
+        stmt = _SENDER.where(Contact.urn == urn)
+        if postgres:
+            stmt = stmt.with_for_update(of=[Person, Conversation, Contact])
         row = session.execute(stmt).first()
-        return (row[0], row[1], row[2]) if row else (None, None, None)
+        if row is None:
+            person_id = session.scalar(select(Contact.person_id).where(Contact.urn == urn))
+            if person_id is None:
+                return None, None, None  # a stranger
+            session.connection().execute(_new_conversation(postgres), _blank(person_id, now))
+            row = session.execute(stmt).first()
+            assert row is not None, "the conversation was just made"
+        return row[0], row[1], row[2]
 
     def _record(
         self,
@@ -283,25 +288,13 @@ class Engine:
 
     # --- shared ------------------------------------------------------------------
     def _lock_conversation(self, session: Session, person_id: int, ctx: Context) -> Conversation:
-        """The person's conversation (already loaded with the sender when possible)."""
-        stmt = select(Conversation).where(Conversation.person_id == person_id)
+        """The person's conversation, made on first use (the caller holds the person's lock)."""
         conv = session.get(Conversation, person_id)
         if conv is None:
-            try:
-                with session.begin_nested():
-                    conv = Conversation(
-                        person_id=person_id,
-                        flow="",
-                        state="idle",
-                        data={},
-                        version=0,
-                        updated_at=ctx.now,
-                    )
-                    session.add(conv)
-                    session.flush()
-            except IntegrityError:
-                conv = session.scalar(stmt)
-                assert conv is not None
+            postgres = session.get_bind().dialect.name == "postgresql"
+            session.connection().execute(_new_conversation(postgres), _blank(person_id, ctx.now))
+            conv = session.get(Conversation, person_id)
+            assert conv is not None, "the conversation was just made"
         return conv
 
     def _apply(
@@ -342,6 +335,26 @@ class Engine:
     def _language_for(self, session: Session, person_id: int | None) -> str:
         person = session.get(Person, person_id) if person_id else None
         return person.language if person else "en"
+
+
+_SENDER = (
+    select(Contact, Person, Conversation)
+    .join(Person, Person.id == Contact.person_id)
+    .join(Conversation, Conversation.person_id == Person.id)
+)
+
+
+@cache
+def _new_conversation(postgres: bool) -> Any:
+    """INSERT a blank conversation … ON CONFLICT (person_id) DO NOTHING, built once."""
+    insert = pg_insert if postgres else sqlite_insert
+    return insert(cast(Table, Conversation.__table__)).on_conflict_do_nothing(
+        index_elements=["person_id"]
+    )
+
+
+def _blank(person_id: int, now: datetime) -> dict[str, Any]:
+    return dict(person_id=person_id, flow="", state="idle", data={}, version=0, updated_at=now)
 
 
 @cache

@@ -154,3 +154,35 @@ def test_a_failure_at_commit_keeps_the_message_and_apologises(
         assert (row.status, row.text, row.person_id) == ("failed", "MENU", student.id)
         assert s.scalar(select(func.count()).select_from(AuditEntry)) == 0
         assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_concurrent_messages_see_the_conversation_the_one_before_left(
+    database, engine, clock, make
+):
+    """Per-person serialization covers the conversation too: each MORE reads the page the
+    previous one saved, so four racing MOREs show four different pages."""
+    import threading
+
+    student = make.student()
+    employer = make.employer()
+    for i in range(15):
+        make.opportunity(employer, remote=True, title=f"Project {i}")
+    urn = f"tel:{student.phone}"
+    _, [first] = send(database, engine, clock, urn, "FIND", pid="SMfind")
+    assert first.startswith("Opportunities for you (1-3 of 15)")
+    barrier = threading.Barrier(4)
+    pages: list[str] = []
+
+    def deliver(i: int) -> None:
+        barrier.wait()
+        _, texts = send(database, engine, clock, urn, "MORE", pid=f"SMmore{i}")
+        pages.append(texts[0].splitlines()[0])
+
+    threads = [threading.Thread(target=deliver, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(pages) == sorted(
+        f"Opportunities for you ({a}-{a + 2} of 15):" for a in (4, 7, 10, 13)
+    )
