@@ -4,7 +4,8 @@
                                   [--pg URL] [--students 2000] [--workers 4] [--threads 4]
                                   [--sqlite-workers 1] [--sqlite-threads 16]
 
-For each database it migrates a fresh one, loads a generated roster, starts gunicorn on
+For each database it migrates a fresh one, imports a generated district (bench.gen_district:
+roster and partners through the real importers), starts gunicorn on
 loopback serving bench.ref_app, and drives three endpoints with N concurrent senders
 (threads with requests.Session), each request a correctly signed Twilio form post:
   bare   - a Flask endpoint returning TwiML (the web stack's ceiling)
@@ -25,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,12 +34,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
-from sqlalchemy import insert, text, update
+from sqlalchemy import select, text
 from twilio.request_validator import RequestValidator
 
-from bench.bench_ranking import build
+from bench.gen_district import generate
+from bot.importers.partners import import_partners
+from bot.importers.roster import import_roster
 from db.migrate import upgrade
-from db.models import Contact, Person
+from db.models import Person
 from db.session import Database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,31 +93,25 @@ def prepare(url: str, students: int, opportunities: int) -> list[str]:
 
 
 def load_district(db: Database, students: int, opportunities: int) -> list[str]:
-    """bench_ranking's synthetic county (schools, partners, vetting, open opportunities,
-    students with homes and transport), each student with a phone and a contact."""
+    """gen_district's synthetic district (students, guardians, staff, partners, vetting,
+    open opportunities) through the real importers; the students' phones."""
     now = datetime.now(UTC)
-    ids = build(db, opportunities, students)
-    phones = [f"+1559{2000000 + i:07d}" for i in range(len(ids))]
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = generate(Path(tmp), students, max(opportunities // 2, 1), opportunities)
+        for report in (import_roster(db, folder, now=now), import_partners(db, folder, now=now)):
+            if report.problems:
+                raise SystemExit(f"bench district did not import cleanly: {report.problems[:3]}")
     with db.transaction() as s:
-        s.execute(
-            update(Person),
-            [
-                dict(id=pid, phone=phone, family_name=str(i), language="es" if i % 4 == 0 else "en")
-                for i, (pid, phone) in enumerate(zip(ids, phones, strict=True))
-            ],
-        )
-        s.execute(
-            insert(Contact),
-            [
-                dict(urn=f"tel:{phone}", scheme="tel", person_id=pid, created_at=now)
-                for pid, phone in zip(ids, phones, strict=True)
-            ],
-        )
+        phones = s.scalars(
+            select(Person.phone)
+            .where(Person.kind == "student", Person.phone.is_not(None))
+            .order_by(Person.id)
+        ).all()
     if db.is_postgres:
         with db.engine.begin() as conn:
             conn.execute(text("ANALYZE"))
     db.dispose()
-    return phones
+    return [p for p in phones if p]
 
 
 def free_port() -> int:
@@ -283,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--students", type=int, default=2000)
-    # as at district scale (50,000 students, 5,000 opportunities: bench_ranking), 1 per 10
+    # as gen_district's district scale (50,000 students, 5,000 opportunities): 1 per 10
     parser.add_argument("--opportunities", type=int, default=200)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, bindparam, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -153,14 +153,10 @@ class Engine:
         if postgres:
             stmt = stmt.with_for_update(of=[Person, Conversation, Contact])
         row = session.execute(stmt).first()
-        if row is None:
-            person_id = session.scalar(select(Contact.person_id).where(Contact.urn == urn))
-            if person_id is None:
-                return None, None, None  # a stranger
-            session.connection().execute(_new_conversation(postgres), _blank(person_id, now))
+        if row is None:  # a stranger, or a first message: make the conversation, read again
+            session.connection().execute(_first_conversation(postgres), _blank(urn, now))
             row = session.execute(stmt).first()
-            assert row is not None, "the conversation was just made"
-        return row[0], row[1], row[2]
+        return (row[0], row[1], row[2]) if row else (None, None, None)
 
     def _record(
         self,
@@ -290,9 +286,12 @@ class Engine:
     def _lock_conversation(self, session: Session, person_id: int, ctx: Context) -> Conversation:
         """The person's conversation, made on first use (the caller holds the person's lock)."""
         conv = session.get(Conversation, person_id)
-        if conv is None:
+        if conv is None:  # a first message may be making it too: whichever is first wins
             postgres = session.get_bind().dialect.name == "postgresql"
-            session.connection().execute(_new_conversation(postgres), _blank(person_id, ctx.now))
+            blank = dict(person_id=person_id, flow="", state="idle", data={}, version=0)
+            session.connection().execute(
+                _new_conversation(postgres), {**blank, "updated_at": ctx.now}
+            )
             conv = session.get(Conversation, person_id)
             assert conv is not None, "the conversation was just made"
         return conv
@@ -345,16 +344,41 @@ _SENDER = (
 
 
 @cache
+def _first_conversation(postgres: bool) -> Any:
+    """A blank conversation for the person behind a contact, unless they have one; built once.
+
+    INSERT INTO conversations … SELECT person_id FROM contacts WHERE urn = :urn
+    ON CONFLICT (person_id) DO NOTHING (nothing at all for a stranger's urn).
+    """
+    table = cast(Table, Conversation.__table__)
+    blank = select(
+        Contact.person_id,
+        literal(""),
+        literal("idle"),
+        bindparam("data", type_=table.c.data.type),
+        literal(0),
+        bindparam("now", type_=table.c.updated_at.type),
+    ).where(Contact.urn == bindparam("urn"))
+    return _on_conflict(postgres, blank)
+
+
+@cache
 def _new_conversation(postgres: bool) -> Any:
-    """INSERT a blank conversation … ON CONFLICT (person_id) DO NOTHING, built once."""
-    insert = pg_insert if postgres else sqlite_insert
-    return insert(cast(Table, Conversation.__table__)).on_conflict_do_nothing(
-        index_elements=["person_id"]
-    )
+    """INSERT INTO conversations VALUES … ON CONFLICT (person_id) DO NOTHING, built once."""
+    return _on_conflict(postgres, None)
 
 
-def _blank(person_id: int, now: datetime) -> dict[str, Any]:
-    return dict(person_id=person_id, flow="", state="idle", data={}, version=0, updated_at=now)
+def _on_conflict(postgres: bool, source: Any) -> Any:
+    table = cast(Table, Conversation.__table__)
+    insert = (pg_insert if postgres else sqlite_insert)(table)
+    if source is not None:
+        columns = ["person_id", "flow", "state", "data", "version", "updated_at"]
+        insert = insert.from_select(columns, source)
+    return insert.on_conflict_do_nothing(index_elements=["person_id"])
+
+
+def _blank(urn: str, now: datetime) -> dict[str, Any]:
+    return dict(urn=urn, data={}, now=now)
 
 
 @cache
