@@ -149,13 +149,11 @@ class Engine:
         reads again. SQLite serializes every writer anyway.
         """
         postgres = session.get_bind().dialect.name == "postgresql"
-        stmt = _SENDER.where(Contact.urn == urn)
-        if postgres:
-            stmt = stmt.with_for_update(of=[Person, Conversation, Contact])
-        row = session.execute(stmt).first()
+        stmt = _SENDER_LOCKED if postgres else _SENDER
+        row = session.execute(stmt, {"urn": urn}).first()
         if row is None:  # a stranger, or a first message: make the conversation, read again
             session.connection().execute(_first_conversation(postgres), _blank(urn, now))
-            row = session.execute(stmt).first()
+            row = session.execute(stmt, {"urn": urn}).first()
         return (row[0], row[1], row[2]) if row else (None, None, None)
 
     def _record(
@@ -336,11 +334,13 @@ class Engine:
         return person.language if person else "en"
 
 
-_SENDER = (
+_SENDER = (  # statements built once, parameters bound per message
     select(Contact, Person, Conversation)
     .join(Person, Person.id == Contact.person_id)
     .join(Conversation, Conversation.person_id == Person.id)
+    .where(Contact.urn == bindparam("urn"))
 )
+_SENDER_LOCKED = _SENDER.with_for_update(of=[Person, Conversation, Contact])
 
 
 @cache

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, null, select, union_all
+from sqlalchemy import bindparam, func, null, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.context import Context
@@ -185,29 +185,37 @@ def _cluster(name: str | None) -> str | None:
     return name.strip().lower() if name else None
 
 
+_STUDENT = (
+    select(
+        Student.school_id,
+        Student.birth_date,
+        Student.transportation,
+        Student.home_lat,
+        Student.home_lon,
+        Student.interests,
+        Org.lat,
+        Org.lon,
+    )
+    .outerjoin(Org, Org.id == Student.school_id)
+    .where(Student.person_id == bindparam("student"))
+)
+_HISTORY: Any = union_all(  # placements (status, dates) and applications (opportunity), one trip
+    select(Placement.status, Placement.starts_on, Placement.due_on, null()).where(
+        Placement.student_id == bindparam("student")
+    ),
+    select(null(), null(), null(), Application.opportunity_id).where(
+        Application.student_id == bindparam("student"), Application.status != "withdrawn"
+    ),
+)  # fmt: skip
+
+
 def student_facts(session: Session, student_id: int) -> StudentFacts:
     """The student's school, age, transport, home point, interests and history (2 queries)."""
-    row = session.execute(
-        select(
-            Student.school_id, Student.birth_date, Student.transportation, Student.home_lat,
-            Student.home_lon, Student.interests, Org.lat, Org.lon,
-        )
-        .outerjoin(Org, Org.id == Student.school_id)
-        .where(Student.person_id == student_id)
-    ).first()  # fmt: skip
+    row = session.execute(_STUDENT, {"student": student_id}).first()
     if row is None:  # a person of kind student without roster details
         raise WBLError(NO_PROFILE)
     school_id, birth_date, transport, home_lat, home_lon, interests, school_lat, school_lon = row
-    history: Sequence[Any] = session.execute(  # placements (status, dates) and applications
-        union_all(
-            select(Placement.status, Placement.starts_on, Placement.due_on, null()).where(
-                Placement.student_id == student_id
-            ),
-            select(null(), null(), null(), Application.opportunity_id).where(
-                Application.student_id == student_id, Application.status != "withdrawn"
-            ),
-        )
-    ).all()
+    history: Sequence[Any] = session.execute(_HISTORY, {"student": student_id}).all()
     placed = [(status, starts, due) for status, starts, due, opp in history if opp is None]
     return StudentFacts(
         id=student_id,

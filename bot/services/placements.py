@@ -12,7 +12,7 @@ import importlib
 import logging
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.context import Context
@@ -230,11 +230,12 @@ def _find_application(session: Session, sourced_id: str, external_id: str) -> Ap
 
 def pending_titles(session: Session, student_id: int) -> list[str]:
     """Titles of the student's applications still waiting for a coordinator."""
-    return list(
-        session.scalars(
-            select(Opportunity.title)
-            .join(Application, Application.opportunity_id == Opportunity.id)
-            .where(Application.student_id == student_id, Application.status == "pending")
-            .order_by(Application.created_at)
-        )
-    )
+    return list(session.scalars(_PENDING_TITLES, {"student": student_id}))
+
+
+_PENDING_TITLES = (
+    select(Opportunity.title)
+    .join(Application, Application.opportunity_id == Opportunity.id)
+    .where(Application.student_id == bindparam("student"), Application.status == "pending")
+    .order_by(Application.created_at)
+)

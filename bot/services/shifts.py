@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot import jobs
 from bot.context import Context
@@ -98,6 +98,10 @@ _WORK = (
     .join(Opportunity, Opportunity.id == Placement.opportunity_id)
     .outerjoin(Site, Site.id == Opportunity.site_id)
 )  # fmt: skip
+_OPEN_WORK = _WORK.where(
+    Placement.student_id == bindparam("student"), Placement.status.in_(OPEN_STATUSES)
+).order_by(Placement.id.desc())
+_ONE_WORK = _WORK.where(Placement.id == bindparam("placement"))
 
 
 def _work(row: Any) -> Work:
@@ -121,16 +125,12 @@ def _work(row: Any) -> Work:
 
 def open_work(ctx: Context, student_id: int) -> list[Work]:
     """The student's open placements (paperwork, ready, paused), newest first."""
-    rows = ctx.session.execute(
-        _WORK.where(
-            Placement.student_id == student_id, Placement.status.in_(OPEN_STATUSES)
-        ).order_by(Placement.id.desc())
-    ).all()
+    rows = ctx.session.execute(_OPEN_WORK, {"student": student_id}).all()
     return [_work(row) for row in rows]
 
 
 def get_work(ctx: Context, placement_id: int) -> Work | None:
-    row = ctx.session.execute(_WORK.where(Placement.id == placement_id)).first()
+    row = ctx.session.execute(_ONE_WORK, {"placement": placement_id}).first()
     return _work(row) if row else None
 
 
