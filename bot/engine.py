@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, literal, select
+from sqlalchemy import Table, bindparam, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot import outbox, payloads
 from bot.context import Context, PersonInfo
@@ -315,9 +316,7 @@ class Engine:
             target = reply.state or "idle"
         data = reply.data if reply.data is not None else turn.data
         if (conv.flow, conv.state, conv.data) != (new_flow or "", target, data):
-            conv.flow, conv.state, conv.data = new_flow or "", target, data
-            conv.version = (conv.version or 0) + 1
-            conv.updated_at = ctx.now
+            _save(ctx, conv, flow=new_flow or "", state=target, data=data)
         for out in reply.messages:
             outcome.outbox.append(
                 enqueue(
@@ -341,6 +340,17 @@ _SENDER = (  # statements built once, parameters bound per message
     .where(Contact.urn == bindparam("urn"))
 )
 _SENDER_LOCKED = _SENDER.with_for_update(of=[Person, Conversation, Contact])
+_SAVE_CONVERSATION = (
+    update(Conversation)
+    .where(Conversation.person_id == bindparam("conversation"))
+    .values(
+        flow=bindparam("flow"),
+        state=bindparam("state"),
+        data=bindparam("data"),
+        version=bindparam("version"),
+        updated_at=bindparam("updated_at"),
+    )
+)
 
 
 @cache
@@ -391,6 +401,17 @@ def _dedupe_insert(dialect: str) -> Any:
         .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
         .returning(table.c.id)
     )
+
+
+def _save(ctx: Context, conv: Conversation, **values: Any) -> None:
+    """Write the conversation's new state now with one Core UPDATE (cheaper than a flush).
+
+    The loaded object takes the same values as committed ones, so no flush repeats it.
+    """
+    values.update(version=(conv.version or 0) + 1, updated_at=ctx.now)
+    ctx.session.connection().execute(_SAVE_CONVERSATION, {"conversation": conv.person_id, **values})
+    for key, value in values.items():
+        set_committed_value(conv, key, value)
 
 
 def _known(contact: Contact | None, person: Person | None) -> bool:
