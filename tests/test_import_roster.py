@@ -50,6 +50,24 @@ def test_sample_lands_with_every_count(district: District, database: Database) -
     assert district.roster.clean
 
 
+def test_every_imported_person_starts_with_a_blank_conversation(
+    district: District, database: Database
+) -> None:
+    from db.models import Conversation
+
+    roster_people = _count(database, Person, Person.source == "roster")
+    assert roster_people > 0
+    assert _count(database, Conversation, Conversation.state == "idle") == roster_people
+    with database.transaction() as s:
+        missing = s.scalar(
+            select(func.count())
+            .select_from(Person)
+            .outerjoin(Conversation, Conversation.person_id == Person.id)
+            .where(Person.source == "roster", Conversation.person_id.is_(None))
+        )
+    assert missing == 0
+
+
 def test_siblings_share_one_guardian(district: District) -> None:
     parent = district.person("guardian-1-0")
     assert [g.id for g in district.guardians_of("student-1")] == [parent.id]

@@ -24,7 +24,7 @@ from bot.importers.report import ImportReport
 from bot.importers.roster_links import LinkSync
 from bot.importers.roster_rows import UserRow
 from bot.importers.roster_scan import Skipped
-from db.models import Person, Staff, Student
+from db.models import Conversation, Person, Staff, Student
 
 USERS = "users.csv"
 ENTITY = {"student": "students", "guardian": "guardians", "staff": "staff", "": "users"}
@@ -141,6 +141,14 @@ class PeopleSync:
         self.ids = {sid: (pid, kind) for sid, pid, kind in fetch(self.session, stmt)}
         for r in new:
             self.stored.active[self.ids[r.sourced_id][0]] = True
+        # each new person starts with a blank conversation: their first message is then
+        # no dearer than any other (the engine makes one on demand for anyone else)
+        insert_values(
+            self.session,
+            Conversation,
+            ("person_id", "flow", "state", "data", "version", "updated_at"),
+            [(self.ids[r.sourced_id][0], "", "idle", {}, 0, now) for r in new],
+        )
 
     def _org(self, row: UserRow, want_school: bool) -> int:
         ids = [self.orgs[o] for o in row.orgs]
