@@ -274,18 +274,23 @@ def report(label: str, results: dict[str, Result], server_locked: int) -> list[s
     return lines
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def server_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options every load benchmark shares: databases, senders, gunicorn's shape."""
     parser.add_argument("--db", choices=["sqlite", "pg", "both"], default="both")
-    parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = server_args(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
+    parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--students", type=int, default=2000)
     # as gen_district's district scale (50,000 students, 5,000 opportunities): 1 per 10
     parser.add_argument("--opportunities", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG))
     # SQLite has one writer: its recommended deployment is one process with many threads
     parser.add_argument("--sqlite-workers", type=int, default=1)
     parser.add_argument("--sqlite-threads", type=int, default=16)

@@ -121,3 +121,28 @@ def test_spanish_student_gets_the_page_in_spanish(chat, make, client):
     (entry,) = rows(make, TimeEntry)
     assert entry.started_at == make.now and entry.in_verdict == "unverified"
     assert make.now + timedelta(0) == entry.created_at
+
+
+def test_two_links_tapped_at_once_open_one_shift(chat, make, app):
+    """The page takes the person's lock, as a message does: one shift, one 'already in'."""
+    import threading
+
+    student, _, _ = onsite(make)
+    paths = [link(chat, student), link(chat, student)]
+    barrier = threading.Barrier(len(paths))
+    pages: list[str] = []
+
+    def tap(path: str) -> None:
+        client = app.test_client()
+        barrier.wait()
+        page = client.post(path, data={"lat": str(SITE[0]), "lon": str(SITE[1])})
+        pages.append(f"{page.status_code} {page.get_data(as_text=True)}")
+
+    threads = [threading.Thread(target=tap, args=(p,)) for p in paths]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(rows(make, TimeEntry)) == 1
+    assert sum("Clocked in" in p for p in pages) == 1
+    assert sum("already clocked in" in p for p in pages) == 1, pages

@@ -86,7 +86,7 @@ def record(token: str) -> Page:
         work = shifts.get_work(ctx, row.placement_id) if row is not None else None
         if row is None or work is None or state != "ok":
             return _gone(ctx, row, state)
-        lang = _language(ctx, row)
+        lang = _language(ctx, row, lock=True)  # one clock event at a time per person
         usable, point = read_point(request.form)
         if not usable or (
             point is not None
@@ -126,7 +126,8 @@ def _clock(ctx: Context, row: CheckinToken, work: Work, point: Point | None, lan
             problem = hours_log.start_problem(ctx, work, lang)
             if problem:
                 return problem
-            return hours_log.receipt(ctx, lang, work, shifts.clock_in(ctx, work, point))
+            clocked = shifts.clock_in(ctx, work, point, checked=True)
+            return hours_log.receipt(ctx, lang, work, clocked)
         if shift is None:
             return _(shifts.NOT_OPEN)
         work = shifts.get_work(ctx, shift.placement_id) or work
@@ -135,8 +136,11 @@ def _clock(ctx: Context, row: CheckinToken, work: Work, point: Point | None, lan
         return _(err.msgid, **err.params)
 
 
-def _language(ctx: Context, row: CheckinToken) -> str:
-    person = ctx.session.get(Person, row.person_id)
+def _language(ctx: Context, row: CheckinToken, lock: bool = False) -> str:
+    """The person's language; lock=True also locks their row on PostgreSQL, as a message
+    from them would (so two links tapped at once can't open two shifts)."""
+    postgres = lock and ctx.session.get_bind().dialect.name == "postgresql"
+    person = ctx.session.get(Person, row.person_id, with_for_update=postgres)
     return normalize_language(person.language if person else "en")
 
 

@@ -161,19 +161,24 @@ def agree(ctx: Context, placement_id: int, lang: str) -> tuple[list[Outbound], l
 
 
 def open_shift(ctx: Context, student_id: int) -> Shift | None:
-    entry = ctx.session.scalar(
-        select(TimeEntry)
-        .where(
-            TimeEntry.student_id == student_id,
-            TimeEntry.kind == "shift",
-            TimeEntry.status == "open",
-        )
-        .order_by(TimeEntry.id.desc())
-        .limit(1)
-    )
-    if entry is None or entry.started_at is None:
+    """The student's open shift, if any (at most one: callers hold the person's lock)."""
+    row = ctx.session.execute(_OPEN_SHIFT, {"student": student_id}).first()
+    if row is None:
         return None
-    return Shift(entry.id, entry.placement_id, entry.started_at)
+    entry_id, placement_id, started_at = row
+    return Shift(entry_id, placement_id, started_at) if started_at is not None else None
+
+
+_OPEN_SHIFT = (
+    select(TimeEntry.id, TimeEntry.placement_id, TimeEntry.started_at)
+    .where(
+        TimeEntry.student_id == bindparam("student"),
+        TimeEntry.kind == "shift",
+        TimeEntry.status == "open",
+    )
+    .order_by(TimeEntry.id.desc())
+    .limit(1)
+)
 
 
 def _judge(work: Work, point: Point | None) -> tuple[str, float | None, str | None]:
@@ -189,9 +194,12 @@ def _judge(work: Work, point: Point | None) -> tuple[str, float | None, str | No
     return found.verdict, found.distance_m, reason
 
 
-def clock_in(ctx: Context, work: Work, point: Point | None) -> Clocked:
-    """Open a shift (the caller checked that it may start) and schedule nudge/auto-close."""
-    if open_shift(ctx, work.student_id) is not None:
+def clock_in(ctx: Context, work: Work, point: Point | None, *, checked: bool = False) -> Clocked:
+    """Open a shift (the caller checked that it may start) and schedule nudge/auto-close.
+
+    checked: the caller has just found no open shift, holding the person's lock.
+    """
+    if not checked and open_shift(ctx, work.student_id) is not None:
         raise WBLError(N_("You're already clocked in. Reply OUT when you finish."))
     verdict, distance, reason = _judge(work, point)
     entry = TimeEntry(
