@@ -1,7 +1,8 @@
 """Load benchmark of the inbound path under gunicorn, with two references in the same run.
 
     python -m bench.bench_inbound [--db sqlite|pg|both] [--seconds 10] [--concurrency 16]
-                                  [--pg URL] [--students 2000] [--workers 4] [--threads 4]
+                                  [--pg URL] [--students 2000] [--opportunities 200]
+                                  [--workers 4] [--threads 4]
                                   [--sqlite-workers 1] [--sqlite-threads 16]
 
 For each database it migrates a fresh one, imports a generated district (bench.gen_district:

@@ -12,15 +12,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import cache
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, literal, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bot import engine_sql as sql
 from bot import outbox, payloads
 from bot.context import Context, PersonInfo
 from bot.errors import WBLError
@@ -30,7 +27,7 @@ from bot.i18n import N_, normalize_language
 from bot.messages import Inbound, Outbound, Trigger
 from bot.outbox import enqueue
 from bot.settings import Settings
-from db.models import Contact, Conversation, InboundMessage, OutboxMessage, Person
+from db.models import Contact, Conversation, OutboxMessage, Person
 from db.session import Database
 
 log = logging.getLogger("wbl.engine")
@@ -150,10 +147,10 @@ class Engine:
         reads again. SQLite serializes every writer anyway.
         """
         postgres = session.get_bind().dialect.name == "postgresql"
-        stmt = _SENDER_LOCKED if postgres else _SENDER
+        stmt = sql.SENDER_LOCKED if postgres else sql.SENDER
         row = session.execute(stmt, {"urn": urn}).first()
         if row is None:  # a stranger, or a first message: make the conversation, read again
-            session.connection().execute(_first_conversation(postgres), _blank(urn, now))
+            session.connection().execute(sql.first_conversation(postgres), sql.blank(urn, now))
             row = session.execute(stmt, {"urn": urn}).first()
         return (row[0], row[1], row[2]) if row else (None, None, None)
 
@@ -176,7 +173,7 @@ class Engine:
             person_id=person.id if person else None,
             received_at=inbound.received_at,
         )
-        statement = _dedupe_insert(session.get_bind().dialect.name)
+        statement = sql.dedupe_insert(session.get_bind().dialect.name)
         return session.connection().execute(statement, values).scalar()
 
     def _stranger(self, ctx: Context, inbound: Inbound, inbound_id: int, outcome: Outcome) -> None:
@@ -289,7 +286,7 @@ class Engine:
             postgres = session.get_bind().dialect.name == "postgresql"
             blank = dict(person_id=person_id, flow="", state="idle", data={}, version=0)
             session.connection().execute(
-                _new_conversation(postgres), {**blank, "updated_at": ctx.now}
+                sql.new_conversation(postgres), {**blank, "updated_at": ctx.now}
             )
             conv = session.get(Conversation, person_id)
             assert conv is not None, "the conversation was just made"
@@ -328,80 +325,6 @@ class Engine:
                 )
             )
 
-    def _language_for(self, session: Session, person_id: int | None) -> str:
-        person = session.get(Person, person_id) if person_id else None
-        return person.language if person else "en"
-
-
-_SENDER = (  # statements built once, parameters bound per message
-    select(Contact, Person, Conversation)
-    .join(Person, Person.id == Contact.person_id)
-    .join(Conversation, Conversation.person_id == Person.id)
-    .where(Contact.urn == bindparam("urn"))
-)
-_SENDER_LOCKED = _SENDER.with_for_update(of=[Person, Conversation, Contact])
-_SAVE_CONVERSATION = (
-    update(Conversation)
-    .where(Conversation.person_id == bindparam("conversation"))
-    .values(
-        flow=bindparam("flow"),
-        state=bindparam("state"),
-        data=bindparam("data"),
-        version=bindparam("version"),
-        updated_at=bindparam("updated_at"),
-    )
-)
-
-
-@cache
-def _first_conversation(postgres: bool) -> Any:
-    """A blank conversation for the person behind a contact, unless they have one; built once.
-
-    INSERT INTO conversations … SELECT person_id FROM contacts WHERE urn = :urn
-    ON CONFLICT (person_id) DO NOTHING (nothing at all for a stranger's urn).
-    """
-    table = cast(Table, Conversation.__table__)
-    blank = select(
-        Contact.person_id,
-        literal(""),
-        literal("idle"),
-        bindparam("data", type_=table.c.data.type),
-        literal(0),
-        bindparam("now", type_=table.c.updated_at.type),
-    ).where(Contact.urn == bindparam("urn"))
-    return _on_conflict(postgres, blank)
-
-
-@cache
-def _new_conversation(postgres: bool) -> Any:
-    """INSERT INTO conversations VALUES … ON CONFLICT (person_id) DO NOTHING, built once."""
-    return _on_conflict(postgres, None)
-
-
-def _on_conflict(postgres: bool, source: Any) -> Any:
-    table = cast(Table, Conversation.__table__)
-    insert = (pg_insert if postgres else sqlite_insert)(table)
-    if source is not None:
-        columns = ["person_id", "flow", "state", "data", "version", "updated_at"]
-        insert = insert.from_select(columns, source)
-    return insert.on_conflict_do_nothing(index_elements=["person_id"])
-
-
-def _blank(urn: str, now: datetime) -> dict[str, Any]:
-    return dict(urn=urn, data={}, now=now)
-
-
-@cache
-def _dedupe_insert(dialect: str) -> Any:
-    """INSERT … ON CONFLICT (channel, provider_id) DO NOTHING RETURNING id, built once."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    table = cast(Table, InboundMessage.__table__)
-    return (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["channel", "provider_id"])
-        .returning(table.c.id)
-    )
-
 
 def _save(ctx: Context, conv: Conversation, **values: Any) -> None:
     """Write the conversation's new state now with one Core UPDATE (cheaper than a flush).
@@ -409,7 +332,9 @@ def _save(ctx: Context, conv: Conversation, **values: Any) -> None:
     The loaded object takes the same values as committed ones, so no flush repeats it.
     """
     values.update(version=(conv.version or 0) + 1, updated_at=ctx.now)
-    ctx.session.connection().execute(_SAVE_CONVERSATION, {"conversation": conv.person_id, **values})
+    ctx.session.connection().execute(
+        sql.SAVE_CONVERSATION, {"conversation": conv.person_id, **values}
+    )
     for key, value in values.items():
         set_committed_value(conv, key, value)
 
@@ -457,8 +382,3 @@ def _cut(inbound: Inbound) -> Inbound:
     return (
         inbound if len(inbound.text) <= MAX_TEXT else replace(inbound, text=inbound.text[:MAX_TEXT])
     )
-
-
-def contact_person(session: Session, urn: str) -> Person | None:
-    contact = session.scalar(select(Contact).where(Contact.urn == urn))
-    return session.get(Person, contact.person_id) if contact else None
