@@ -150,7 +150,7 @@ class Engine:
         stmt = sql.SENDER_LOCKED if postgres else sql.SENDER
         row = session.execute(stmt, {"urn": urn}).first()
         if row is None:  # a stranger, or a first message: make the conversation, read again
-            session.connection().execute(sql.first_conversation(postgres), sql.blank(urn, now))
+            session.connection().execute(sql.first_conversation(postgres), {"urn": urn, "now": now})
             row = session.execute(stmt, {"urn": urn}).first()
         return (row[0], row[1], row[2]) if row else (None, None, None)
 
@@ -284,9 +284,8 @@ class Engine:
         conv = session.get(Conversation, person_id)
         if conv is None:  # a first message may be making it too: whichever is first wins
             postgres = session.get_bind().dialect.name == "postgresql"
-            blank = dict(person_id=person_id, flow="", state="idle", data={}, version=0)
             session.connection().execute(
-                sql.new_conversation(postgres), {**blank, "updated_at": ctx.now}
+                sql.new_conversation(postgres), {"person_id": person_id, "updated_at": ctx.now}
             )
             conv = session.get(Conversation, person_id)
             assert conv is not None, "the conversation was just made"

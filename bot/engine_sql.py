@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, literal, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -36,39 +35,29 @@ SAVE_CONVERSATION = (
 def first_conversation(postgres: bool) -> Any:
     """A blank conversation for the person behind a contact, unless they have one; built once.
 
-    INSERT INTO conversations … SELECT person_id FROM contacts WHERE urn = :urn
-    ON CONFLICT (person_id) DO NOTHING (nothing at all for a stranger's urn).
+    INSERT INTO conversations (person_id, updated_at, <the model's defaults>)
+    SELECT person_id, :now FROM contacts WHERE urn = :urn ON CONFLICT (person_id) DO NOTHING
+    (nothing at all for a stranger's urn).
     """
     table = cast(Table, Conversation.__table__)
-    blank = select(
-        Contact.person_id,
-        literal(""),
-        literal("idle"),
-        bindparam("data", type_=table.c.data.type),
-        literal(0),
-        bindparam("now", type_=table.c.updated_at.type),
-    ).where(Contact.urn == bindparam("urn"))
-    return _on_conflict(postgres, blank)
+    source = select(Contact.person_id, bindparam("now", type_=table.c.updated_at.type)).where(
+        Contact.urn == bindparam("urn")
+    )
+    return _on_conflict(postgres, source)
 
 
 @cache
 def new_conversation(postgres: bool) -> Any:
-    """INSERT INTO conversations VALUES … ON CONFLICT (person_id) DO NOTHING, built once."""
+    """INSERT a blank conversation (person_id, updated_at) ON CONFLICT DO NOTHING, built once."""
     return _on_conflict(postgres, None)
 
 
 def _on_conflict(postgres: bool, source: Any) -> Any:
     table = cast(Table, Conversation.__table__)
     insert = (pg_insert if postgres else sqlite_insert)(table)
-    if source is not None:
-        columns = ["person_id", "flow", "state", "data", "version", "updated_at"]
-        insert = insert.from_select(columns, source)
+    if source is not None:  # the columns not selected take the model's defaults
+        insert = insert.from_select(["person_id", "updated_at"], source)
     return insert.on_conflict_do_nothing(index_elements=["person_id"])
-
-
-def blank(urn: str, now: datetime) -> dict[str, Any]:
-    """The parameters of `first_conversation`."""
-    return dict(urn=urn, data={}, now=now)
 
 
 @cache

@@ -146,8 +146,8 @@ class PeopleSync:
         insert_values(
             self.session,
             Conversation,
-            ("person_id", "flow", "state", "data", "version", "updated_at"),
-            [(self.ids[r.sourced_id][0], "", "idle", {}, 0, now) for r in new],
+            ("person_id", "updated_at"),  # the rest: the model's defaults (a blank state)
+            [(self.ids[r.sourced_id][0], now) for r in new],
         )
 
     def _org(self, row: UserRow, want_school: bool) -> int:
