@@ -27,6 +27,7 @@ from bot.i18n import N_, normalize_language
 from bot.messages import Inbound, Outbound, Trigger
 from bot.outbox import enqueue
 from bot.settings import Settings
+from db.locks import lock_person
 from db.models import Contact, Conversation, OutboxMessage, Person
 from db.session import Database
 
@@ -140,7 +141,7 @@ class Engine:
         """The contact, person and conversation behind `urn`, locked, in one query.
 
         On PostgreSQL the three rows stay locked `FOR UPDATE` for the rest of the
-        transaction: that is the per-person serialization. The lock is also what makes the
+        transaction: that is the per-person lock (db.locks). The lock is also what makes the
         read fresh: under READ COMMITTED a message that waited for another from the same
         person gets the newest version of the rows it locked, and only of those. So the
         conversation must exist to be locked: a person's first message creates it and
@@ -250,12 +251,7 @@ class Engine:
         flow = registry.flow_for_trigger(trigger.kind)
         if flow is None:
             raise LookupError(f"no flow owns trigger kind {trigger.kind!r}")
-        postgres = session.get_bind().dialect.name == "postgresql"
-        person = (
-            session.get(Person, trigger.person_id, with_for_update=postgres)
-            if trigger.person_id
-            else None
-        )
+        person = lock_person(session, trigger.person_id) if trigger.person_id else None
         if person is not None:
             conv = self._lock_conversation(session, person.id, ctx)
             info = _info(person)

@@ -24,6 +24,7 @@ from bot.outbox import enqueue
 from bot.rules import geofence
 from bot.services import hours_log, shifts
 from bot.services.shifts import Point, Work
+from db.locks import lock_person
 from db.models import CheckinToken, Person
 from webhooks import runtime_of_app
 
@@ -86,7 +87,8 @@ def record(token: str) -> Page:
         work = shifts.get_work(ctx, row.placement_id) if row is not None else None
         if row is None or work is None or state != "ok":
             return _gone(ctx, row, state)
-        lang = _language(ctx, row, lock=True)  # one clock event at a time per person
+        person = lock_person(session, row.person_id)  # as a message from them would
+        lang = normalize_language(person.language if person else "en")
         usable, point = read_point(request.form)
         if not usable or (
             point is not None
@@ -136,11 +138,8 @@ def _clock(ctx: Context, row: CheckinToken, work: Work, point: Point | None, lan
         return _(err.msgid, **err.params)
 
 
-def _language(ctx: Context, row: CheckinToken, lock: bool = False) -> str:
-    """The person's language; lock=True also locks their row on PostgreSQL, as a message
-    from them would (so two links tapped at once can't open two shifts)."""
-    postgres = lock and ctx.session.get_bind().dialect.name == "postgresql"
-    person = ctx.session.get(Person, row.person_id, with_for_update=postgres)
+def _language(ctx: Context, row: CheckinToken) -> str:
+    person = ctx.session.get(Person, row.person_id)
     return normalize_language(person.language if person else "en")
 
 
