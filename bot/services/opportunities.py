@@ -36,6 +36,7 @@ from bot.services import catalog_cache
 from bot.services.vetting import problems_by_opportunity
 from db import trail
 from db.models import Application, Employer, Opportunity, Org, Person, Placement, Site, Student
+from db.models.people import split_interests
 
 TAKEN_STATUSES = (*OPEN_STATUSES, "completed")
 _SLOTS = 1 << 24  # candidates per ranking (the catalog index rides in the key's low bits)
@@ -226,7 +227,7 @@ def student_facts(session: Session, student_id: int) -> StudentFacts:
         school_point=(
             (school_lat, school_lon) if school_lat is not None and school_lon is not None else None
         ),
-        interests=frozenset(i.strip().lower() for i in (interests or "").split(";") if i.strip()),
+        interests=frozenset(i.lower() for i in split_interests(interests)),
         experienced=any(status in TAKEN_STATUSES for status, _s, _d in placed),
         busy=tuple((starts, due) for status, starts, due in placed if status in OPEN_STATUSES),
         applied=frozenset(opp for *_p, opp in history if opp is not None),

@@ -74,7 +74,12 @@ class Student(Base):
 
     @property
     def interest_list(self) -> list[str]:
-        return [i for i in self.interests.split(";") if i]
+        return split_interests(self.interests)
+
+
+def split_interests(text: str | None) -> list[str]:
+    """The career clusters in a student's `interests` column (';'-separated)."""
+    return [i.strip() for i in (text or "").split(";") if i.strip()]
 
 
 class GuardianLink(Base):
