@@ -223,11 +223,8 @@ class Engine:
             reply = home.handle(turn)
             if reply is not None:
                 return reply
-            return Reply.say(
-                Outbound(
-                    _(NOT_UNDERSTOOD) + " " + home.menu(turn).text, buttons=home.menu(turn).buttons
-                )
-            )
+            menu = home.menu(turn)
+            return Reply.say(Outbound(_(NOT_UNDERSTOOD) + " " + menu.text, buttons=menu.buttons))
         except WBLError as err:
             return Reply.say(Outbound(_(err.msgid, **err.params)))
 

@@ -55,7 +55,7 @@ triggers = student_find.triggers | student_work.triggers
 
 FIND_WORDS = {"FIND", "MORE", "APPLY"}
 SIGN_WORDS = {"YES", "NO", "REVOKE"}  # a student of 18+ signs their own permission
-WORK_WORDS = {"AGREE", "IN", "OUT", "LOG", "SUBMIT", "STATUS"}
+WORK_WORDS = student_work.WORDS
 MENU = N_(
     "Hi {name}! What next?\nFIND: opportunities for you\nSTATUS: your hours and next step\n"
     "IN / OUT: clock in or out\nLOG: hours done remotely\nSUBMIT: send your work"

@@ -39,8 +39,6 @@ from datetime import date
 from geopy.distance import geodesic
 
 Point = tuple[float, float]
-EASY_MODES = ("remote", "school", "walk")
-REACHABLE_MODES = (*EASY_MODES, "transit", "car")
 _EARTH_KM = 6371.0088
 _BORDER = 0.03  # within 3% of the walk threshold: decide with geodesic
 
@@ -136,15 +134,6 @@ def _walkable(origin: Origin | None, km: float | None, site: Point, walk_km: flo
 
 
 MODE_RANK = {"remote": 0, "school": 0, "walk": 0, "transit": 1, "car": 1, "ride": 2}
-
-
-def mode_rank(mode: str) -> int:
-    """0 for remote/at school/walk, 1 for transit or car, 2 for needs a ride."""
-    return MODE_RANK[mode]
-
-
-def interest_match(cluster: str | None, interests: frozenset[str]) -> bool:
-    return bool(cluster) and (cluster or "").strip().lower() in interests
 
 
 # rank_key packs the sort key into one integer (no allocation per candidate, which keeps

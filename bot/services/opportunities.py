@@ -22,7 +22,7 @@ from bot.context import Context
 from bot.errors import WBLError
 from bot.i18n import N_
 from bot.keywords import fold
-from bot.rules.eligibility import SCARCE_SEATS, OpportunityFacts, StudentFacts, why_not
+from bot.rules.eligibility import OpportunityFacts, StudentFacts, is_scarce, why_not
 from bot.rules.placement import OPEN_STATUSES
 from bot.rules.reachability import (
     Origin,
@@ -278,7 +278,7 @@ def rank_for(
             transport, origin, km, at_school, opp.remote, site, opp.site_transit, walk_km
         )
         seats = opp.seats_left
-        scarce = experienced and seats <= SCARCE_SEATS
+        scarce = experienced and is_scarce(opp)
         liked = opp.career_cluster in interests  # both normalised (lower case)
         keys.append(rank_key(mode, km, scarce, liked, seats, opp.starts_on) * _SLOTS + i)
         modes.append(mode)

@@ -8,8 +8,6 @@ audit trail. `applications_queue` lists pending applications first-timers first 
 
 from __future__ import annotations
 
-import importlib
-import logging
 from typing import TYPE_CHECKING
 
 from sqlalchemy import bindparam, select
@@ -21,7 +19,7 @@ from bot.i18n import N_, translate
 from bot.messages import Outbound
 from bot.outbox import enqueue
 from bot.rules.eligibility import why_not
-from bot.services import paperwork
+from bot.services import consent, paperwork
 from bot.services.opportunities import TAKEN_STATUSES, catalog, student_facts
 from db import trail
 from db.models import Application, Opportunity, Person, Placement
@@ -29,7 +27,6 @@ from db.models import Application, Opportunity, Person, Placement
 if TYPE_CHECKING:
     from bot.runtime import Runtime
 
-log = logging.getLogger("wbl.placements")
 
 APPROVED = N_("Approved! {title} with {employer}. To start: {missing}. Reply STATUS any time.")
 APPROVED_READY = N_("Approved! {title} with {employer}. Reply STATUS any time.")
@@ -70,21 +67,6 @@ def _decide(ctx: Context, app: Application, status: str, details: dict[str, obje
         entity_id=app.id,
         details=details,
     )
-
-
-def start_paperwork(ctx: Context, placement: Placement) -> list[Outbound]:
-    """Ask services.consent to send the permission requests (skipped until it exists)."""
-    try:
-        consent = importlib.import_module("bot.services.consent")
-    except ModuleNotFoundError as err:
-        if err.name != "bot.services.consent":
-            raise
-        log.warning(
-            "services.consent missing: no permission request for placement %s", placement.id
-        )
-        return []
-    messages: list[Outbound] = consent.start_paperwork(ctx, placement)
-    return messages
 
 
 def approve(ctx: Context, application_id: int, *, direct: bool = False) -> list[Outbound]:
@@ -128,7 +110,7 @@ def approve(ctx: Context, application_id: int, *, direct: bool = False) -> list[
         entity_id=placement.id,
         details={"application": app.id, "status": "paperwork"},
     )
-    requests = start_paperwork(ctx, placement)
+    requests = consent.start_paperwork(ctx, placement)
     return [_tell_student(ctx, placement, opp.title, opp.employer, direct), *requests]
 
 

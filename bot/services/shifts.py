@@ -134,12 +134,6 @@ def get_work(ctx: Context, placement_id: int) -> Work | None:
     return _work(row) if row else None
 
 
-def missing(ctx: Context, placement_id: int) -> list[str]:
-    """What paperwork the placement still lacks (codes of paperwork.MISSING_LABELS)."""
-    placement = ctx.session.get(Placement, placement_id)
-    return paperwork.missing(ctx, placement) if placement else []
-
-
 def agree(ctx: Context, placement_id: int, lang: str) -> tuple[list[Outbound], list[str]]:
     """Record the student's OK to the training agreement; (messages, still missing)."""
     placement = ctx.session.get(Placement, placement_id)

@@ -41,13 +41,11 @@ FLAG_LABELS = {
 class Who:
     """A placement as the supervisor sees it: whose it is and what it is."""
 
-    placement_id: int
     student_id: int
     student: str  # first name only
     student_language: str
     title: str
     supervisor_id: int | None
-    est_hours: Decimal
 
 
 def about(session: Session, placement_id: int) -> Who | None:
@@ -61,15 +59,7 @@ def about(session: Session, placement_id: int) -> Who | None:
     if row is None:
         return None
     placement, opp, student = row
-    return Who(
-        placement.id,
-        student.id,
-        student.given_name,
-        student.language,
-        opp.title,
-        opp.supervisor_id,
-        Decimal(opp.est_hours),
-    )
+    return Who(student.id, student.given_name, student.language, opp.title, opp.supervisor_id)
 
 
 def pending_entries(
@@ -171,7 +161,7 @@ def approve_all(ctx: Context, supervisor_id: int, up_to_id: int | None) -> tuple
     entries = pending_entries(ctx.session, supervisor_id, up_to_id)
     for entry in entries:
         _decide(ctx, entry, supervisor_id, "approved", "bulk")
-    return len(entries), sum((Decimal(e.hours or 0) for e in entries), Decimal(0))
+    return len(entries), totals(entries)
 
 
 def totals(entries: list[TimeEntry]) -> Decimal:
