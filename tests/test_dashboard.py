@@ -263,3 +263,17 @@ def test_odd_ids_are_404s_and_emails_match_whatever_their_case(client, coordinat
         data={"csrf_token": token, "kind": "insurance", "subject_id": "9" * 30, "on": "2027-01-01"},
     )
     assert huge.status_code == 302
+
+
+def test_csv_export_has_every_placement_not_just_one_page(client, coordinator, make):
+    from bot.dashboard.queries import PAGE
+
+    _, school = coordinator
+    opp = make.opportunity(title="Inventory the parts room")
+    for i in range(PAGE + 5):
+        make.placement(make.student(school=school, guardians=0, given_name=f"S{i}"), opp)
+    assert login(client).status_code == 302
+    response = client.get("/dashboard/export/placements.csv?all=1")
+    assert response.status_code == 200
+    lines = response.get_data(as_text=True).strip().splitlines()
+    assert lines[0].startswith("placement_id,") and len(lines) == 1 + PAGE + 5

@@ -148,7 +148,10 @@ def vetting_subjects(session: Session) -> tuple[list[Any], list[Any]]:
     return employers, supervisors
 
 
-def placements(session: Session, coordinator_id: int | None, status: str | None) -> list[Any]:
+def placements(
+    session: Session, coordinator_id: int | None, status: str | None, limit: int | None = PAGE
+) -> list[Any]:
+    """The newest placements in scope (`limit` None: all of them, for the CSV export)."""
     student = aliased(Person)
     stmt = (
         select(
@@ -166,7 +169,7 @@ def placements(session: Session, coordinator_id: int | None, status: str | None)
         .join(Opportunity, Opportunity.id == Placement.opportunity_id)
         .join(Employer, Employer.id == Opportunity.employer_id)
         .order_by(Placement.id.desc())
-        .limit(PAGE)
+        .limit(limit)
     )
     if coordinator_id is not None:
         stmt = stmt.where(Student.coordinator_id == coordinator_id)

@@ -268,7 +268,7 @@ def audit() -> Any:
 @login_required
 def export_placements() -> Response:
     with _rt().database.transaction() as s:
-        rows = queries.placements(s, _scope(), None)
+        rows = queries.placements(s, _scope(), None, limit=None)
     buf = io.StringIO()
     out = csv.writer(buf)
     out.writerow(

@@ -40,7 +40,9 @@ def _phone() -> str:
     # 555-01xx numbers are reserved for fiction; vary the area code to stay unique
     n = next(_seq)
     return (
-        f"+1{[209, 559, 661, 415, 510][n % 5]}55501{n % 100:02d}" if n < 100 else f"+1415555{n:04d}"
+        f"+1{[209, 559, 661, 415, 510][n % 5]}55501{n % 100:02d}"
+        if n < 100
+        else f"+1415555{1000 + n % 9000:04d}"  # never 555-01xx: those are taken above
     )
 
 
