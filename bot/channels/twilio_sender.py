@@ -22,9 +22,9 @@ from bot.channels.sender import (
     TransientSendError,
 )
 from bot.channels.sms_render import render_sms
+from bot.rules.delivery import PROVIDER_OPTED_OUT
 from bot.settings import Settings
 
-OPTED_OUT_CODES = {21610}
 TIMEOUT_S = 15.0
 
 # The SDK logs request URLs and headers at INFO; keep them out of the product's logs.
@@ -75,7 +75,7 @@ class TwilioSender:
 def _classify(exc: TwilioRestException) -> Exception:
     code = int(exc.code) if exc.code else 0
     reason = f"twilio {exc.status} {code}: {exc.msg}"[:500]
-    if code in OPTED_OUT_CODES:
+    if str(code) in PROVIDER_OPTED_OUT:
         return RecipientOptedOut(str(code), reason)
     if exc.status == 429 or exc.status >= 500:
         return TransientSendError(reason)

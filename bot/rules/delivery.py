@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+# Twilio errors meaning the recipient opted out at the carrier (texted STOP to it): the
+# address is marked opted out, whether a send fails with one or a status callback reports it
+PROVIDER_OPTED_OUT = frozenset({"21610"})
+
 
 @dataclass(frozen=True)
 class Verdict:

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.rules.delivery import PROVIDER_OPTED_OUT
 from db import trail
 from db.models import Contact, OutboxMessage
 
@@ -21,7 +22,6 @@ log = logging.getLogger("wbl.delivery_status")
 RANK = {"pending": 0, "accepted": 1, "scheduled": 1, "queued": 1, "sending": 2, "sent": 3}
 FINAL = {"delivered", "read", "failed", "undelivered", "suppressed", "canceled"}
 FAILED = {"failed", "undelivered", "canceled"}
-OPTED_OUT_CODES = {"21610"}
 
 
 def next_status(current: str, reported: str) -> str | None:
@@ -52,7 +52,7 @@ def update(
             row.delivered_at = now
         if new in FAILED and error_code:
             row.last_error = f"provider error {error_code}"[:512]
-    if error_code in OPTED_OUT_CODES:
+    if error_code in PROVIDER_OPTED_OUT:
         opt_out_recipient(session, row.urn, error_code, now)
     log.info("outbox %s status %s -> %s", row.id, status, row.status)
     return True
