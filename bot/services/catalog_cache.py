@@ -34,6 +34,7 @@ _TABLES = re.compile(r"\b(" + "|".join(TABLES) + r")\b", re.IGNORECASE)
 _DIRTY = "wbl_catalog_dirty"
 
 _lock = threading.Lock()
+_watching = False
 _generation = 0
 _entries: weakref.WeakKeyDictionary[Engine, dict[date, tuple[int, float, list[OpportunityFacts]]]]
 _entries = weakref.WeakKeyDictionary()
@@ -46,6 +47,7 @@ def open_catalog(
     engine = session.get_bind().engine
     now = clock()
     with _lock:
+        _watch_writes()
         generation = _generation
         hit = _entries.get(engine, {}).get(today)
     if hit is not None and hit[0] == generation and hit[1] > now:
@@ -65,18 +67,26 @@ def clear() -> None:
         _entries.clear()
 
 
-@event.listens_for(Engine, "after_cursor_execute")
+def _watch_writes() -> None:
+    """From the first use on, note every engine's writes to TABLES (not at import time:
+    before anything is cached there is nothing to drop)."""
+    global _watching
+    if not _watching:
+        event.listen(Engine, "after_cursor_execute", _watch)
+        event.listen(Engine, "commit", _on_commit)
+        event.listen(Engine, "rollback", _on_rollback)
+        _watching = True
+
+
 def _watch(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
     if not conn.info.get(_DIRTY) and _WRITES.match(statement) and _TABLES.search(statement):
         conn.info[_DIRTY] = True
 
 
-@event.listens_for(Engine, "commit")
 def _on_commit(conn: Any) -> None:
     if conn.info.pop(_DIRTY, False):
         clear()
 
 
-@event.listens_for(Engine, "rollback")
 def _on_rollback(conn: Any) -> None:
     conn.info.pop(_DIRTY, None)
