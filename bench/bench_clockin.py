@@ -40,6 +40,7 @@ from bench.bench_inbound import (
     start_server,
     stop_server,
 )
+from bench.stats import percentile
 from db.models import Application, Opportunity, Person, Placement, Site
 from db.session import Database
 
@@ -180,8 +181,8 @@ def rush(port: int, students: list[Student], concurrency: int) -> tuple[Tally, f
 
 
 def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
+    """The `q` percentile of request times, in ms."""
+    return percentile(values, q) * 1000
 
 
 def run_db(label: str, url: str, args: argparse.Namespace) -> list[str]:

@@ -39,6 +39,7 @@ from sqlalchemy import select, text
 from twilio.request_validator import RequestValidator
 
 from bench.gen_district import generate
+from bench.stats import percentile
 from bot.importers.partners import import_partners
 from bot.importers.roster import import_roster
 from db.migrate import upgrade
@@ -71,10 +72,8 @@ class Result:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
     def pct(self, p: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
+        """The `p` percentile latency in ms."""
+        return percentile(self.latencies, p) * 1000
 
 
 def prepare(url: str, students: int, opportunities: int) -> list[str]:

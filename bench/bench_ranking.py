@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
 
+from bench.stats import percentile
 from bot.context import Context
 from bot.services import catalog_cache
 from bot.services.opportunities import Query, catalog, find, rank_for, student_facts
@@ -137,11 +138,6 @@ def build(db: Database, n_opps: int, n_students: int, seed: int = 7) -> list[int
     return [base + j for j in range(n_students)]
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def measure(db: Database, student_ids: list[int]) -> dict[str, list[float]]:
     settings = Settings(database_url=db.url, secret_key="bench")
     timings: dict[str, list[float]] = {"rank": [], "find": []}
@@ -190,8 +186,8 @@ def main() -> None:
         print(f"student {ids[0]}: {len(sample[0])} listed, left out {dict(sample[1])}")
         for name, values in timings.items():
             print(f"{name:5} n={len(values):5}  p50 {statistics.median(values):6.1f} ms  "
-                  f"p99 {pct(values, 0.99):6.1f} ms  max {max(values):6.1f} ms")  # fmt: skip
-        goal = pct(timings["rank"], 0.99) < 50
+                  f"p99 {percentile(values, 0.99):6.1f} ms  max {max(values):6.1f} ms")  # fmt: skip
+        goal = percentile(timings["rank"], 0.99) < 50
         print(f"goal p99(rank) < 50 ms: {'met' if goal else 'NOT met'}")
         db.dispose()
 
