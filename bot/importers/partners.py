@@ -20,9 +20,8 @@ from bot.importers import partner_rows as rows
 from bot.importers.csvio import read_table
 from bot.importers.partner_rows import COLUMNS, OPTIONAL, Parser, Record, resolve
 from bot.importers.partner_sync import sync_checks, sync_keyed, sync_supervisors
-from bot.importers.report import ImportReport
+from bot.importers.report import ImportReport, record_import
 from bot.importers.schools import match_school
-from db import trail
 from db.models import Employer, Opportunity, Org, Site
 from db.session import Database
 
@@ -44,16 +43,7 @@ def import_partners(
         parsers[name] = Parser(table, report, shift_days) if table else None
     with db.transaction() as session:
         _Import(session, report, now, parsers).run()
-        if report.changed:
-            trail.record(
-                session,
-                at=now,
-                actor="import",
-                action="import:partners",
-                entity="import",
-                entity_id=folder.name[:64],
-                details={"counts": report.summary(), "problems": len(report.problems)},
-            )
+        record_import(session, report, folder, now)
     log.info("partner import: %s problems, counts %s", len(report.problems), report.summary())
     return report
 

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from db import trail
 
 OUTCOMES = ("created", "updated", "deactivated", "removed", "unchanged", "rejected")
 
@@ -75,3 +81,17 @@ class ImportReport:
         else:
             lines.append(f"{self.source} import: {errors} error(s), {warnings} warning(s) reported")
         return "\n".join(lines)
+
+
+def record_import(session: Session, report: ImportReport, folder: Path, now: datetime) -> None:
+    """Audit one import that changed something: counts and how many problems, no names."""
+    if report.changed:
+        trail.record(
+            session,
+            at=now,
+            actor="import",
+            action=f"import:{report.source}",
+            entity="import",
+            entity_id=folder.name[:64],
+            details={"counts": report.summary(), "problems": len(report.problems)},
+        )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.importers import digests
 from bot.importers.bulk import fetch
 from bot.importers.csvio import Table, read_table
-from bot.importers.report import ImportReport
+from bot.importers.report import ImportReport, record_import
 from bot.importers.roster_people import PeopleSync
 from bot.importers.roster_rows import (
     DEMOGRAPHIC_COLUMNS,
@@ -29,7 +29,6 @@ from bot.importers.roster_rows import (
     parse_orgs,
 )
 from bot.importers.roster_scan import DEMOGRAPHICS, USERS, Demographics, KnownPhones, scan_users
-from db import trail
 from db.models import Org, Person
 from db.session import Database
 
@@ -60,16 +59,7 @@ def import_roster(
         orgs = _sync_orgs(session, org_rows, report, now)
         if users_table is not None:
             _import_users(session, report, users_table, demo_table, orgs, now, shift_days, full)
-        if report.changed:
-            trail.record(
-                session,
-                at=now,
-                actor="import",
-                action="import:roster",
-                entity="import",
-                entity_id=folder.name[:64],
-                details={"counts": report.summary(), "problems": len(report.problems)},
-            )
+        record_import(session, report, folder, now)
     log.info("roster import: %s problems, counts %s", len(report.problems), report.summary())
     return report
 
