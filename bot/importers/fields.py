@@ -13,6 +13,8 @@ import phonenumbers
 YES = {"yes", "y", "true", "1", "t"}
 NO = {"no", "n", "false", "0", "f", ""}
 
+PERSON_FIELDS = ("given_name", "family_name", "email", "phone")  # what both imports keep
+
 
 class BadValue(ValueError):
     """A value that cannot be used; the message is the reason for the report."""

@@ -46,7 +46,6 @@ class Record:
     values: dict[str, Any]
     refs: dict[str, str] = field(default_factory=dict)
     checks: dict[str, Any] = field(default_factory=dict)
-    phone_column: str = ""
 
 
 class Parser:
@@ -142,7 +141,7 @@ def supervisor(row: Row, p: Parser) -> Record:
     }
     checks = {"background_check": p.date(row, "background_check_date")}
     refs = {"employer": row.get("employer_id")}
-    return Record(row.line, row.get("supervisor_id"), values, refs, checks, "phone")
+    return Record(row.line, row.get("supervisor_id"), values, refs, checks)
 
 
 def opportunity(row: Row, p: Parser) -> Record:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.importers.bulk import insert_rows, update_rows
 from bot.importers.contacts import PhoneOf, sync_contacts
+from bot.importers.fields import PERSON_FIELDS
 from bot.importers.partner_rows import Record
 from bot.importers.report import ImportReport
 from db.models import Person, Supervisor, VettingCheck
@@ -20,7 +21,6 @@ CHECK_FIELD = {
     "background_check": "completed_on",
     "site_safety": "completed_on",
 }
-PERSON_FIELDS = ("given_name", "family_name", "email", "phone")
 
 
 def sync_keyed(

@@ -17,10 +17,9 @@ from sqlalchemy.orm import Session
 from bot.importers.bulk import delete_rows, fetch, insert_values
 from bot.importers.report import ImportReport
 from bot.importers.roster_rows import UserRow
-from bot.importers.roster_scan import Skipped
+from bot.importers.roster_scan import USERS, Skipped
 from db.models import GuardianLink
 
-USERS = "users.csv"
 AGENTS = "agentSourcedIds"
 
 

@@ -20,15 +20,14 @@ from sqlalchemy.orm import Session
 from bot.importers import coordinators
 from bot.importers.bulk import fetch, insert_values, update_rows
 from bot.importers.contacts import PhoneOf, sync_contacts
+from bot.importers.fields import PERSON_FIELDS
 from bot.importers.report import ImportReport
 from bot.importers.roster_links import LinkSync
 from bot.importers.roster_rows import UserRow
-from bot.importers.roster_scan import Skipped
+from bot.importers.roster_scan import USERS, Skipped
 from db.models import Conversation, Person, Staff, Student
 
-USERS = "users.csv"
 ENTITY = {"student": "students", "guardian": "guardians", "staff": "staff", "": "users"}
-PERSON_FIELDS = ("given_name", "family_name", "email", "phone")
 STUDENT_FIELDS: tuple[str, ...] = ("school_id", "grade", "birth_date", "transportation")
 STUDENT_FIELDS += ("home_lat", "home_lon", "interests", "coordinator_id")
 NEW_PERSON: tuple[str, ...] = ("kind", "source", "sourced_id", "language", "active")
