@@ -2,7 +2,7 @@
 
 One pass (`dispatch_once`): put rows stuck in `sending` by a crashed worker back to
 pending; claim due rows (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the `BEGIN
-IMMEDIATE` write lock) and decide each with `bot.rules.delivery.decide` (suppress for an
+IMMEDIATE` write lock) and decide each with `bot.outbox.verdict` (suppress for an
 opted-out address, hold in quiet hours or over the daily cap, else flip to `sending`);
 commit; send outside any transaction, paced under the provider rate limits; record each
 result in its own short transaction. Logs carry outbox and person ids only.
@@ -24,6 +24,7 @@ from datetime import time as dtime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot import outbox
 from bot.channels.sender import (
     KeyedLimiter,
     OutboundEnvelope,
@@ -35,7 +36,6 @@ from bot.channels.sender import (
     build_senders,
 )
 from bot.context import Context
-from bot.rules.delivery import decide
 from bot.services import contacts
 from bot.settings import Settings
 from db.models import Contact, OutboxMessage, Person
@@ -160,17 +160,12 @@ class Dispatcher:
         summary: DispatchSummary,
     ) -> bool:
         """Apply the delivery rules; True when the row is settled without sending."""
-        st = self.settings
-        verdict = decide(
-            now=now,
-            tz=st.tz,
-            urgent=row.urgent,
+        verdict = outbox.verdict(
+            self.settings,
+            row,
+            now,
             opted_out=row.urn in opted_out,
-            ignore_optout=bool((row.extra or {}).get("ignore_optout")),
             sent_today=today[row.person_id or 0],
-            quiet_start=st.quiet_start_hour,
-            quiet_end=st.quiet_end_hour,
-            daily_cap=st.daily_cap,
         )
         if verdict.action == "suppress":
             row.status, row.last_error = "suppressed", verdict.reason

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 
 from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session
@@ -10,6 +11,8 @@ from sqlalchemy.orm import Session
 from bot.addressing import pick_contact
 from bot.context import Context
 from bot.messages import Outbound, channel_of
+from bot.rules.delivery import Verdict, decide
+from bot.settings import Settings
 from db.models import OutboxMessage
 
 
@@ -49,6 +52,24 @@ def enqueue(
     )
     session.add(row)
     return row
+
+
+def verdict(
+    settings: Settings, row: OutboxMessage, now: datetime, *, opted_out: bool, sent_today: int
+) -> Verdict:
+    """The delivery rules (rules.delivery.decide) for one row, with this deployment's
+    quiet hours, time zone and daily cap."""
+    return decide(
+        now=now,
+        tz=settings.tz,
+        urgent=row.urgent,
+        opted_out=opted_out,
+        ignore_optout=bool((row.extra or {}).get("ignore_optout")),
+        sent_today=sent_today,
+        quiet_start=settings.quiet_start_hour,
+        quiet_end=settings.quiet_end_hour,
+        daily_cap=settings.daily_cap,
+    )
 
 
 def write(session: Session, rows: list[OutboxMessage]) -> None:

@@ -16,10 +16,10 @@ from flask import Blueprint, Request, Response, abort, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot import outbox
 from bot.channels.sms_render import render_sms
 from bot.engine import Outcome
 from bot.messages import Attachment, Inbound
-from bot.rules.delivery import decide
 from bot.services import delivery_status
 from bot.settings import Settings
 from webhooks import runtime_of_app
@@ -125,17 +125,7 @@ def claim_replies(settings: Settings, outcome: Outcome, urn: str, now: datetime)
     for row in outcome.outbox:
         if row.urn != urn or row.status != "pending" or not row.urgent:
             continue
-        verdict = decide(
-            now=now,
-            tz=settings.tz,
-            urgent=True,
-            opted_out=outcome.opted_out,
-            ignore_optout=bool((row.extra or {}).get("ignore_optout")),
-            sent_today=0,
-            quiet_start=settings.quiet_start_hour,
-            quiet_end=settings.quiet_end_hour,
-            daily_cap=settings.daily_cap,
-        )
+        verdict = outbox.verdict(settings, row, now, opted_out=outcome.opted_out, sent_today=0)
         if verdict.action == "suppress":
             row.status, row.last_error = "suppressed", verdict.reason
         elif verdict.action == "send":
