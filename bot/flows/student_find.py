@@ -292,8 +292,7 @@ def details(turn: Turn, opportunity_id: int) -> Reply:
 
 def _getting(turn: Turn, item: Ranked, site: str) -> str:
     _ = turn._
-    facts = opps.student_facts(turn.ctx.session, turn.person.id)
-    origin = _(ORIGIN["home" if facts.home else "school"])
+    origin = _(ORIGIN["home" if item.from_home else "school"])
     return _(GETTING[item.place.mode], site=_short(site, 40), km=_km(item.place.km), origin=origin)
 
 

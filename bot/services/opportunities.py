@@ -101,6 +101,7 @@ class Query:
 class Ranked:
     opp: OpportunityFacts
     place: Reach
+    from_home: bool = False  # distances are from the student's home (else their school)
 
 
 @dataclass(frozen=True)
@@ -264,6 +265,7 @@ def rank_for(
     origin = Origin(student.origin) if student.origin else None
     transport, school = student.transportation, student.school_id
     experienced, interests = student.experienced, student.interests
+    from_home = student.home is not None
     keys: list[int] = []
     modes: list[str] = []
     kms: list[float | None] = []
@@ -293,7 +295,7 @@ def rank_for(
         if reason is not None:
             left_out[reason] += 1
             continue
-        best.append(Ranked(opp, Reach(modes[n], kms[n])))
+        best.append(Ranked(opp, Reach(modes[n], kms[n]), from_home))
     return best, left_out
 
 
@@ -314,7 +316,7 @@ def find(
     """
     student = student_facts(ctx.session, student_id)
     ranked, left_out = rank_for(student, _open_catalog(ctx), ctx.today, ctx.settings.walk_km, query)
-    ranked[:shown] = [Ranked(r.opp, _exact(student, r.opp, r.place)) for r in ranked[:shown]]
+    ranked[:shown] = [replace(r, place=_exact(student, r.opp, r.place)) for r in ranked[:shown]]
     return ranked, left_out
 
 
@@ -345,15 +347,18 @@ def _placed(ctx: Context, student: StudentFacts, opp: OpportunityFacts) -> Ranke
         site_school_id=opp.site_school_id, site_transit=opp.site_transit,
         walk_km=ctx.settings.walk_km,
     )  # fmt: skip
-    return Ranked(opp, _exact(student, opp, place))
+    return Ranked(opp, _exact(student, opp, place), student.home is not None)
 
 
-def one(ctx: Context, student_id: int, opportunity_id: int) -> Ranked | None:
-    """One opportunity as this student would see it in a list (None when it vanished)."""
+def one(
+    ctx: Context, student_id: int, opportunity_id: int, student: StudentFacts | None = None
+) -> Ranked | None:
+    """One opportunity, read fresh, as this student would see it in a list (None when it
+    vanished). `student`: their facts when the caller has them already."""
     found = catalog(ctx.session, ctx.today, [opportunity_id])
     if not found:
         return None
-    return _placed(ctx, student_facts(ctx.session, student_id), found[0])
+    return _placed(ctx, student or student_facts(ctx.session, student_id), found[0])
 
 
 def details(session: Session, opportunity_id: int) -> Details:
@@ -374,11 +379,12 @@ def details(session: Session, opportunity_id: int) -> Details:
 
 def apply(ctx: Context, student_id: int, opportunity_id: int) -> tuple[Application, Ranked]:
     """Record a pending application, or raise WBLError saying why not and what to do."""
-    ranked = one(ctx, student_id, opportunity_id)
+    student = student_facts(ctx.session, student_id)
+    ranked = one(ctx, student_id, opportunity_id, student)
     if ranked is None:
         raise WBLError(GONE)
     opp = ranked.opp
-    reason = why_not(student_facts(ctx.session, student_id), opp, ctx.today)
+    reason = why_not(student, opp, ctx.today)
     if reason is not None:
         raise WBLError(REFUSALS[reason], title=opp.title, min_age=opp.min_age)
     app = ctx.session.scalar(
