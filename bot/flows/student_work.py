@@ -19,7 +19,6 @@ from bot.messages import Button, Outbound
 from bot.rules import geofence
 from bot.rules import hours as hours_rules
 from bot.services import alerts, deliverables, hours_log, placements, shifts
-from bot.services import hours_log as wt
 from bot.services.shifts import Point, Work
 
 actions: frozenset[str] = frozenset({"wi", "wo", "wl", "ws", "wt", "wa", "wp"})
@@ -75,9 +74,9 @@ def _answer(turn: Turn) -> Reply | None:
     if turn.state == "await_submit":
         return _work_then(turn, "SUBMIT", inbound.text)
     if inbound.location is not None or inbound.location_denied:
-        return _say(turn, _(wt.UNEXPECTED_LOCATION))
+        return _say(turn, _(hours_log.UNEXPECTED_LOCATION))
     if inbound.attachment is not None:
-        return _say(turn, _(wt.SUBMIT_FIRST))
+        return _say(turn, _(hours_log.SUBMIT_FIRST))
     return None
 
 
@@ -97,7 +96,7 @@ def _choose(turn: Turn, word: str, args: str) -> Work | Reply:
         waiting = placements.pending_titles(turn.ctx.session, turn.person.id)
         if waiting:
             return _say(turn, turn._(WAITING, title=waiting[-1], count=len(waiting)))
-        return _say(turn, turn._(wt.NO_PLACEMENT))
+        return _say(turn, turn._(hours_log.NO_PLACEMENT))
     by_id = {w.placement_id: w for w in works}
     picked = _pick_number(word, args)
     options = turn.data.get("pick") or []
@@ -126,15 +125,20 @@ def _ask_which(turn: Turn, word: str, args: str, works: list[Work]) -> Reply:
     secret = turn.ctx.settings.secret_key
     turn.data["pick"] = [w.placement_id for w in works[:5]]
     turn.data["pending"] = {"w": word, "a": args[:500]}
-    lines = [f"{n}) {wt.short(w.title, 40)}" for n, w in enumerate(works[:5], 1)]
+    lines = [f"{n}) {hours_log.short(w.title, 40)}" for n, w in enumerate(works[:5], 1)]
     buttons = [
-        [Button(wt.short(w.title, 30), payloads.sign(secret, turn.person.id, "wp", w.placement_id))]
+        [
+            Button(
+                hours_log.short(w.title, 30),
+                payloads.sign(secret, turn.person.id, "wp", w.placement_id),
+            )
+        ]
         for w in works[:5]
     ]
     for n, row in enumerate(buttons, 1):
         row[0] = Button(row[0].label, row[0].payload, sms=f"{word} #{n}")
     return Reply.say(
-        Outbound(_(wt.WHICH) + "\n" + "\n".join(lines), buttons=buttons),
+        Outbound(_(hours_log.WHICH) + "\n" + "\n".join(lines), buttons=buttons),
         state="idle",
         data=turn.data,
     )
@@ -144,7 +148,7 @@ def _picked(turn: Turn, args: list[str]) -> Reply:
     mine = {w.placement_id for w in shifts.open_work(turn.ctx, turn.person.id)}
     pid = int(args[0]) if args and args[0].isdigit() else 0
     if pid not in mine:
-        return _say(turn, turn._(wt.NO_PLACEMENT))
+        return _say(turn, turn._(hours_log.NO_PLACEMENT))
     turn.data["pl"] = pid
     pending = turn.data.pop("pending", None) or {"w": "STATUS", "a": ""}
     return _command(turn, str(pending.get("w", "STATUS")), str(pending.get("a", "")))
@@ -157,8 +161,8 @@ def _command(turn: Turn, word: str, args: str) -> Reply:
     if word == "IN":
         shift = shifts.open_shift(turn.ctx, turn.person.id)
         if shift is not None:
-            when = wt.clock(turn.ctx, shift.started_at, turn.person.language)
-            return _say(turn, turn._(wt.ALREADY_IN, time=when))
+            when = hours_log.clock(turn.ctx, shift.started_at, turn.person.language)
+            return _say(turn, turn._(hours_log.ALREADY_IN, time=when))
     chosen = _choose(turn, word, args)
     if isinstance(chosen, Reply):
         return chosen
@@ -172,18 +176,18 @@ def _command(turn: Turn, word: str, args: str) -> Reply:
 def _agree(turn: Turn, work: Work, args: str) -> Reply:
     _ = turn._
     if work.status != "paperwork" or work.agreed:
-        return _say(turn, _(wt.ALREADY_AGREED, title=wt.short(work.title)))
+        return _say(turn, _(hours_log.ALREADY_AGREED, title=hours_log.short(work.title)))
     lang = turn.person.language
     messages, missing = shifts.agree(turn.ctx, work.placement_id, lang)
-    text = _(wt.AGREED, title=wt.short(work.title))
+    text = _(hours_log.AGREED, title=hours_log.short(work.title))
     if missing:
-        text += " " + _(wt.STILL_MISSING, missing=wt.labels(_, missing))
+        text += " " + _(hours_log.STILL_MISSING, missing=hours_log.labels(_, missing))
     return Reply([Outbound(text), *messages], state="idle", data=turn.data)
 
 
 def _in(turn: Turn, work: Work, args: str) -> Reply:
     _ = turn._
-    problem = wt.start_problem(turn.ctx, work, turn.person.language)
+    problem = hours_log.start_problem(turn.ctx, work, turn.person.language)
     if problem:
         return _say(turn, problem)
     if work.remote:
@@ -200,7 +204,7 @@ def _out(turn: Turn) -> Reply:
         return _say(turn, _(shifts.NOT_OPEN))
     turn.data["pl"] = work.placement_id
     if work.remote:
-        return _say(turn, _(wt.ASK_NOTE), state="await_out_note")
+        return _say(turn, _(hours_log.ASK_NOTE), state="await_out_note")
     return _ask_location(turn, work, "out")
 
 
@@ -210,9 +214,9 @@ def _ask_location(turn: Turn, work: Work, action: str) -> Reply:
     inbound = turn.inbound
     if inbound is not None and inbound.channel == "sms":
         url = shifts.issue_link(turn.ctx, work, action)
-        text = wt.LINK_IN if action == "in" else wt.LINK_OUT
-        return _say(turn, _(text, title=wt.short(work.title, 30), url=url))
-    text = wt.ASK_IN_LOCATION if action == "in" else wt.ASK_OUT_LOCATION
+        text = hours_log.LINK_IN if action == "in" else hours_log.LINK_OUT
+        return _say(turn, _(text, title=hours_log.short(work.title, 30), url=url))
+    text = hours_log.ASK_IN_LOCATION if action == "in" else hours_log.ASK_OUT_LOCATION
     state = "await_in_location" if action == "in" else "await_out_location"
     return _say(turn, _(text), state=state, request_location=True)
 
@@ -225,21 +229,21 @@ def _location(turn: Turn) -> Reply:
     loc, point = inbound.location, None
     denied = inbound.location_denied or (turn.cmd.words[:1] and turn.cmd.words[0] in SKIP_WORDS)
     if loc is None and not denied:
-        return _say(turn, _(wt.NEED_LOCATION), state=None, request_location=True)
+        return _say(turn, _(hours_log.NEED_LOCATION), state=None, request_location=True)
     if loc is not None:
         if loc.forwarded:
-            return _say(turn, _(wt.FORWARDED), state=None, request_location=True)
+            return _say(turn, _(hours_log.FORWARDED), state=None, request_location=True)
         if loc.via_bot:
-            return _say(turn, _(wt.VIA_BOT), state=None, request_location=True)
+            return _say(turn, _(hours_log.VIA_BOT), state=None, request_location=True)
         point = Point(loc.lat, loc.lon, loc.accuracy_m)
     if turn.state == "await_out_location":
         return _finish_out(turn, point)
     work = shifts.get_work(turn.ctx, int(turn.data.get("pl", 0)))
     if work is None:
-        return _say(turn, _(wt.NO_PLACEMENT))
+        return _say(turn, _(hours_log.NO_PLACEMENT))
     if point is not None and not geofence.plausible(work.fence, point.lat, point.lon, None):
-        return _say(turn, _(wt.IMPLAUSIBLE), state=None, request_location=True)
-    problem = wt.start_problem(turn.ctx, work, turn.person.language)
+        return _say(turn, _(hours_log.IMPLAUSIBLE), state=None, request_location=True)
+    problem = hours_log.start_problem(turn.ctx, work, turn.person.language)
     if problem:
         return _say(turn, problem)
     return _receipt(turn, work, shifts.clock_in(turn.ctx, work, point))
@@ -251,23 +255,23 @@ def _finish_out(turn: Turn, point: Point | None, note: str | None = None) -> Rep
     if shift is None or work is None:
         return _say(turn, turn._(shifts.NOT_OPEN))
     if point is not None and not geofence.plausible(work.fence, point.lat, point.lon, None):
-        return _say(turn, turn._(wt.IMPLAUSIBLE), state=None, request_location=True)
+        return _say(turn, turn._(hours_log.IMPLAUSIBLE), state=None, request_location=True)
     return _receipt(turn, work, shifts.clock_out(turn.ctx, work, shift, point, note))
 
 
 def _out_note(turn: Turn) -> Reply:
     text = " ".join((turn.inbound.text if turn.inbound else "").split())
     if len(text) < 3:
-        return _say(turn, turn._(wt.ASK_NOTE), state=None)
+        return _say(turn, turn._(hours_log.ASK_NOTE), state=None)
     return _finish_out(turn, None, text)
 
 
 def _receipt(turn: Turn, work: Work, done: shifts.Clocked) -> Reply:
-    text = wt.receipt(turn.ctx, turn.person.language, work, done)
+    text = hours_log.receipt(turn.ctx, turn.person.language, work, done)
     buttons = []
     if done.action == "in":
         payload = payloads.sign(turn.ctx.settings.secret_key, turn.person.id, "wo")
-        buttons = [[Button(turn._(wt.CLOCK_OUT), payload, sms="OUT")]]
+        buttons = [[Button(turn._(hours_log.CLOCK_OUT), payload, sms="OUT")]]
     return Reply.say(Outbound(text, buttons=buttons), state="idle", data=turn.data)
 
 
@@ -284,37 +288,39 @@ def _work_then(turn: Turn, word: str, args: str) -> Reply:
 
 def _log(turn: Turn, work: Work, args: str) -> Reply:
     _ = turn._
-    problem = wt.start_problem(turn.ctx, work, turn.person.language)
+    problem = hours_log.start_problem(turn.ctx, work, turn.person.language)
     if problem:
         return _say(turn, problem)
     if not args.strip():
-        return _say(turn, _(wt.ASK_LOG), state="await_log")
+        return _say(turn, _(hours_log.ASK_LOG), state="await_log")
     line = hours_rules.parse_log(args)
     if isinstance(line, str):
-        return _say(turn, _(wt.LOG_ERRORS[line]), state="await_log")
+        return _say(turn, _(hours_log.LOG_ERRORS[line]), state="await_log")
     hours_log.log_hours(turn.ctx, work.placement_id, turn.person.id, line)
     totals = hours_log.hours_totals(turn.ctx.session, work.placement_id)
-    text = _(wt.LOGGED, hours=hours_rules.fmt(line.hours), title=wt.short(work.title, 30))
-    return _say(turn, text + " " + wt.totals_line(_, totals, work))
+    text = _(
+        hours_log.LOGGED, hours=hours_rules.fmt(line.hours), title=hours_log.short(work.title, 30)
+    )
+    return _say(turn, text + " " + hours_log.totals_line(_, totals, work))
 
 
 def _submit(turn: Turn, work: Work, args: str) -> Reply:
     _ = turn._
     if work.status != "ready":
-        return _say(turn, wt.start_problem(turn.ctx, work, turn.person.language) or "")
+        return _say(turn, hours_log.start_problem(turn.ctx, work, turn.person.language) or "")
     attachment = turn.inbound.attachment if turn.inbound else None
     text = args.strip()
     if not text and attachment is None:
-        return _say(turn, _(wt.ASK_SUBMIT), state="await_submit")
+        return _say(turn, _(hours_log.ASK_SUBMIT), state="await_submit")
     if attachment is None and "://" not in text and "www." not in text and len(text) < 20:
         return _say(turn, _(TOO_SHORT), state="await_submit")  # "what?" is not the work
     deliverables.submit(turn.ctx, work.placement_id, text, attachment)
-    return _say(turn, _(wt.SUBMITTED, title=wt.short(work.title, 30)))
+    return _say(turn, _(hours_log.SUBMITTED, title=hours_log.short(work.title, 30)))
 
 
 def _status(turn: Turn, work: Work, args: str) -> Reply:
     latest = deliverables.latest(turn.ctx, work.placement_id)
-    text = wt.status(turn.ctx, turn.person.language, work, latest.status if latest else None)
+    text = hours_log.status(turn.ctx, turn.person.language, work, latest.status if latest else None)
     return _say(turn, text)
 
 
@@ -329,20 +335,25 @@ def _trigger(turn: Turn) -> Reply | None:
         return Reply()  # clocked out meanwhile, or the row vanished
     to = turn.person.id
     if trigger.kind == shifts.NUDGE:
-        when = wt.clock(turn.ctx, shift.started_at, turn.person.language)
+        when = hours_log.clock(turn.ctx, shift.started_at, turn.person.language)
         payload = payloads.sign(turn.ctx.settings.secret_key, to, "wo")
-        text = _(wt.NUDGE, title=wt.short(work.title, 30), time=when)
-        button = Button(_(wt.CLOCK_OUT), payload, sms="OUT")
+        text = _(hours_log.NUDGE, title=hours_log.short(work.title, 30), time=when)
+        button = Button(_(hours_log.CLOCK_OUT), payload, sms="OUT")
         return Reply.say(Outbound(text, buttons=[[button]], to=to, urgent=False, category="nudge"))
-    end = wt.parse_instant(trigger.payload.get("end"))
+    end = hours_log.parse_instant(trigger.payload.get("end"))
     done = shifts.auto_close(turn.ctx, shift.id, end)
     if done is None:
         return Reply()
     hours = hours_rules.fmt(done.hours or hours_rules.QUARTER * 0)
-    notice = _(wt.AUTO_CLOSED, title=wt.short(work.title, 30), hours=hours)
+    notice = _(hours_log.AUTO_CLOSED, title=hours_log.short(work.title, 30), hours=hours)
     messages = [Outbound(notice, to=to, urgent=False, category="nudge")]
     messages += alerts.alert_coordinator(
-        turn.ctx, to, "shift_auto_closed", wt.COORD_AUTO_CLOSED, entry=done.entry_id, student=to
+        turn.ctx,
+        to,
+        "shift_auto_closed",
+        hours_log.COORD_AUTO_CLOSED,
+        entry=done.entry_id,
+        student=to,
     )
     state = "idle" if turn.state in (*LOCATION_STATES, "await_out_note") else None
     return Reply(messages, flow="student" if state else None, state=state)
