@@ -18,7 +18,7 @@ from bot.i18n import N_
 from bot.messages import Button, Outbound
 from bot.rules import geofence
 from bot.rules import hours as hours_rules
-from bot.services import alerts, deliverables, hours_log, placements, shifts
+from bot.services import alerts, deliverables, hours_log, paperwork, placements, shifts
 from bot.services.shifts import Point, Work
 
 actions: frozenset[str] = frozenset({"wi", "wo", "wl", "ws", "wt", "wa", "wp"})
@@ -181,7 +181,7 @@ def _agree(turn: Turn, work: Work, args: str) -> Reply:
     messages, missing = shifts.agree(turn.ctx, work.placement_id, lang)
     text = _(hours_log.AGREED, title=hours_log.short(work.title))
     if missing:
-        text += " " + _(hours_log.STILL_MISSING, missing=hours_log.labels(_, missing))
+        text += " " + _(hours_log.STILL_MISSING, missing=paperwork.labels(_, missing))
     return Reply([Outbound(text), *messages], state="idle", data=turn.data)
 
 

@@ -185,10 +185,6 @@ def short(title: str, limit: int = 40) -> str:
     return title if len(title) <= limit else title[: limit - 3].rstrip() + "..."
 
 
-def labels(_: Callable[..., str], missing: list[str]) -> str:
-    return "; ".join(_(paperwork.MISSING_LABELS[code]) for code in missing)
-
-
 def clock(ctx: Context, at: datetime, lang: str) -> str:
     """A time of day in the district's zone: 9:05 AM (en), 9:05 (es)."""
     local = at.astimezone(ctx.settings.tz)
@@ -231,7 +227,7 @@ def start_problem(ctx: Context, work: Work, lang: str) -> str | None:
         missing = missing_of(ctx, work.placement_id)
         if not missing:
             return _(PAPERWORK_PENDING, title=title)
-        return _(NEED_PAPERWORK, title=title, missing=labels(_, missing))
+        return _(NEED_PAPERWORK, title=title, missing=paperwork.labels(_, missing))
     msgid = {"not_started": NOT_STARTED, "ended": ENDED, "paused": PAUSED}.get(reason, CLOSED)
     when = work.starts_on if reason == "not_started" else work.due_on
     return _(msgid, title=title, date=day(when, lang))
@@ -279,7 +275,7 @@ def status(ctx: Context, lang: str, work: Work, submitted: str | None) -> str:
     ]
     missing = missing_of(ctx, work.placement_id) if work.status == "paperwork" else []
     if missing:
-        lines.append(_(ST_MISSING, missing=labels(_, missing)))
+        lines.append(_(ST_MISSING, missing=paperwork.labels(_, missing)))
     since = _open_since(ctx, work.placement_id)
     if since is not None:
         lines.append(_(ST_OPEN, time=clock(ctx, since, lang)))

@@ -8,6 +8,8 @@ agreement (AGREE). The consent details live in services.consent; this module onl
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 
 from bot.context import Context
@@ -44,6 +46,11 @@ def self_signed(ctx: Context, placement: Placement) -> bool:
         .limit(1)
     )
     return signer == "self"
+
+
+def labels(_: Callable[..., str], missing: list[str]) -> str:
+    """What is `missing`, in the reader's words ("; "-separated)."""
+    return "; ".join(_(MISSING_LABELS[code]) for code in missing)
 
 
 def missing(ctx: Context, placement: Placement) -> list[str]:

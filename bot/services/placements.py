@@ -119,9 +119,9 @@ def _tell_student(
 ) -> Outbound:
     student = ctx.session.get(Person, placement.student_id)
     _ = ctx.tr(student.language if student else "en")
-    items = [_(paperwork.MISSING_LABELS[m]) for m in paperwork.missing(ctx, placement)]
-    if items:
-        text = _(APPROVED, title=title, employer=employer, missing="; ".join(items))
+    missing = paperwork.missing(ctx, placement)
+    if missing:
+        text = _(APPROVED, title=title, employer=employer, missing=paperwork.labels(_, missing))
     else:
         text = _(APPROVED_READY, title=title, employer=employer)
     return Outbound(text, to=placement.student_id, urgent=direct, category="placement")
