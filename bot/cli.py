@@ -170,7 +170,7 @@ def cmd_consent_paper(ns: argparse.Namespace) -> int:
     from bot.errors import WBLError
     from bot.i18n import translate
     from bot.outbox import enqueue
-    from bot.services.consent import record_paper_consent
+    from bot.services.consent_answers import record_paper_consent
     from db.models import Person
 
     rt = runtime(ns)

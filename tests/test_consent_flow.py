@@ -359,7 +359,7 @@ def test_no_reminders_after_an_answer_or_after_stop(database, settings, clock, m
 
 def test_paper_consent_recorded_by_a_coordinator(database, settings, clock, make):
     from bot.context import Context
-    from bot.services.consent import record_paper_consent
+    from bot.services.consent_answers import record_paper_consent
 
     student, coordinator, [_g], pid, _req = _start(database, settings, clock, make)
     agree(database, pid, clock)

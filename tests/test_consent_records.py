@@ -90,7 +90,7 @@ def test_paper_receipt_shows_who_how_when(database, settings, clock, make):
     from datetime import date
 
     from bot.context import Context
-    from bot.services.consent import record_paper_consent
+    from bot.services.consent_answers import record_paper_consent
     from bot.services.consent_receipt import receipt_html
 
     student, coordinator, opp = family(make, guardians=0)

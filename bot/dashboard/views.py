@@ -158,7 +158,7 @@ def placement_detail(placement_id: int) -> Any:
 @bp.post("/placements/<int(max=2147483647):placement_id>/paper-consent")
 @login_required
 def paper_consent(placement_id: int) -> Any:
-    from bot.services import consent
+    from bot.services import consent_answers
 
     form = request.form
     try:
@@ -167,7 +167,7 @@ def paper_consent(placement_id: int) -> Any:
         flash("Give the date the form was signed (YYYY-MM-DD).", "error")
         return redirect(url_for("dashboard.placement_detail", placement_id=placement_id))
     _act(
-        consent.record_paper_consent,
+        consent_answers.record_paper_consent,
         placement_id,
         staff_person_id=int(session["staff_id"]),
         granted=form.get("granted") == "yes",

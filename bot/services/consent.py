@@ -3,9 +3,9 @@
 - `start_paperwork(ctx, placement)`: one request per placement, texted to every guardian
   with a usable contact (or to the student at 18+), each text recorded with its hash and
   outbox id; reminders scheduled; no usable contact → the coordinator collects it on paper.
-- `apply_answer(ctx, request, signer, verb)`: YES / NO / REVOKE on one request.
-- `remind`, `paper_check`: the `consent.remind` / `consent.paper` reminders.
-- `record_paper_consent(...)`: a coordinator records consent collected on paper.
+- the answers live in services.consent_answers: `apply_answer` (YES / NO / REVOKE on one
+  request), `remind` and `paper_check` (the `consent.remind` / `consent.paper` reminders),
+  `record_paper_consent` (a coordinator records consent collected on paper).
 
 Every act is a new ConsentRecord row (append-only); request and placement status follow.
 """
@@ -13,7 +13,7 @@ Every act is a new ConsentRecord row (append-only); request and placement status
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -328,28 +328,4 @@ def record_answer(
         raw_text=signer.raw_text,
         request_text=sent.request_text if sent else None,
         outbox_id=sent.outbox_id if sent else None,
-    )
-
-
-def record_paper_consent(
-    ctx: Context,
-    placement_id: int,
-    *,
-    staff_person_id: int,
-    granted: bool,
-    method: str,
-    signed_on: date,
-    signer_name: str | None = None,
-) -> list[Outbound]:
-    """Record consent a coordinator collected on paper (see consent_answers)."""
-    from bot.services import consent_answers
-
-    return consent_answers.record_paper_consent(
-        ctx,
-        placement_id,
-        staff_person_id=staff_person_id,
-        granted=granted,
-        method=method,
-        signed_on=signed_on,
-        signer_name=signer_name,
     )
