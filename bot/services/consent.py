@@ -262,10 +262,15 @@ def paper_needed(ctx: Context, request: ConsentRequest, facts: Facts, msgid: str
     """Mark the request for paper collection and give the coordinator the task."""
     request.status = "paper_needed"
     jobs.cancel(ctx, REMIND, request.id)
+    return alert(ctx, facts, "consent_paper", msgid)
+
+
+def alert(ctx: Context, facts: Facts, kind: str, msgid: str) -> list[Outbound]:
+    """Tell the student's coordinator about this request (names only in the message)."""
     return alert_coordinator(
         ctx,
         facts.student_id,
-        "consent_paper",
+        kind,
         msgid,
         student=facts.student_full,
         title=facts.title,

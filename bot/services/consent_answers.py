@@ -18,7 +18,6 @@ from bot.messages import Outbound
 from bot.rules import consent as rules
 from bot.services import consent as svc
 from bot.services import lifecycle, paperwork
-from bot.services.alerts import alert_coordinator
 from bot.services.consent_docs import Facts, reminder_text
 from db import trail
 from db.models import ConsentRecord, ConsentRequest, Person, Placement, Student
@@ -97,19 +96,6 @@ def _student_note(ctx: Context, facts: Facts, msgid: str, **params: object) -> O
     return Outbound(text, to=facts.student_id, urgent=False, category="consent")
 
 
-def _alert(ctx: Context, facts: Facts, kind: str, msgid: str) -> list[Outbound]:
-    return alert_coordinator(
-        ctx,
-        facts.student_id,
-        kind,
-        msgid,
-        student=facts.student_full,
-        title=facts.title,
-        placement=facts.placement_id,
-        code=facts.code,
-    )
-
-
 def _close(ctx: Context, request: ConsentRequest, status: str) -> None:
     request.status = status
     request.closed_at = ctx.now
@@ -153,7 +139,7 @@ def on_granted(ctx: Context, placement: Placement, facts: Facts) -> list[Outboun
     """Consent is on file: restore a paused placement, or move on the paperwork."""
     if placement.status == "paused":
         lifecycle.move(ctx, placement, "ready", "consent given again")
-        restored = _alert(ctx, facts, "consent_restored", svc.ALERT_RESTORED)
+        restored = svc.alert(ctx, facts, "consent_restored", svc.ALERT_RESTORED)
         return [_student_note(ctx, facts, svc.STUDENT_RESTORED), *restored]
     if placement.status != "paperwork":
         return []
@@ -190,7 +176,7 @@ def end_placement(
     notes = [_student_note(ctx, facts, svc.STUDENT_DECLINED)] if notify_student else []
     if not alert:
         return notes
-    return notes + _alert(ctx, facts, "consent_declined", svc.ALERT_DECLINED)
+    return notes + svc.alert(ctx, facts, "consent_declined", svc.ALERT_DECLINED)
 
 
 def _revoke(
@@ -210,7 +196,7 @@ def _revoke(
     out = [_confirm(ctx, signer, facts, REVOKED, record.id)]
     if request.signer != "self":
         out.append(_student_note(ctx, facts, svc.STUDENT_REVOKED))
-    return out + _alert(ctx, facts, "consent_revoked", svc.ALERT_REVOKED)
+    return out + svc.alert(ctx, facts, "consent_revoked", svc.ALERT_REVOKED)
 
 
 def _all_required(ctx: Context, request: ConsentRequest) -> bool:
