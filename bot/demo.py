@@ -21,7 +21,6 @@ from bot.settings import Settings, demo_secret
 SAMPLE = Path(__file__).parent / "sample" / "demo-district"
 SAMPLE_TERM_MONDAY = date(2026, 11, 30)  # the Monday of the week the sample term starts
 VAR = Path("var")
-log = logging.getLogger("wbl.demo")
 
 
 def shift_weeks(today: date) -> int:
@@ -69,6 +68,7 @@ def coordinator_login(runtime: Runtime) -> tuple[str, str]:
 
 
 def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
+    from bot.scheduler import run_worker
     from db.migrate import upgrade
     from webhooks import create_app
 
@@ -78,7 +78,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
     runtime = Runtime.build(settings, SystemClock())
     print(load_sample(runtime))
     email, password = coordinator_login(runtime)
-    worker = threading.Thread(target=_worker_loop, args=(runtime,), daemon=True, name="worker")
+    worker = threading.Thread(target=run_worker, args=(runtime,), daemon=True, name="worker")
     worker.start()
     base = settings.public_base_url
     print(
@@ -91,23 +91,3 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
     app = create_app(runtime=runtime)
     app.run(host=host, port=port, threaded=True, use_reloader=False)
     return 0
-
-
-def _worker_loop(runtime: Runtime) -> None:
-    """Deliver the outbox every second and run reminders and sweeps every 30 s."""
-    import time
-
-    from bot.dispatch import dispatch_once
-    from bot.scheduler import run_due
-
-    ticks = 0
-    while True:
-        try:
-            if ticks % 30 == 0:
-                run_due(runtime, runtime.clock.now())
-            else:
-                dispatch_once(runtime, runtime.clock.now())
-        except Exception:  # keep the demo alive; the error is logged with context
-            log.exception("demo worker pass failed")
-        ticks += 1
-        time.sleep(1)
