@@ -19,7 +19,6 @@ from telegram.error import (
     BadRequest,
     ChatMigrated,
     Forbidden,
-    NetworkError,
     RetryAfter,
     TelegramError,
 )
@@ -135,9 +134,7 @@ def _classify(exc: TelegramError) -> Exception:
         return PermanentSendError("403", reason)
     if isinstance(exc, BadRequest | ChatMigrated):
         return PermanentSendError("400", reason)
-    if isinstance(exc, NetworkError):
-        return TransientSendError(reason)
-    return TransientSendError(reason)
+    return TransientSendError(reason)  # network errors and anything else: try again later
 
 
 def _seconds(value: int | float | timedelta) -> float:
