@@ -64,11 +64,12 @@ def show(token: str) -> Page:
         work = shifts.get_work(ctx, row.placement_id) if row is not None else None
         if row is None or work is None or state != "ok":
             return _gone(ctx, row, state)
-        _ = ctx.tr(_language(ctx, row))
+        lang = _language(ctx, row)
+        _ = ctx.tr(lang)
         is_in = row.action == "in"
         return render_template(
             "checkin.html",
-            lang=_language(ctx, row),
+            lang=lang,
             heading=_(TITLE_IN if is_in else TITLE_OUT),
             explain=_(EXPLAIN_IN if is_in else EXPLAIN_OUT, title=hours_log.short(work.title)),
             privacy=_(PRIVACY),
