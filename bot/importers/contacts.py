@@ -1,4 +1,6 @@
-"""Keep each imported person's text-message contact (`tel:+1…`) in line with their phone."""
+"""Keep each imported person's text-message contact (`tel:+1…`) in line with their phone.
+
+The scheme is the roster-phone channel's (bot/channels/specs.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import NamedTuple
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.channels.specs import roster_phone
 from bot.importers.bulk import delete_rows, fetch, insert_values
 from bot.importers.report import ImportReport
 from db.models import Contact, InboundMessage
@@ -27,7 +30,7 @@ def stored_tel(session: Session) -> dict[str, tuple[int, int]]:
     rows = fetch(
         session,
         select(Contact.urn, Contact.id, Contact.person_id).where(
-            Contact.scheme == "tel", Contact.retired_at.is_(None)
+            Contact.scheme == roster_phone().scheme, Contact.retired_at.is_(None)
         ),
     )
     return {urn: (cid, pid) for urn, cid, pid in rows}
@@ -38,7 +41,7 @@ def retired_tel(session: Session) -> dict[str, tuple[int, int]]:
     rows = fetch(
         session,
         select(Contact.urn, Contact.id, Contact.person_id).where(
-            Contact.scheme == "tel", Contact.retired_at.is_not(None)
+            Contact.scheme == roster_phone().scheme, Contact.retired_at.is_not(None)
         ),
     )
     return {urn: (cid, pid) for urn, cid, pid in rows}
@@ -63,7 +66,7 @@ def sync_contacts(
     new: list[tuple[str, str, int, datetime]] = []
     stale: list[int] = []
     for item in wanted:
-        urn: str | None = f"tel:{item.phone}" if item.phone else None
+        urn: str | None = roster_phone().urn(item.phone) if item.phone else None
         stale += [tel[u][0] for u in owned.get(item.person_id, ()) if u != urn and tel[u][0]]
         if urn is None:
             continue
@@ -75,7 +78,7 @@ def sync_contacts(
             reason = f"number was used by person id {retired[urn][1]}; no text contact added"
             report.warn(item.file, item.line, item.column, reason)
         elif holder is None:
-            new.append((urn, "tel", item.person_id, now))
+            new.append((urn, roster_phone().scheme, item.person_id, now))
             tel[urn] = (0, item.person_id)
         elif holder[1] != item.person_id:
             reason = f"number already belongs to person id {holder[1]}; no text contact added"

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import payloads
 from bot.addressing import pick_contact
+from bot.channels.specs import Buttons, spec_for_urn
 from bot.context import Context
 from bot.i18n import N_
 from bot.jobs import sweep
@@ -257,8 +258,9 @@ def supervisor_digest(ctx: Context) -> None:
         if not (new or due) or not may_nudge(ctx, supervisor_id):
             continue
         contact = pick_contact(ctx.session, supervisor_id)
-        sms = contact is None or contact.scheme == "tel"
-        out = render(ctx, person.language, supervisor_id, items, sms=sms, reminder=not new)
+        spec = spec_for_urn(contact.urn) if contact is not None else None
+        typed = spec is None or spec.buttons is Buttons.TYPED
+        out = render(ctx, person.language, supervisor_id, items, sms=typed, reminder=not new)
         out.to, out.urgent, out.category = supervisor_id, False, CATEGORY
         enqueue(ctx, out)
         for item in new:
