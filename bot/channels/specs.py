@@ -55,6 +55,7 @@ class ChannelSpec:
     roster_phone: bool  # the channel a roster phone number is reached at, unasked
     links_by_code: bool  # a stranger links with `/start CODE` or their shared contact
     reply_window: timedelta | None  # free-form messages only this long after they wrote
+    enabled: Callable[[Settings], bool]  # this deployment runs the channel (its provider)
     limits: Callable[[Settings], Limits]
     sender: Callable[[Settings], Sender | None]  # None: the channel is not configured
     routes: tuple[str, ...]  # inbound webhook paths
@@ -137,6 +138,7 @@ TELEGRAM = ChannelSpec(
     roster_phone=False,
     links_by_code=True,
     reply_window=None,
+    enabled=lambda s: s.telegram_enabled,
     limits=lambda s: Limits("telegram", s.telegram_global_mps, s.telegram_chat_mps),
     sender=_telegram,
     routes=("/webhooks/telegram",),
@@ -154,6 +156,7 @@ SMS = ChannelSpec(
     roster_phone=True,
     links_by_code=False,
     reply_window=None,
+    enabled=lambda s: s.twilio_enabled,
     limits=_twilio_limits,
     sender=_twilio_sms,
     routes=("/webhooks/twilio/sms",),
@@ -172,6 +175,7 @@ WHATSAPP = ChannelSpec(
     roster_phone=False,
     links_by_code=False,
     reply_window=timedelta(hours=24),
+    enabled=lambda s: s.whatsapp_enabled,
     limits=_twilio_limits,
     sender=_twilio_whatsapp,
     routes=("/webhooks/twilio/whatsapp",),
@@ -190,6 +194,7 @@ SIM = ChannelSpec(
     roster_phone=False,
     links_by_code=False,
     reply_window=None,
+    enabled=lambda s: s.simulator,
     limits=lambda s: Limits("local", None),
     sender=_always_local,
     routes=("/sim/api/send",),

@@ -24,7 +24,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from bot import outbox
 from bot.channels.sms_render import render_sms
-from bot.channels.specs import SMS, ChannelSpec, spec_for_urn
+from bot.channels.specs import SMS, ChannelSpec, spec_for, spec_for_urn
 from bot.engine import Outcome
 from bot.messages import Attachment, Inbound
 from bot.services import delivery_status
@@ -52,6 +52,8 @@ def answer_inbound(route_spec: ChannelSpec) -> Response:
     inbound = form_to_inbound(request.form, now, route_spec)
     if inbound is None:
         abort(400)
+    if not spec_for(inbound.channel).enabled(runtime.settings):
+        abort(404)  # never accept messages for a channel this deployment does not run
     texts: list[str] = []
 
     def settle(outcome: Outcome) -> None:
