@@ -139,17 +139,8 @@ class Dispatcher:
             for row in rows:
                 if self._decide(row, now, opted_out, today, summary):
                     continue
-                keys = self._limits.keys(row.channel, row.urn)
-                budget.update(
-                    {
-                        k: self._limits.budget(row.channel, k, PASS_SECONDS)
-                        for k in keys
-                        if k not in budget
-                    }
-                )
-                if any(budget[k] <= 0 for k in keys):
+                if not self._limits.draw(budget, row.channel, row.urn, PASS_SECONDS):
                     continue
-                budget.subtract(keys)
                 if not row.urgent and row.person_id:
                     today[row.person_id] += 1
                 row.status, row.claimed_at, row.attempts = "sending", now, row.attempts + 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections import deque
+from collections import Counter, deque
 from typing import TYPE_CHECKING
 
 from bot.channels.specs import Limits, spec_for
@@ -71,16 +71,20 @@ class ChannelLimits:
     def of(self, channel: str) -> Limits:
         return spec_for(channel).limits(self.settings)
 
-    def keys(self, channel: str, urn: str) -> list[str]:
-        """The budget keys one row draws on: its provider, and its recipient if limited."""
+    def draw(self, budget: Counter[str], channel: str, urn: str, seconds: float) -> bool:
+        """Take one row for `urn` from a pass's budget (what `seconds` of sending allow, per
+        provider and per limited recipient); False when either is spent."""
         limits = self.of(channel)
-        return [limits.provider] + ([urn] if limits.per_recipient_mps else [])
-
-    def budget(self, channel: str, key: str, seconds: float) -> int:
-        """How many rows of `key` (a provider or a recipient) one pass may claim."""
-        limits = self.of(channel)
-        mps = limits.global_mps if key == limits.provider else limits.per_recipient_mps
-        return UNLIMITED if mps is None else max(1, int(mps * seconds))
+        caps = {limits.provider: limits.global_mps}
+        if limits.per_recipient_mps is not None:
+            caps[urn] = limits.per_recipient_mps
+        for key, mps in caps.items():
+            if key not in budget:
+                budget[key] = UNLIMITED if mps is None else max(1, int(mps * seconds))
+        if any(budget[key] <= 0 for key in caps):
+            return False
+        budget.subtract(caps.keys())
+        return True
 
     def limiters(self, channel: str, urn: str) -> list[RateLimiter]:
         """The limiters a send to `urn` must wait for and then be recorded in."""
