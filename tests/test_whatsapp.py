@@ -242,3 +242,22 @@ def test_whatsapp_settings_read_the_sender_and_the_templates():
     )
     assert s.whatsapp_enabled and s.twilio_whatsapp_from == WA_FROM
     assert dict(s.twilio_whatsapp_templates) == {"consent": TEMPLATE, "supervisor": TEMPLATE}
+
+
+def test_outside_the_window_with_sms_opted_out_nothing_is_sent_and_the_row_says_why(
+    phone, make, database, clock, twilio_api, desk
+):
+    sup, placement = desk
+    phone.twilio.post(
+        "/webhooks/twilio/sms",
+        params := phone.twilio.form(sup.phone, "STOP"),
+        sig=signature("/webhooks/twilio/sms", params, twilio_api.auth_token),
+    )
+    clock.advance(minutes=10)
+    phone.whatsapp(sup.phone, "MENU")  # then wrote on WhatsApp: reached there, in the window
+    make.time_entry(placement)
+    run_due(phone.runtime, clock.now() + timedelta(hours=30))
+    assert twilio_api.messages == []
+    [row] = _rows(database, OutboxMessage.urgent.is_(False))
+    assert row.status == "failed" and "24-hour window" in (row.last_error or "")
+    assert row.channel == "whatsapp"
