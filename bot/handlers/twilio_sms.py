@@ -168,13 +168,23 @@ def claim_replies(settings: Settings, outcome: Outcome, urn: str, now: datetime)
 def replay(database: Database, inbound: Inbound) -> list[str]:
     """The texts the first delivery of `inbound`'s provider id was answered with, again."""
     with database.transaction() as session:
-        first = select(InboundMessage.id).where(
-            InboundMessage.channel == inbound.channel,
-            InboundMessage.provider_id == inbound.provider_id[:64],
-        )
+        first = session.execute(
+            select(InboundMessage.id, InboundMessage.person_id).where(
+                InboundMessage.channel == inbound.channel,
+                InboundMessage.provider_id == inbound.provider_id[:64],
+            )
+        ).first()
+        if first is None:
+            return []
         rows = session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.in_reply_to.in_(first), OutboxMessage.urn == inbound.urn)
+            .where(
+                OutboxMessage.person_id == first.person_id  # indexed: the sender's rows only
+                if first.person_id is not None
+                else OutboxMessage.person_id.is_(None),
+                OutboxMessage.in_reply_to == first.id,
+                OutboxMessage.urn == inbound.urn,
+            )
             .order_by(OutboxMessage.id)
         )
         return [
