@@ -261,3 +261,18 @@ def test_outside_the_window_with_sms_opted_out_nothing_is_sent_and_the_row_says_
     [row] = _rows(database, OutboxMessage.urgent.is_(False))
     assert row.status == "failed" and "24-hour window" in (row.last_error or "")
     assert row.channel == "whatsapp"
+
+
+def test_the_window_is_judged_when_the_message_goes_not_when_it_was_queued(
+    phone, make, database, clock, twilio_api
+):
+    from tests.support.providers import queue_message
+
+    student = make.student()
+    phone.whatsapp(student.phone, "HELP")
+    t0 = clock.now()
+    urn = f"whatsapp:{student.phone}"
+    queue_message(database, urn, "Reminder", at=t0, urgent=False, person_id=student.id)
+    phone.flush(t0 + timedelta(hours=25))  # e.g. the worker was down for a day
+    [sent] = twilio_api.messages
+    assert (sent["To"], sent["Body"]) == (student.phone, "Reminder")

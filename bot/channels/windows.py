@@ -23,6 +23,7 @@ from db.models import Contact, OutboxMessage
 
 log = logging.getLogger("wbl.windows")
 WINDOWED = frozenset(s.name for s in SPECS if s.reply_window is not None)
+_DECIDED = ("content_sid", "window_closed")
 
 
 def readdress(
@@ -41,21 +42,21 @@ def readdress(
         spec = spec_for_urn(row.urn)
         if contact is None or spec is None or contact.opted_out_at is not None:
             continue  # the delivery rules suppress an opted-out address, wherever else it is
-        extra = dict(row.extra or {})
-        extra.pop("window_closed", None)
-        if spec.window_open(contact.last_inbound_at, now):
-            row.extra = extra
-            continue
+        before = dict(row.extra or {})
+        extra = {k: v for k, v in before.items() if k not in _DECIDED}  # decide afresh
         template = spec.template(settings, row.category)
-        other = None if template else _free_form_address(session, row, now)
-        if template:
-            row.extra = {**extra, "content_sid": template}
-        elif other is not None:
+        if spec.window_open(contact.last_inbound_at, now):
+            pass
+        elif template:
+            extra["content_sid"] = template
+        elif (other := _free_form_address(session, row, now)) is not None:
             log.info("outbox %s: %s window closed, moved to %s", row.id, row.channel, other[1])
             row.urn, row.channel = other
-            row.extra = {**extra, "moved_from": spec.name}
+            extra["moved_from"] = spec.name
         else:
-            row.extra = {**extra, "window_closed": True}  # the sender refuses it, recorded
+            extra["window_closed"] = True  # the sender refuses it, and the row says why
+        if extra != before:
+            row.extra = extra
 
 
 def _free_form_address(
