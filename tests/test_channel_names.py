@@ -76,3 +76,12 @@ def test_each_spec_is_found_by_name_and_by_urn():
         assert spec_for_urn(spec.urn("+15595550148")) is spec
     assert len({s.scheme for s in SPECS}) == len(SPECS) == len({s.name for s in SPECS})
     assert sum(1 for s in SPECS if s.roster_phone) == 1
+
+
+def test_every_spec_route_is_served(settings, database, clock):
+    from bot.runtime import Runtime
+    from webhooks import create_app
+
+    app = create_app(runtime=Runtime(settings.with_(simulator=True), database, clock))
+    served = {rule.rule for rule in app.url_map.iter_rules()}
+    assert {route for spec in SPECS for route in spec.routes} <= served

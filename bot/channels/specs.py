@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -71,13 +71,11 @@ class ChannelSpec:
         scheme, _, address = urn.partition(":")
         return address if self.phone_address and scheme == self.scheme and address else None
 
-    def window_open(self, last_inbound_at: object, now: object) -> bool:
+    def window_open(self, last_inbound_at: datetime | None, now: datetime) -> bool:
         """May a free-form message go at `now`, given when the person last wrote here?"""
         if self.reply_window is None:
             return True
-        if last_inbound_at is None:
-            return False
-        return bool(now - last_inbound_at < self.reply_window)  # type: ignore[operator]
+        return last_inbound_at is not None and now - last_inbound_at < self.reply_window
 
 
 # --- senders (imported on use: the specs load without any provider SDK) ----------------

@@ -64,7 +64,7 @@ def menu(turn: Turn) -> Outbound:
     """Everything this supervisor owes now, with buttons or reply keywords."""
     items = nudges.open_items(turn.ctx.session, turn.person.id)
     return nudges.render(
-        turn.ctx, turn.person.language, turn.person.id, items, sms=_typed(turn), reminder=False
+        turn.ctx, turn.person.language, turn.person.id, items, typed=_typed(turn), reminder=False
     )
 
 
