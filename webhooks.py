@@ -38,9 +38,10 @@ def create_app(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     quiet_noisy_loggers()
 
-    from bot.handlers import checkin, simulator, slip, telegram, twilio_sms
+    from bot.handlers import checkin, simulator, slip, telegram, twilio_sms, whatsapp
 
     app.register_blueprint(twilio_sms.bp)
+    app.register_blueprint(whatsapp.bp)
     app.register_blueprint(telegram.bp)
     app.register_blueprint(checkin.bp)
     app.register_blueprint(slip.bp)

@@ -210,7 +210,7 @@ def cmd_consent_paper(ns: argparse.Namespace) -> int:
 
 @command("telegram-poll", "development: read Telegram updates by long polling")
 def cmd_telegram_poll(ns: argparse.Namespace) -> int:
-    from bot.channels.telegram_poll import run_polling
+    from bot.handlers.telegram_poll import run_polling
 
     run_polling(runtime(ns))
     return 0

@@ -25,11 +25,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.channels import windows
+from bot.channels.limits import ChannelLimits, RateLimiter
 from bot.channels.sender import (
-    KeyedLimiter,
     OutboundEnvelope,
     PermanentSendError,
-    RateLimiter,
     RecipientOptedOut,
     Sender,
     TransientSendError,
@@ -95,9 +95,7 @@ class Dispatcher:
         self.database = database
         self.sleep = sleep
         self._senders = senders if senders is not None else build_senders(settings)
-        self._twilio = RateLimiter(settings.twilio_mps)
-        self._tg_global = RateLimiter(settings.telegram_global_mps)
-        self._tg_chats = KeyedLimiter(settings.telegram_chat_mps)
+        self._limits = ChannelLimits(settings)
         self._lock = threading.Lock()
 
     # --- one pass ------------------------------------------------------------------
@@ -133,18 +131,16 @@ class Dispatcher:
             rows = list(s.scalars(_due(now, limit, self.database.is_postgres)))
             if not rows:
                 return claimed
+            windows.readdress(s, self.settings, rows, now)
             opted_out = _opted_out(s, {r.urn for r in rows})
             langs = _languages(s, {r.person_id for r in rows if r.person_id})
             today = _sent_today(s, {r.person_id for r in rows if r.person_id}, now, self.settings)
-            budget = self._budget()
+            budget: Counter[str] = Counter()
             for row in rows:
                 if self._decide(row, now, opted_out, today, summary):
                     continue
-                keys = [row.channel] + ([row.urn] if row.channel == "telegram" else [])
-                budget.update({k: budget["per_chat"] for k in keys if k not in budget})
-                if any(budget[k] <= 0 for k in keys):
+                if not self._limits.draw(budget, row.channel, row.urn, PASS_SECONDS):
                     continue
-                budget.subtract(keys)
                 if not row.urgent and row.person_id:
                     today[row.person_id] += 1
                 row.status, row.claimed_at, row.attempts = "sending", now, row.attempts + 1
@@ -184,20 +180,6 @@ class Dispatcher:
             return True
         return False
 
-    def _budget(self) -> Counter[str]:
-        """How many rows a pass may claim: per channel, and per Telegram chat (any URN)."""
-        st = self.settings
-        per_chat = max(1, int(st.telegram_chat_mps * PASS_SECONDS))
-        budget: Counter[str] = Counter(
-            {
-                "sms": max(1, int(st.twilio_mps * PASS_SECONDS)),
-                "telegram": max(1, int(st.telegram_global_mps * PASS_SECONDS)),
-                "sim": 10**9,
-            }
-        )
-        budget.update({"per_chat": per_chat})
-        return budget
-
     def _claimed(self, row: OutboxMessage, lang: str) -> _Claimed:
         env = OutboundEnvelope(
             id=row.id,
@@ -209,12 +191,7 @@ class Dispatcher:
             lang=lang,
             person_id=row.person_id,
         )
-        limiters: list[RateLimiter] = []
-        if row.channel == "sms":
-            limiters = [self._twilio]
-        elif row.channel == "telegram":
-            limiters = [self._tg_global, self._tg_chats.get(row.urn)]
-        return _Claimed(env, row.attempts, limiters)
+        return _Claimed(env, row.attempts, self._limits.limiters(row.channel, row.urn))
 
     # --- send --------------------------------------------------------------------------
     def _paced(self, batch: list[_Claimed]) -> Iterator[_Claimed]:

@@ -26,6 +26,7 @@ from bot.flows.base import Reply, Turn
 from bot.i18n import N_, normalize_language
 from bot.messages import Inbound, Outbound, Trigger
 from bot.outbox import enqueue
+from bot.services import contacts
 from bot.settings import Settings
 from db.locks import lock_person
 from db.models import Contact, Conversation, OutboxMessage, Person
@@ -151,6 +152,7 @@ class Engine:
         stmt = sql.SENDER_LOCKED if postgres else sql.SENDER
         row = session.execute(stmt, {"urn": urn}).first()
         if row is None:  # a stranger, or a first message: make the conversation, read again
+            contacts.adopt_phone_urn(session, urn, now)  # a known number on a new channel
             session.connection().execute(sql.first_conversation(postgres), {"urn": urn, "now": now})
             row = session.execute(stmt, {"urn": urn}).first()
         return (row[0], row[1], row[2]) if row else (None, None, None)

@@ -1,7 +1,7 @@
 """The channel-neutral message types: one Inbound for every channel, one Outbound.
 
-A person is addressed by URN (`tel:+15595550148`, `telegram:123456`, `sim:42`); the
-channel is data, so SMS and Telegram share every flow.
+A person is addressed by URN (scheme:address, e.g. `tel:+15595550148`); the channel is
+data (bot/channels/specs.py), so every channel shares every flow.
 """
 
 from __future__ import annotations
@@ -10,11 +10,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-CHANNEL_OF_SCHEME = {"tel": "sms", "telegram": "telegram", "sim": "sim"}
+from bot.channels.specs import spec_for_urn
 
 
 def channel_of(urn: str) -> str:
-    return CHANNEL_OF_SCHEME.get(urn.split(":", 1)[0], "unknown")
+    """The channel whose URN scheme `urn` has (`unknown` for none)."""
+    spec = spec_for_urn(urn)
+    return spec.name if spec is not None else "unknown"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ fallback secret: `wbl demo` creates a random one under var/ and says so.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,6 +40,11 @@ class Settings:
     twilio_messaging_service_sid: str = ""
     twilio_api_base_url: str = "https://api.twilio.com"
     twilio_mps: float = 1.0
+    # --- WhatsApp through Twilio (channels: bot/channels/specs.py) ---
+    twilio_whatsapp_from: str = ""  # the WhatsApp sender's number, E.164
+    # (message category, Content SID) of each approved template, used outside the 24-h window
+    twilio_whatsapp_templates: tuple[tuple[str, str], ...] = ()
+    # --- end WhatsApp ---
     telegram_bot_token: str = ""
     telegram_webhook_secret: str = ""
     telegram_api_base_url: str = "https://api.telegram.org"
@@ -67,6 +73,10 @@ class Settings:
         return bool(self.twilio_account_sid)
 
     @property
+    def whatsapp_enabled(self) -> bool:
+        return self.twilio_enabled and bool(self.twilio_whatsapp_from)
+
+    @property
     def telegram_enabled(self) -> bool:
         return bool(self.telegram_bot_token)
 
@@ -90,6 +100,8 @@ class Settings:
             twilio_messaging_service_sid=env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
             twilio_api_base_url=env.get("TWILIO_API_BASE_URL", cls.twilio_api_base_url).rstrip("/"),
             twilio_mps=_float(env, "TWILIO_MPS", 1.0),
+            twilio_whatsapp_from=_whatsapp_address(env.get("TWILIO_WHATSAPP_FROM", "")),
+            twilio_whatsapp_templates=_templates(env.get("TWILIO_WHATSAPP_TEMPLATES", "")),
             telegram_bot_token=env.get("TELEGRAM_BOT_TOKEN", ""),
             telegram_webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
             telegram_api_base_url=env.get(
@@ -121,10 +133,43 @@ class Settings:
                     "TWILIO_ACCOUNT_SID is set: TWILIO_FROM_NUMBER or "
                     "TWILIO_MESSAGING_SERVICE_SID is required"
                 )
+        self._validate_whatsapp()
         if self.telegram_enabled and not self.telegram_webhook_secret:
             raise ConfigError("TELEGRAM_BOT_TOKEN is set but TELEGRAM_WEBHOOK_SECRET is missing")
         if self.twilio_mps <= 0:
             raise ConfigError("TWILIO_MPS must be positive")
+
+    def _validate_whatsapp(self) -> None:
+        if self.twilio_whatsapp_from and not self.twilio_enabled:
+            raise ConfigError("TWILIO_WHATSAPP_FROM is set but TWILIO_ACCOUNT_SID is missing")
+        if self.twilio_whatsapp_from and not _E164.fullmatch(self.twilio_whatsapp_from):
+            raise ConfigError("TWILIO_WHATSAPP_FROM must be a number like +14155238886")
+        if self.twilio_whatsapp_templates and not self.twilio_whatsapp_from:
+            raise ConfigError(
+                "TWILIO_WHATSAPP_TEMPLATES is set but TWILIO_WHATSAPP_FROM is missing"
+            )
+
+
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+_TEMPLATE = re.compile(r"([a-z][a-z0-9_.]*)=(HX[0-9a-fA-F]{32})")
+
+
+def _whatsapp_address(raw: str) -> str:
+    """`+14155238886`, also written as Twilio shows it with its scheme, → `+14155238886`."""
+    return raw.strip().split(":", 1)[-1].strip()
+
+
+def _templates(raw: str) -> tuple[tuple[str, str], ...]:
+    """`consent=HX…,nudge=HX…` → ((category, Content SID), …); ConfigError on a bad entry."""
+    out: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        match = _TEMPLATE.fullmatch(item)
+        if match is None:
+            raise ConfigError(
+                f"TWILIO_WHATSAPP_TEMPLATES: {item!r} is not category=HX followed by 32 hex digits"
+            )
+        out[match.group(1)] = match.group(2)
+    return tuple(sorted(out.items()))
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:

@@ -8,7 +8,7 @@ import threading
 from sqlalchemy import func, select
 
 from bot import payloads
-from bot.channels.telegram_poll import Poller, run_polling
+from bot.handlers.telegram_poll import Poller, run_polling
 from db.models import InboundMessage
 from tests.support.providers import add_telegram_contact
 

@@ -33,3 +33,24 @@ def test_a_replaced_number_is_retired_not_used(database, clock, chat, tmp_path):
     with database.transaction() as s:
         old = s.scalar(select(Contact).where(Contact.urn == f"tel:{OLD}"))
         assert old.retired_at is None
+
+
+def test_a_replaced_number_stops_speaking_for_the_person_on_whatsapp_too(
+    database, clock, chat, tmp_path
+):
+    folder = copy_sample(tmp_path / "bundle")
+    district = load_district(database, clock, folder)
+    guardian = district.person("guardian-1-0")
+    [hello] = chat.texts(f"whatsapp:{OLD}", "HELP")  # the roster's number, on WhatsApp
+    assert "link code" not in hello
+    edit_row(folder, "users.csv", "guardian-1-0", sms=NEW)
+    assert import_roster(database, folder, now=clock.now()).clean
+    with database.transaction() as s:
+        wa = s.scalar(select(Contact).where(Contact.urn == f"whatsapp:{OLD}"))
+        assert wa.person_id == guardian.id and wa.retired_at is not None
+    [reply] = chat.texts(f"whatsapp:{OLD}", "YES")
+    assert "link code" in reply
+    edit_row(folder, "users.csv", "guardian-1-0", sms=OLD)  # the family goes back
+    import_roster(database, folder, now=clock.now())
+    [back] = chat.texts(f"whatsapp:{OLD}", "HELP")
+    assert "link code" not in back

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from bot.i18n import translate
-from db.models import AuditEntry, Contact, InboundMessage, OutboxMessage
+from db.models import AuditEntry, CheckinToken, Contact, InboundMessage, OutboxMessage
 from tests.support.webhook_helpers import (
     Twilio,
     build_app,
@@ -105,14 +105,32 @@ def test_sms_not_configured_answers_404(settings, database, clock, make):
     assert counts(database) == (0, 0)
 
 
-def test_duplicate_delivery_gets_one_reply(twilio, make, database):
-    student = make.student()
+def test_duplicate_delivery_gets_the_same_answer_again_and_nothing_twice(
+    twilio, make, database, caplog
+):
+    """Twilio retries when our first answer never reached it: the IN link must come again."""
+    from tests.test_student_work import onsite
+
+    student, _, _ = onsite(make)
     sid = new_sid()
-    first = twilio.sms(student.phone, "HELP", sid=sid)
-    again = twilio.sms(student.phone, "HELP", sid=sid)
-    assert len(twiml_messages(first)) == 1
-    assert again.status_code == 200 and twiml_messages(again) == []
-    assert counts(database) == (1, 1)
+    first = twilio.sms(student.phone, "IN", sid=sid)
+    again = twilio.sms(student.phone, "IN", sid=sid)
+    [link] = twiml_messages(first)
+    assert "/checkin/" in link
+    assert again.status_code == 200 and again.data == first.data
+    assert counts(database) == (1, 1)  # one inbound row, one reply row (sent once, by TwiML)
+    with database.transaction() as s:
+        assert s.scalar(select(OutboxMessage)).status == "sent"
+    assert count(database, CheckinToken) == 1
+    token = link.split("/checkin/")[1].split()[0]
+    assert token not in caplog.text
+
+
+def test_a_repeated_spanish_answer_keeps_its_reply_line(twilio, make, database):
+    student = make.student(language="es")
+    sid = new_sid()
+    first = twilio.sms(student.phone, "MENU", sid=sid)
+    assert twiml_messages(first) and twilio.sms(student.phone, "MENU", sid=sid).data == first.data
 
 
 def test_ten_concurrent_deliveries_of_one_message_produce_one_reply(
@@ -138,7 +156,7 @@ def test_ten_concurrent_deliveries_of_one_message_produce_one_reply(
         thread.join()
     assert [r.status_code for r in responses] == [200] * 10
     bodies = [twiml_messages(r) for r in responses]
-    assert sum(1 for b in bodies if b) == 1
+    assert len(bodies[0]) == 1 and all(b == bodies[0] for b in bodies)  # the same answer
     assert counts(database) == (1, 1)
 
 

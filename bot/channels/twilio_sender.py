@@ -50,21 +50,24 @@ class TwilioSender:
 
     def send(self, msg: OutboundEnvelope) -> SendResult:
         """Create one message; map Twilio's answers to the sender errors."""
-        body = render_sms(msg.text, msg.buttons, msg.lang)
-        sender: dict[str, str] = (
-            {"messaging_service_sid": self.settings.twilio_messaging_service_sid}
-            if self.settings.twilio_messaging_service_sid
-            else {"from_": self.settings.twilio_from_number}
-        )
         try:
             created = self.client.messages.create(
-                to=msg.address, body=body, status_callback=self.status_callback, **sender
+                status_callback=self.status_callback, **self.params(msg)
             )
         except TwilioRestException as exc:
             raise _classify(exc) from exc
         except (requests.RequestException, TwilioException) as exc:
             raise TransientSendError(f"network: {type(exc).__name__}") from exc
         return SendResult(provider_id=str(created.sid), status="sent")
+
+    def params(self, msg: OutboundEnvelope) -> dict[str, str]:
+        """To, From (or the Messaging Service) and Body of one message."""
+        body = render_sms(msg.text, msg.buttons, msg.lang)
+        if self.settings.twilio_messaging_service_sid:
+            sender = {"messaging_service_sid": self.settings.twilio_messaging_service_sid}
+        else:
+            sender = {"from_": self.settings.twilio_from_number}
+        return {"to": msg.address, "body": body, **sender}
 
     def close(self) -> None:
         session = getattr(self.client.http_client, "session", None)

@@ -1,5 +1,6 @@
-"""Strangers: a chat or number we do not know. Telegram users link with `/start CODE` or by
-sharing their own contact; everyone else is told how to join, and nothing about anyone."""
+"""Strangers: a chat or number we do not know. On a channel that links by code (Telegram)
+people link with `/start CODE` or by sharing their own contact; everyone else is told how
+to join, and nothing about anyone."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 
 import phonenumbers
 
+from bot.channels.specs import spec_for
 from bot.context import Context
 from bot.flows.base import Reply
 from bot.i18n import N_, translator
@@ -36,18 +38,19 @@ def handle_stranger(ctx: Context, inbound: Inbound) -> Reply:
     program = ctx.settings.program_name
     if is_opt_out(parse(inbound.text)):
         return Reply.say(Outbound(_(STRANGER_STOPPED), ignore_optout=True))
-    if inbound.channel == "telegram":
-        reply = _telegram_link(ctx, inbound)
+    spec = spec_for(inbound.channel)
+    if spec.links_by_code:
+        reply = _link(ctx, inbound)
         if reply is not None:
             return reply
-    what = N_("number") if inbound.channel == "sms" else N_("chat")
+    what = N_("number") if spec.phone_address else N_("chat")
     text = _(HOW_TO_JOIN, program=program, what=_(what))
     es = translator("es")
     text += "\n" + es(HOW_TO_JOIN, program=program, what=es(what))
     return Reply.say(Outbound(text))
 
 
-def _telegram_link(ctx: Context, inbound: Inbound) -> Reply | None:
+def _link(ctx: Context, inbound: Inbound) -> Reply | None:
     match = _START.match(inbound.text.strip())
     code = match.group(1) if match else inbound.text.strip()
     if match or _CODE.match(code):

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from bot import payloads
+from bot.channels.specs import spec_for
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_
 from bot.messages import Button, Outbound
@@ -209,10 +210,10 @@ def _out(turn: Turn) -> Reply:
 
 
 def _ask_location(turn: Turn, work: Work, action: str) -> Reply:
-    """SMS: a one-time check-in link. Telegram and the simulator: the location button."""
+    """The location button where the chat can share one; elsewhere a one-time check-in link."""
     _ = turn._
     inbound = turn.inbound
-    if inbound is not None and inbound.channel == "sms":
+    if inbound is not None and not spec_for(inbound.channel).can_share_location:
         url = shifts.issue_link(turn.ctx, work, action)
         text = hours_log.LINK_IN if action == "in" else hours_log.LINK_OUT
         return _say(turn, _(text, title=hours_log.short(work.title, 30), url=url))

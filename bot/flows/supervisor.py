@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.channels.specs import Buttons, spec_for
 from bot.flows.base import Reply, Turn
 from bot.flows.machine import machine as _machine
 from bot.i18n import N_
@@ -63,7 +64,7 @@ def menu(turn: Turn) -> Outbound:
     """Everything this supervisor owes now, with buttons or reply keywords."""
     items = nudges.open_items(turn.ctx.session, turn.person.id)
     return nudges.render(
-        turn.ctx, turn.person.language, turn.person.id, items, sms=_sms(turn), reminder=False
+        turn.ctx, turn.person.language, turn.person.id, items, typed=_typed(turn), reminder=False
     )
 
 
@@ -86,8 +87,9 @@ def handle(turn: Turn) -> Reply | None:
     return None
 
 
-def _sms(turn: Turn) -> bool:
-    return turn.inbound is None or turn.inbound.channel == "sms"
+def _typed(turn: Turn) -> bool:
+    """Choices are typed keywords (not buttons) on this channel, or for a reminder."""
+    return turn.inbound is None or spec_for(turn.inbound.channel).buttons is Buttons.TYPED
 
 
 def _say(
@@ -274,7 +276,7 @@ def _next_rating(turn: Turn, out: Outbound) -> Reply:
     rnd = _current_round(turn)
     if rnd is None:
         return Reply.say(out, state="idle", data={})
-    if _sms(turn):
+    if _typed(turn):
         ask = ratings.sms_ask(turn.ctx, turn.person.language, rnd)
         return Reply.say(Outbound(f"{out.text}\n{ask}"), state="idle", data={"rating": rnd.id})
     keyboard = ratings.telegram_ask(turn.ctx, turn.person.language, turn.person.id, rnd)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot import payloads
 from bot.addressing import pick_contact
+from bot.channels.specs import Buttons, spec_for_urn
 from bot.context import Context
 from bot.i18n import N_
 from bot.jobs import sweep
@@ -105,9 +106,9 @@ def open_items(session: Session, supervisor_id: int) -> list[Item]:
 
 
 def render(
-    ctx: Context, lang: str, supervisor_id: int, items: list[Item], *, sms: bool, reminder: bool
+    ctx: Context, lang: str, supervisor_id: int, items: list[Item], *, typed: bool, reminder: bool
 ) -> Outbound:
-    """The list of open items with one-tap buttons (Telegram) or reply keywords (SMS)."""
+    """The list of open items with one-tap buttons, or with reply keywords when `typed`."""
     _ = ctx.tr(lang)
     if not items:
         return Outbound(_(NOTHING))
@@ -115,7 +116,7 @@ def render(
     if len(items) == 1 and only.kind == "rating":
         rnd = ratings.load(ctx.session, only.row.id)
         assert rnd is not None
-        if sms:
+        if typed:
             return Outbound(ratings.sms_ask(ctx, lang, rnd))
         return ratings.telegram_ask(ctx, lang, supervisor_id, rnd)
     head = REMINDER if reminder else HEADER
@@ -123,7 +124,7 @@ def render(
     lines += [_line(ctx, _, lang, item) for item in items[:MAX_LINES]]
     if len(items) > MAX_LINES:
         lines.append(_(MORE, count=len(items) - MAX_LINES))
-    if sms:
+    if typed:
         lines += _sms_help(ctx, _, lang, items)
         return Outbound("\n".join(lines))
     return Outbound("\n".join(lines), buttons=_buttons(ctx, _, supervisor_id, items))
@@ -257,8 +258,9 @@ def supervisor_digest(ctx: Context) -> None:
         if not (new or due) or not may_nudge(ctx, supervisor_id):
             continue
         contact = pick_contact(ctx.session, supervisor_id)
-        sms = contact is None or contact.scheme == "tel"
-        out = render(ctx, person.language, supervisor_id, items, sms=sms, reminder=not new)
+        spec = spec_for_urn(contact.urn) if contact is not None else None
+        typed = spec is None or spec.buttons is Buttons.TYPED
+        out = render(ctx, person.language, supervisor_id, items, typed=typed, reminder=not new)
         out.to, out.urgent, out.category = supervisor_id, False, CATEGORY
         enqueue(ctx, out)
         for item in new:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.clock import FixedClock
 from bot.engine import Engine
-from bot.messages import Attachment, Inbound, Location
+from bot.messages import Attachment, Inbound, Location, channel_of
 from db.models import Contact, OutboxMessage, Person
 from db.session import Database
 
@@ -71,7 +71,7 @@ class Chat:
         **kw: Any,
     ) -> list[Sent]:
         urn = self.urn_of(who, scheme)
-        channel = {"tel": "sms", "telegram": "telegram", "sim": "sim"}[urn.split(":", 1)[0]]
+        channel = channel_of(urn)
         inbound = Inbound(
             channel=channel,
             urn=urn,

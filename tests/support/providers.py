@@ -7,7 +7,9 @@ Fixtures:
 - `twilio_api` (FakeTwilio): `POST /2010-04-01/Accounts/{sid}/Messages.json`, HTTP basic
   auth `sid:token` checked. `.url` (give it as TWILIO_API_BASE_URL), `.account_sid`,
   `.auth_token`, `.messages` (form dicts received, in order: To, From or
-  MessagingServiceSid, Body, StatusCallback), `.fail_next(n, status=500, code=None)`
+  MessagingServiceSid, Body or ContentSid + ContentVariables, StatusCallback); WhatsApp as
+  Twilio checks it: `whatsapp:` To and From together (else 21910), a template's
+  ContentSid `HX` + 32 hex (else 21655) and ContentVariables a JSON object (else 21656), `.fail_next(n, status=500, code=None)`
   (21610 = recipient unsubscribed), `.enforce_rate(mps)` (over-rate → 429, code 20429,
   counted in `.violations`), `.clear()`.
 - `telegram_api` (FakeTelegram): `POST /bot{token}/{method}` for sendMessage,
@@ -32,6 +34,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 import secrets
 import threading
 import time
@@ -181,7 +184,10 @@ class FakeTwilio(FakeServer):
             return _error(400, 21604, "A 'To' phone number is required.")
         if not (form.get("From") or form.get("MessagingServiceSid")):
             return _error(400, 21603, "A 'From' phone number is required.")
-        if not form.get("Body"):
+        refused = _whatsapp_refusal(form)
+        if refused is not None:
+            return refused
+        if not (form.get("Body") or form.get("ContentSid")):
             return _error(400, 21602, "Message body is required.")
         self.messages.append(dict(form.items()))
         self.arrivals.append(time.monotonic())
@@ -193,7 +199,7 @@ class FakeTwilio(FakeServer):
         return {
             "account_sid": self.account_sid,
             "api_version": "2010-04-01",
-            "body": form["Body"],
+            "body": form.get("Body", ""),
             "date_created": now,
             "date_sent": None,
             "date_updated": now,
@@ -203,7 +209,7 @@ class FakeTwilio(FakeServer):
             "from": form.get("From") or None,
             "messaging_service_sid": form.get("MessagingServiceSid") or None,
             "num_media": "0",
-            "num_segments": str(segments(form["Body"])),
+            "num_segments": str(segments(form.get("Body", "")) if _sms(form) else 1),
             "price": None,
             "price_unit": "USD",
             "sid": sid,
@@ -214,6 +220,31 @@ class FakeTwilio(FakeServer):
             "to": form["To"],
             "uri": f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json",
         }
+
+
+def _sms(form: MultiDict[str, str]) -> bool:
+    return not form["To"].startswith("whatsapp:")
+
+
+def _whatsapp_refusal(form: MultiDict[str, str]) -> Response | None:
+    """Twilio's checks of a WhatsApp request: both ends on WhatsApp, a valid template."""
+    sender = form.get("From", "")
+    if sender and _sms(form) != (not sender.startswith("whatsapp:")):
+        return _error(
+            400, 21910, "Invalid From and To pair. From and To should be of the same channel"
+        )
+    content = form.get("ContentSid")
+    if content is None:
+        return None
+    if not re.fullmatch(r"HX[0-9a-fA-F]{32}", content):
+        return _error(400, 21655, "The ContentSid is Invalid")
+    try:
+        variables = json.loads(form.get("ContentVariables") or "{}")
+    except ValueError:
+        variables = None
+    if not isinstance(variables, dict) or not all(isinstance(v, str) for v in variables.values()):
+        return _error(400, 21656, "The ContentVariables Parameter is invalid")
+    return None
 
 
 _TWILIO_TEXT = {
