@@ -1,0 +1,102 @@
+"""Guardians: the permission request after approval, YES/NO with the code, a bare answer,
+REVOKE with a code (withdraws), REVOKE alone (an opt-out), a code that is not theirs."""
+
+from __future__ import annotations
+
+from tests.scripts._cast import ADULT, APPROVE, family
+from tests.support.script_checks import applications, consent, opted_out, placement, unchanged
+from tests.support.scripts import Means, Script, Step
+
+CODE = r"(?:YES|SI) (\d{4})"
+
+
+def _applied(lang: str) -> list[Step]:
+    """The student finds and applies; the coordinator approves: the guardian is asked."""
+    return [
+        Step("student", "FIND" if lang == "en" else "BUSCAR", Means("{title}")),
+        Step("student", "APPLY 1", Means("{title}"), db=applications(1, "pending")),
+        Step(
+            "coordinator",
+            APPROVE,
+            Means("Leah", "{title}", "Sunrise Bakery", "/slip/", to="guardian", lang=lang),
+            grab={"code": CODE},
+            db=(placement("paperwork"), consent("open", "request_sent")),
+        ),
+    ]
+
+
+SCRIPTS = [
+    Script(
+        "yes with the code, revoke alone, start, revoke with the code",
+        family,
+        lang="en",
+        steps=[
+            *_applied("en"),
+            Step("guardian", "YES 1111", Means("code", lang="en"), db=unchanged()),
+            Step(
+                "guardian",
+                "Yes {code}",
+                (Means("REVOKE {code}", lang="en"), Means("{title}", to="student")),
+                state="consent:idle",
+                db=consent("granted", "request_sent", "grant"),
+            ),
+            Step(
+                "guardian",
+                "REVOKE",
+                Means("START", lang="en"),
+                db=(opted_out("guardian"), consent("granted")),
+            ),
+            Step("guardian", "START", Means("MENU", lang="en"), db=opted_out("guardian", False)),
+            Step("student", "AGREE", Means("{title}"), db=placement("ready")),
+            Step(
+                "guardian",
+                "revoke {code}",
+                Means("{title}", lang="en"),
+                db=(consent("revoked", "request_sent", "grant", "revoke"), placement("paused")),
+            ),
+        ],
+    ),
+    Script(
+        "no with the code declines",
+        family,
+        lang="es",
+        steps=[
+            *_applied("es"),
+            Step(
+                "guardian",
+                "no {code}",
+                Means("{title}", lang="es"),
+                db=consent("declined", "request_sent", "decline"),
+            ),
+            Step("guardian", "sí {code}", Means(lang="es")),
+        ],
+    ),
+    Script(
+        "a bare si grants the one waiting, revocar alone explains",
+        family,
+        lang="es",
+        steps=[
+            *_applied("es"),
+            Step("guardian", "Sí", Means("REVOCAR {code}", lang="es"), db=consent("granted")),
+            Step("guardian", "REVOCAR", Means("REVOCAR {code}", lang="es"), db=unchanged()),
+            Step("guardian", "INICIO", Means(lang="es"), db=unchanged()),
+        ],
+    ),
+    Script(
+        "a student of 18 signs their own permission",
+        lambda world: family(world, birth_date=ADULT),
+        lang="en",
+        steps=[
+            Step("student", "FIND", Means("{title}")),
+            Step("student", "APPLY 1", Means("{title}")),
+            Step("coordinator", APPROVE, Means("{title}", to="student"), grab={"code": CODE}),
+            Step(
+                "student",
+                "YES {code}",
+                (Means("signature", "{title}", "recorded"), Means("AGREE")),
+                db=(consent("granted", "request_sent", "grant"), placement("paperwork")),
+            ),
+            Step("student", "AGREE", Means("{title}"), db=placement("ready")),
+        ],
+    ),
+]

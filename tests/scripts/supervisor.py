@@ -1,0 +1,126 @@
+"""Supervisors: what is waiting (MENU), approve hours (A n) or reject them with a reason
+(R n reason), accept work or ask for changes, rate six skills with six digits and comment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.scripts._cast import RATINGS_DUE, placed_with_work
+from tests.support.script_checks import (
+    deliverables,
+    entries,
+    placement,
+    rating_comment,
+    ratings,
+    unchanged,
+)
+from tests.support.scripts import Means, Press, Script, Step
+
+SKILLS = (
+    "communication",
+    "teamwork",
+    "reliability",
+    "professionalism",
+    "problem_solving",
+    "initiative",
+)
+RATED = dict(zip(SKILLS, (5, 4, 5, 4, 3, 4), strict=True))
+TG = "telegram"
+
+SCRIPTS = [
+    Script(
+        "approve hours, accept work, rate and comment by sms",
+        placed_with_work,
+        lang="en",
+        steps=[
+            Step(
+                "supervisor",
+                "MENU",
+                Means("#{entry}", "#{work}", "Leah", "A {entry}", lang="en"),
+                db=unchanged(),
+            ),
+            Step("supervisor", "A", Means("A 12"), db=unchanged()),
+            Step(
+                "supervisor",
+                "A {entry}",
+                Means("#{entry}", "6 h", "Leah", lang="en"),
+                db=entries(1, status="approved"),
+            ),
+            Step("supervisor", "A {entry}", Means("#{entry}", "already"), db=unchanged()),
+            Step(
+                "supervisor",
+                "OK {work}",
+                (Means("#{work}", "Leah"), Means("{title}", "accepted", to="student")),
+                db=deliverables(1, "accepted"),
+            ),
+            Step("coordinator", RATINGS_DUE, db=(placement("completed"), ratings(None, "open"))),
+            Step("supervisor", "54543", Means("6", lang="en"), db=unchanged()),
+            Step(
+                "supervisor",
+                "545434",
+                Means("5 4 5 4 3 4", "Leah", "SKIP", lang="en"),
+                state="supervisor:await_comment",
+                db=ratings(RATED),
+            ),
+            Step(
+                "supervisor",
+                "Always on time, great with customers",
+                Means(lang="en"),
+                state="idle",
+                db=rating_comment("Always on time"),
+            ),
+        ],
+    ),
+    Script(
+        "reject with a reason, ask for changes, rate and skip the comment",
+        placed_with_work,
+        lang="es",
+        steps=[
+            Step("supervisor", "INICIO", Means("#{entry}", "#{work}", "Leah", lang="es")),
+            Step(
+                "supervisor",
+                "R {entry}",
+                Means("#{entry}", "Leah", lang="es"),
+                state="await_reason",
+                db=unchanged(),
+            ),
+            Step(
+                "supervisor",
+                "Ese día se fue a mediodía",
+                (Means("#{entry}", lang="es"), Means("mediodía", to="student", lang="es")),
+                state="idle",
+                db=entries(1, status="rejected"),
+            ),
+            Step(
+                "supervisor",
+                "CAMBIOS {work} agrega fotos del pastel",
+                (Means("#{work}", lang="es"), Means("agrega fotos", to="student", lang="es")),
+                db=deliverables(1, "changes_requested"),
+            ),
+            Step("coordinator", RATINGS_DUE, wait=timedelta(days=30)),
+            Step(
+                "supervisor",
+                "5 4 5 4 3 4",
+                Means("5 4 5 4 3 4", "OMITIR", lang="es"),
+                state="await_comment",
+                db=ratings(RATED),
+            ),
+            Step("supervisor", "omitir", Means(lang="es"), state="idle", db=rating_comment(None)),
+        ],
+    ),
+    Script(
+        "approve hours with the telegram button",
+        placed_with_work,
+        lang="en",
+        steps=[
+            Step("supervisor", "MENU", Means("#{entry}", buttons=True), TG),
+            Step(
+                "supervisor",
+                Press("Approve"),
+                Means("#{entry}", "6 h"),
+                TG,
+                db=entries(1, status="approved"),
+            ),
+        ],
+    ),
+]
