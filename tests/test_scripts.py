@@ -45,4 +45,5 @@ def test_every_journey_has_a_script_in_english_and_in_spanish() -> None:
     missing = {name: {"en", "es"} - langs for name, langs in journeys.items()}
     assert not {k: v for k, v in missing.items() if v}, missing
     ids = [s.id for s in SCRIPTS]
+
     assert len(ids) == len(set(ids)), "two scripts share a name and language"

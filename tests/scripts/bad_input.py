@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.messages import Location
 from tests.scripts._cast import placed
-from tests.support.script_checks import applications, entries, unchanged
+from tests.support.script_checks import entries
 from tests.support.scripts import Means, Payload, Script, Step, Tap
 
 TG = "telegram"
@@ -19,21 +19,20 @@ SCRIPTS = [
         placed,
         lang="en",
         steps=[
-            Step("student", "banana", Means("FIND", lang="en"), db=unchanged()),
-            Step("student", "👍🎉🙏", Means("FIND", lang="en"), db=unchanged()),
-            Step("student", LONG[:2000], Means(lang="en"), db=unchanged()),
-            Step("student", "'; DROP TABLE people; --", Means(lang="en"), db=unchanged()),
-            Step("student", "APPLY 99999999999999999999", Means("FIND"), db=unchanged()),
-            Step("student", "FIND\x00", Means("FIND", lang="en"), db=unchanged()),
-            Step("student", Payload("garbage"), Means("MENU", lang="en"), TG, db=unchanged()),
+            Step("student", "banana", Means("FIND", lang="en")),
+            Step("student", "👍🎉🙏", Means("FIND", lang="en")),
+            Step("student", LONG[:2000], Means(lang="en")),
+            Step("student", "'; DROP TABLE people; --", Means(lang="en")),
+            Step("student", "APPLY 99999999999999999999", Means("FIND")),
+            Step("student", "FIND\x00", Means("FIND", lang="en")),
+            Step("student", Payload("garbage"), Means("MENU", lang="en"), TG),
             Step(
                 "student",
-                Tap("fa", ("{opp}",), signed_for="guardian"),
+                Tap("fa", "{opp}", signed_for="guardian"),
                 Means("MENU", lang="en"),
                 TG,
-                db=(unchanged(), applications(1)),
             ),
-            Step("student", OCEAN, Means("IN", lang="en"), TG, db=unchanged()),
+            Step("student", OCEAN, Means("IN", lang="en"), TG),
             Step("student", "IN", Means(asks_location=True), TG, "await_in_location"),
             Step(
                 "student", OCEAN, Means(asks_location=True), TG, "await_in_location", db=entries(0)
@@ -49,20 +48,19 @@ SCRIPTS = [
         placed,
         lang="es",
         steps=[
-            Step("student", "plátano", Means("BUSCAR", lang="es"), db=unchanged()),
-            Step("student", "😀", Means(lang="es"), db=unchanged()),
+            Step("student", "plátano", Means("BUSCAR", lang="es")),
+            Step("student", "😀", Means(lang="es")),
             Step(
                 "student",
                 ("Quiero trabajar cerca de mi casa por favor " * 50)[:2000],
                 Means(lang="es"),
-                db=unchanged(),
             ),
-            Step("guardian", "SI 0000", Means(lang="es"), db=unchanged()),
-            Step("guardian", "🙂", Means(lang="es"), db=unchanged()),
-            Step("supervisor", "A 999", Means("999", lang="es"), db=unchanged()),
-            Step("supervisor", "R 999 porque sí", Means("999", lang="es"), db=unchanged()),
-            Step("supervisor", "999999", Means(lang="es"), db=unchanged()),
-            Step("student", Payload("x" * 300), Means("MENU", lang="es"), TG, db=unchanged()),
+            Step("guardian", "SI 0000", Means(lang="es")),
+            Step("guardian", "🙂", Means(lang="es")),
+            Step("supervisor", "A 999", Means("999", lang="es")),
+            Step("supervisor", "R 999 porque sí", Means("999", lang="es")),
+            Step("supervisor", "999999", Means(lang="es")),
+            Step("student", Payload("x" * 300), Means("MENU", lang="es"), TG),
             Step("student", "ENTRADA", Means(asks_location=True), TG, "await_in_location"),
             Step("student", OCEAN, Means(asks_location=True, lang="es"), TG, db=entries(0)),
         ],

@@ -4,7 +4,7 @@ REVOKE with a code (withdraws), REVOKE alone (an opt-out), a code that is not th
 from __future__ import annotations
 
 from tests.scripts._cast import ADULT, APPROVE, family
-from tests.support.script_checks import applications, consent, opted_out, placement, unchanged
+from tests.support.script_checks import applications, consent, opted_out, placement
 from tests.support.scripts import Means, Script, Step
 
 CODE = r"(?:YES|SI) (\d{4})"
@@ -32,7 +32,7 @@ SCRIPTS = [
         lang="en",
         steps=[
             *_applied("en"),
-            Step("guardian", "YES 1111", Means("code", lang="en"), db=unchanged()),
+            Step("guardian", "YES 1111", Means("code", lang="en")),
             Step(
                 "guardian",
                 "Yes {code}",
@@ -78,8 +78,8 @@ SCRIPTS = [
         steps=[
             *_applied("es"),
             Step("guardian", "Sí", Means("REVOCAR {code}", lang="es"), db=consent("granted")),
-            Step("guardian", "REVOCAR", Means("REVOCAR {code}", lang="es"), db=unchanged()),
-            Step("guardian", "INICIO", Means(lang="es"), db=unchanged()),
+            Step("guardian", "REVOCAR", Means("REVOCAR {code}", lang="es")),
+            Step("guardian", "INICIO", Means(lang="es")),
         ],
     ),
     Script(
@@ -88,8 +88,14 @@ SCRIPTS = [
         lang="en",
         steps=[
             Step("student", "FIND", Means("{title}")),
-            Step("student", "APPLY 1", Means("{title}")),
-            Step("coordinator", APPROVE, Means("{title}", to="student"), grab={"code": CODE}),
+            Step("student", "APPLY 1", Means("{title}"), db=applications(1, "pending")),
+            Step(
+                "coordinator",
+                APPROVE,
+                Means("{title}", "YES", "/slip/", to="student"),
+                grab={"code": CODE},
+                db=(placement("paperwork"), consent("open")),
+            ),
             Step(
                 "student",
                 "YES {code}",

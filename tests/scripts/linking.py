@@ -4,7 +4,7 @@ and learns nothing; `/start CODE` links a Telegram chat to the person the code w
 from __future__ import annotations
 
 from tests.scripts._cast import invite
-from tests.support.script_checks import contacts, no_contact, unchanged
+from tests.support.script_checks import contacts, no_contact
 from tests.support.scripts import Means, Script, Step
 
 TG = "telegram"
@@ -19,7 +19,7 @@ SCRIPTS = [
             Step(
                 "stranger", "hello?", Means("coordinator", "code", "coordinador", lacks=("Leah",))
             ),
-            Step("stranger", "FIND", Means("code", lacks=("{title}",)), db=unchanged()),
+            Step("stranger", "FIND", Means("code", lacks=("{title}",))),
             Step("newchat", "/start WRONG123", Means("code"), TG, db=no_contact(NEWCHAT)),
             Step(
                 "newchat",
@@ -29,7 +29,7 @@ SCRIPTS = [
                 db=contacts("student", "tel", "telegram"),
             ),
             Step("student", "MENU", Means("Leah", "FIND", lang="en"), TG, "idle"),
-            Step("stranger", "STOP", Means(lacks=("START",)), db=unchanged()),
+            Step("stranger", "STOP", Means(lacks=("START",))),
         ],
     ),
     Script(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.scripts._cast import catalog
-from tests.support.script_checks import applications, unchanged
+from tests.support.script_checks import applications
 from tests.support.scripts import Means, Press, Script, Step
 
 SCRIPTS = [
@@ -17,7 +17,6 @@ SCRIPTS = [
                 "FIND",
                 Means("1) {remote_title}", "(1-3 of 4)", "APPLY 1", "MORE", lang="en"),
                 state="student:browsing",
-                db=unchanged(),
             ),
             Step(
                 "student", "MORE", Means("4) {title}", "Sunrise Bakery", "walk"), state="browsing"
@@ -27,7 +26,6 @@ SCRIPTS = [
                 "4",
                 Means("{title}", "Gabriel", "Dec 1", "APPLY 4", lang="en", lacks=("Okafor",)),
                 state="viewing",
-                db=unchanged(),
             ),
             Step(
                 "student",
@@ -36,9 +34,9 @@ SCRIPTS = [
                 state="idle",
                 db=applications(1, "pending"),
             ),
-            Step("student", "APPLY 4", Means("FIND"), db=(unchanged(), applications(1))),
-            Step("student", "STATUS", Means("{title}", "waiting", lang="en"), db=unchanged()),
-            Step("student", "APPLY 9", Means("9", "1-4", "FIND"), db=unchanged()),
+            Step("student", "APPLY 4", Means("FIND")),
+            Step("student", "STATUS", Means("{title}", "waiting", lang="en")),
+            Step("student", "APPLY 9", Means("9", "1-4", "FIND")),
         ],
     ),
     Script(
@@ -68,7 +66,7 @@ SCRIPTS = [
                 state="idle",
                 db=applications(1, "pending"),
             ),
-            Step("student", "APLICAR 9", Means("9", "1-4", "BUSCAR", lang="es"), db=unchanged()),
+            Step("student", "APLICAR 9", Means("9", "1-4", "BUSCAR", lang="es")),
             Step("student", "más", Means("4) {title}", lang="es"), channel="telegram"),
         ],
     ),

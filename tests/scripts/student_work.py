@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.messages import Location
 from tests.scripts._cast import LATER, SITE, placed
-from tests.support.script_checks import deliverables, entries, unchanged
+from tests.support.script_checks import deliverables, entries
 from tests.support.scripts import Means, Press, Script, Step
 
 AT_WORK = Location(SITE[0] + 0.0002, SITE[1], accuracy_m=15)  # about 20 m from the door
@@ -27,7 +27,7 @@ SCRIPTS = [
                 "idle",
                 db=entries(1, status="open", in_verdict="verified"),
             ),
-            Step("student", "IN", Means("already", "OUT"), TG, db=unchanged()),
+            Step("student", "IN", Means("already", "OUT"), TG),
             Step(
                 "student",
                 Press("Clock out"),
@@ -63,7 +63,6 @@ SCRIPTS = [
                 "STATUS",
                 Means("{short}", "2 h approved", "1.5 h pending", "of 6 h", lang="en"),
                 TG,
-                db=unchanged(),
             ),
         ],
     ),
@@ -90,8 +89,8 @@ SCRIPTS = [
                 "idle",
                 db=entries(1, status="pending", hours="2", out_verdict="outside"),
             ),
-            Step("student", "LOG", Means("horas", lang="es"), state="await_log", db=unchanged()),
-            Step("student", "muchas horas", Means(lang="es"), state="await_log", db=unchanged()),
+            Step("student", "LOG", Means("horas", lang="es"), state="await_log"),
+            Step("student", "muchas horas", Means(lang="es"), state="await_log"),
             Step(
                 "student",
                 "1 edité las fotos",
@@ -99,7 +98,7 @@ SCRIPTS = [
                 state="idle",
                 db=entries(2, hours="1", kind="manual"),
             ),
-            Step("student", "ESTADO", Means("{short}", "3 h", lang="es"), db=unchanged()),
+            Step("student", "ESTADO", Means("{short}", "3 h", lang="es")),
         ],
     ),
     Script(
@@ -118,7 +117,6 @@ SCRIPTS = [
                 "ENTREGAR",
                 Means(lang="es"),
                 state="await_submit",
-                db=unchanged(),
             ),
             Step(
                 "student",

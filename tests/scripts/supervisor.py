@@ -12,7 +12,6 @@ from tests.support.script_checks import (
     placement,
     rating_comment,
     ratings,
-    unchanged,
 )
 from tests.support.scripts import Means, Press, Script, Step
 
@@ -37,16 +36,15 @@ SCRIPTS = [
                 "supervisor",
                 "MENU",
                 Means("#{entry}", "#{work}", "Leah", "A {entry}", lang="en"),
-                db=unchanged(),
             ),
-            Step("supervisor", "A", Means("A 12"), db=unchanged()),
+            Step("supervisor", "A", Means("A 12")),
             Step(
                 "supervisor",
                 "A {entry}",
                 Means("#{entry}", "6 h", "Leah", lang="en"),
                 db=entries(1, status="approved"),
             ),
-            Step("supervisor", "A {entry}", Means("#{entry}", "already"), db=unchanged()),
+            Step("supervisor", "A {entry}", Means("#{entry}", "already")),
             Step(
                 "supervisor",
                 "OK {work}",
@@ -54,7 +52,7 @@ SCRIPTS = [
                 db=deliverables(1, "accepted"),
             ),
             Step("coordinator", RATINGS_DUE, db=(placement("completed"), ratings(None, "open"))),
-            Step("supervisor", "54543", Means("6", lang="en"), db=unchanged()),
+            Step("supervisor", "54543", Means("6", lang="en")),
             Step(
                 "supervisor",
                 "545434",
@@ -82,7 +80,6 @@ SCRIPTS = [
                 "R {entry}",
                 Means("#{entry}", "Leah", lang="es"),
                 state="await_reason",
-                db=unchanged(),
             ),
             Step(
                 "supervisor",
@@ -97,7 +94,12 @@ SCRIPTS = [
                 (Means("#{work}", lang="es"), Means("agrega fotos", to="student", lang="es")),
                 db=deliverables(1, "changes_requested"),
             ),
-            Step("coordinator", RATINGS_DUE, wait=timedelta(days=30)),
+            Step(
+                "coordinator",
+                RATINGS_DUE,
+                wait=timedelta(days=30),
+                db=(placement("completed"), ratings(None, "open")),
+            ),
             Step(
                 "supervisor",
                 "5 4 5 4 3 4",

@@ -9,7 +9,8 @@ A step is who acts, on which channel (`sms`, `telegram`), what they send (a text
 `Press` of a button from the last message they got, a `Location`, a `Tap` signed by the
 runner, a raw `Payload`, or an `Act` done outside the chat such as a coordinator's
 approval), what the reply must mean (`Means`: key facts, keywords it invites, its
-language; or `Silent`), the conversation state after, and database checks (`db=`).
+language; or `Silent`), the conversation state after, and what the database holds after
+(`db=`, tests/support/script_checks.py; a step without one asserts nothing changed).
 `{name}` in any text is replaced by `world.facts[name]`; `grab=` reads facts out of a
 reply (the consent code a guardian is sent, say). The clock is pinned (tests/conftest.py
 T0) and moves only by `wait=`. `SCRIPT_TRACE=1 pytest -s -k <script>` prints the
@@ -55,13 +56,19 @@ class Press:
     label: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Tap:
-    """A button payload the runner signs: for the sender, or `signed_for` another role."""
+    """A button payload the runner signs: `Tap("fa", "{opp}")`, for the sender or for
+    `signed_for` another role (a button taken from someone else's chat)."""
 
     action: str
-    args: tuple[Any, ...] = ()
-    signed_for: str | None = None
+    args: tuple[str, ...]
+    signed_for: str | None
+
+    def __init__(self, action: str, *args: object, signed_for: str | None = None) -> None:
+        object.__setattr__(self, "action", action)
+        object.__setattr__(self, "args", tuple(str(a) for a in args))
+        object.__setattr__(self, "signed_for", signed_for)
 
 
 @dataclass(frozen=True)
@@ -124,7 +131,7 @@ class Step:
     expect: Means | Silent | tuple[Means | Silent, ...] = ()
     channel: str = "sms"
     state: str | None = None  # "browsing", or "flow:state"
-    db: Check | tuple[Check, ...] = ()
+    db: Check | tuple[Check, ...] = ()  # none given: nothing in the domain may change
     grab: dict[str, str] = field(default_factory=dict)  # fact -> regex (group 1) on the reply
     wait: timedelta | None = None  # move the pinned clock first
 
@@ -260,7 +267,8 @@ def run_step(world: World, step: Step) -> None:
         world.facts[fact] = found.group(1)
     if step.state is not None:
         _check_state(world, step.who, step.state)
-    for check in step.db if isinstance(step.db, tuple) else (step.db,):
+    checks = step.db if isinstance(step.db, tuple) else (step.db,)
+    for check in checks or (unchanged(),):
         result = check(world)
         assert result is None or result is True, f"db check {getattr(check, '__name__', check)}"
 
@@ -399,3 +407,15 @@ def snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:
             tuple(r) for r in s.execute(select(Person.id, Person.language).order_by(Person.id))
         ]
     return rows
+
+
+def unchanged() -> Check:
+    """No domain row (application, placement, consent, hours, work, rating, opt-out,
+    language) differs from before the step."""
+
+    def unchanged(world: World) -> None:
+        after = snapshot(world.database)
+        changed = [t for t in after if after[t] != world.before.get(t)]
+        assert not changed, f"changed: {changed}"
+
+    return unchanged
