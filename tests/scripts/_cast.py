@@ -12,9 +12,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot.context import Context
 from bot.outbox import enqueue
-from bot.services import linking, placements, ratings
+from bot.runtime import Runtime
+from bot.scheduler import run_jobs
+from bot.services import linking, placements
 from db.models import Application, Placement, TimeEntry
 from tests.support.scripts import Act, World
 
@@ -118,28 +119,30 @@ def placed_with_work(world: World) -> None:
 def invite(world: World) -> None:
     """`family`, a link code for the student (`code`) and a Telegram chat nobody owns."""
     family(world)
-    with world.database.transaction() as s:
-        ctx = Context(s, world.settings, world.clock.now(), actor="staff:script")
+    with world.staff() as ctx:
         world.facts["code"] = linking.create_invite(ctx, world.people["student"].id)
     world.strangers["newchat"] = "telegram:880000001"
     world.strangers["stranger"] = "tel:+12095550199"
 
 
 # --- done outside the chat ---------------------------------------------------------------
-def _approve(world: World, ctx: Context) -> None:
-    app_id = ctx.session.scalar(
-        select(Application.id)
-        .where(Application.student_id == world.people["student"].id)
-        .order_by(Application.id.desc())
-    )
-    for out in placements.approve(ctx, int(app_id or 0)):
-        enqueue(ctx, out)
+def _approve(world: World) -> None:
+    with world.staff() as ctx:
+        app_id = ctx.session.scalar(
+            select(Application.id)
+            .where(Application.student_id == world.people["student"].id)
+            .order_by(Application.id.desc())
+        )
+        for out in placements.approve(ctx, int(app_id or 0)):
+            enqueue(ctx, out)
 
 
-def _ratings_due(world: World, ctx: Context) -> None:
-    ratings.ratings_due(ctx)
+def _worker_pass(world: World) -> None:
+    runtime = Runtime(world.settings, world.database, world.clock)
+    summary = run_jobs(runtime, world.clock.now())
+    assert summary.failed == summary.sweep_errors == 0, f"the worker's pass failed: {summary}"
 
 
 APPROVE = Act(_approve, "the coordinator approves the newest application")
-RATINGS_DUE = Act(_ratings_due, "the nightly sweep completes placements and opens ratings")
+JOBS = Act(_worker_pass, "the worker runs due reminders and sweeps (not the outbox)")
 LATER = timedelta(hours=2)

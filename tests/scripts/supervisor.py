@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.scripts._cast import RATINGS_DUE, placed_with_work
+from tests.scripts._cast import JOBS, placed_with_work
 from tests.support.script_checks import (
     deliverables,
     entries,
@@ -25,6 +25,14 @@ SKILLS = (
 )
 RATED = dict(zip(SKILLS, (5, 4, 5, 4, 3, 4), strict=True))
 TG = "telegram"
+
+
+def _tap(row: int) -> Step:
+    """Tap the score for skill `row` (of six) on the Telegram rating message."""
+    score = list(RATED.values())[row - 1]
+    so_far = dict(list(RATED.items())[:row])
+    return Step("supervisor", Press(str(score), row=row), Means(), TG, db=ratings(so_far, "open"))
+
 
 SCRIPTS = [
     Script(
@@ -51,7 +59,12 @@ SCRIPTS = [
                 (Means("#{work}", "Leah"), Means("{title}", "accepted", to="student")),
                 db=deliverables(1, "accepted"),
             ),
-            Step("coordinator", RATINGS_DUE, db=(placement("completed"), ratings(None, "open"))),
+            Step(
+                "coordinator",
+                JOBS,
+                Means("Leah", "{short}", "545434", to="supervisor", lang="en"),
+                db=(placement("completed"), ratings(None, "open")),
+            ),
             Step("supervisor", "54543", Means("6", lang="en")),
             Step(
                 "supervisor",
@@ -96,7 +109,8 @@ SCRIPTS = [
             ),
             Step(
                 "coordinator",
-                RATINGS_DUE,
+                JOBS,
+                Means("Leah", "545434", to="supervisor", lang="es"),
                 wait=timedelta(days=30),
                 db=(placement("completed"), ratings(None, "open")),
             ),
@@ -122,6 +136,37 @@ SCRIPTS = [
                 Means("#{entry}", "6 h"),
                 TG,
                 db=entries(1, status="approved"),
+            ),
+            Step(
+                "coordinator",
+                JOBS,
+                Means("Leah", to="supervisor", buttons=True),
+                db=placement("completed"),
+            ),
+            Step("supervisor", Press("Rate Leah"), Means("Leah", "Communication"), TG),
+            Step(
+                "supervisor",
+                Press("5", row=1),
+                Means("Communication: 5"),
+                TG,
+                db=ratings({"communication": 5}, "open"),
+            ),
+            *[_tap(row) for row in range(2, 6)],
+            Step(
+                "supervisor",
+                Press("4", row=6),
+                Means("Leah", "SKIP"),
+                TG,
+                "await_comment",
+                db=ratings(RATED),
+            ),
+            Step(
+                "supervisor",
+                "Great with customers",
+                Means(),
+                TG,
+                "idle",
+                db=rating_comment("Great with customers"),
             ),
         ],
     ),

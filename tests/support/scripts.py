@@ -25,7 +25,8 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -49,11 +50,12 @@ SCHEME = {"sms": "tel", "telegram": "telegram"}  # channel -> URN scheme (add ne
 @dataclass(frozen=True)
 class Press:
     """Press the button whose label contains `label` on the newest message that has one
-    (scrolling up, as a person would).
+    (scrolling up, as a person would); `row` (from 1) when rows repeat labels (ratings).
 
     Telegram sends its signed payload; SMS types the button's keyword (`sms`)."""
 
     label: str
+    row: int | None = None
 
 
 @dataclass(frozen=True, init=False)
@@ -80,9 +82,9 @@ class Payload:
 
 @dataclass(frozen=True)
 class Act:
-    """Something done outside the chat (a coordinator's approval, a job): fn(world, ctx)."""
+    """Something done outside the chat (a coordinator's approval, the worker's pass): fn(world)."""
 
-    fn: Callable[[World, Context], Any]
+    fn: Callable[[World], Any]
     what: str = ""
 
 
@@ -176,8 +178,11 @@ class World:
             value,
         )
 
-    def context(self, session: Any) -> Context:
-        return Context(session, self.settings, self.clock.now(), actor="staff:script")
+    @contextmanager
+    def staff(self) -> Iterator[Context]:
+        """A coordinator's unit of work at the pinned instant (one transaction)."""
+        with self.database.transaction() as session:
+            yield Context(session, self.settings, self.clock.now(), actor="staff:script")
 
 
 # --- matching ----------------------------------------------------------------------------
@@ -276,8 +281,7 @@ def run_step(world: World, step: Step) -> None:
 def _perform(world: World, step: Step) -> int | None:
     send = step.send
     if isinstance(send, Act):
-        with world.database.transaction() as s:
-            send.fn(world, world.context(s))
+        send.fn(world)
         return None
     urn = world.strangers.get(step.who) or _urn(world, world.person(step.who), step.channel)
     kw: dict[str, Any] = {}
@@ -307,7 +311,10 @@ def _perform(world: World, step: Step) -> int | None:
 
 def _press(world: World, step: Step, press: Press) -> dict[str, Any]:
     for msg in reversed(world.seen.get(step.who, [])):
-        for row in msg.buttons or []:
+        rows = msg.buttons or []
+        if press.row is not None:
+            rows = rows[press.row - 1 : press.row]
+        for row in rows:
             for button in row:
                 if fold(world.fill(press.label)) in fold(button.get("label", "")):
                     if step.channel == "telegram" and button.get("payload"):
@@ -374,7 +381,7 @@ def _check_state(world: World, role: str, wanted: str) -> None:
 
 
 def _show(send: Send) -> str:
-    shown = repr(send)
+    shown = f"[{send.what or send.fn.__name__}]" if isinstance(send, Act) else repr(send)
     return shown if len(shown) < 60 else shown[:56] + "...'"
 
 
