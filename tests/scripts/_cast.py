@@ -64,8 +64,9 @@ def catalog(world: World) -> None:
         )
 
 
-def placed(world: World) -> None:
-    """`family` with the student placed and ready to work (paperwork done)."""
+def placed(world: World, *, agreed: bool = True) -> None:
+    """`family` with the student placed and ready to work (paperwork done); or, not
+    `agreed`, waiting for the student's OK to the training agreement."""
     family(world)
     opp = world.facts["opp"]
     with world.database.transaction() as s:
@@ -82,16 +83,20 @@ def placed(world: World) -> None:
             application_id=app.id,
             student_id=app.student_id,
             opportunity_id=opp,
-            status="ready",
+            status="ready" if agreed else "paperwork",
             starts_on=date(2026, 12, 1),
             due_on=date(2026, 12, 28),
-            agreement_ack_at=world.clock.now(),
+            agreement_ack_at=world.clock.now() if agreed else None,
             paper_consent=True,
             created_at=world.clock.now(),
         )
         s.add(row)
         s.flush()
         world.facts["placement"] = row.id
+
+
+def unagreed(world: World) -> None:
+    placed(world, agreed=False)
 
 
 def placed_with_work(world: World) -> None:

@@ -3,9 +3,14 @@ REVOKE with a code (withdraws), REVOKE alone (an opt-out), a code that is not th
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from bot.outbox import enqueue
+from bot.services import placements
+from db.models import Application, ConsentRequest, GuardianLink
 from tests.scripts._cast import ADULT, APPROVE, family
 from tests.support.script_checks import applications, consent, opted_out, placement
-from tests.support.scripts import Means, Script, Step
+from tests.support.scripts import Means, Script, Step, World
 
 CODE = r"(?:YES|SI) (\d{4})"
 
@@ -23,6 +28,32 @@ def _applied(lang: str) -> list[Step]:
             db=(placement("paperwork"), consent("open", "request_sent")),
         ),
     ]
+
+
+def siblings(world: World) -> None:
+    """`family` plus Leah's brother Mateo on the same opportunity, one guardian for both;
+    both approved, so two requests wait (facts `leah_code`, `mateo_code`)."""
+    family(world)
+    student = world.people["student"]
+    mateo = world.make.student(
+        school=None, guardians=0, given_name="Mateo", language=world.lang, transportation="transit"
+    )
+    world.people["mateo"] = mateo
+    with world.staff() as ctx:
+        ctx.session.add(GuardianLink(student_id=mateo.id, guardian_id=world.people["guardian"].id))
+    for kid in (student, mateo):
+        with world.staff() as ctx:
+            app = Application(
+                student_id=kid.id, opportunity_id=world.facts["opp"], created_at=ctx.now
+            )
+            ctx.session.add(app)
+            ctx.session.flush()
+            for out in placements.approve(ctx, app.id):
+                enqueue(ctx, out)
+            code = ctx.session.scalar(
+                select(ConsentRequest.code).order_by(ConsentRequest.id.desc()).limit(1)
+            )
+        world.facts[f"{kid.given_name.lower()}_code"] = code
 
 
 SCRIPTS = [
@@ -103,6 +134,28 @@ SCRIPTS = [
                 db=(consent("granted", "request_sent", "grant"), placement("paperwork")),
             ),
             Step("student", "AGREE", Means("{title}"), db=placement("ready")),
+        ],
+    ),
+    Script(
+        "one guardian, two children: a bare yes asks which",
+        siblings,
+        lang="en",
+        steps=[
+            Step(
+                "guardian",
+                "yes",
+                Means("Leah", "Mateo", "{leah_code}", "{mateo_code}", "YES 1", lang="en"),
+                state="consent:choosing",
+            ),
+            Step(
+                "guardian",
+                "2",
+                Means("Mateo", "REVOKE {mateo_code}"),
+                state="consent:idle",
+                db=(consent("granted", of="mateo"), consent("open")),
+            ),
+            Step("guardian", "NO", Means("Leah", "{title}"), db=consent("declined")),
+            Step("guardian", "NO", Means(lang="en")),
         ],
     ),
 ]

@@ -3,9 +3,9 @@ SUBMIT, STATUS; on SMS, IN answers with a one-time check-in link."""
 
 from __future__ import annotations
 
-from bot.messages import Location
-from tests.scripts._cast import LATER, SITE, placed
-from tests.support.script_checks import deliverables, entries
+from bot.messages import Attachment, Location
+from tests.scripts._cast import LATER, SITE, placed, unagreed
+from tests.support.script_checks import deliverables, entries, placement
 from tests.support.scripts import Means, Press, Script, Step
 
 AT_WORK = Location(SITE[0] + 0.0002, SITE[1], accuracy_m=15)  # about 20 m from the door
@@ -152,6 +152,51 @@ SCRIPTS = [
                 Means("1,5 h", lang="es", lacks=("1.5",)),
                 db=entries(1, hours="1.5"),
             ),
+        ],
+    ),
+]
+
+SCRIPTS += [
+    Script(
+        "a photo sent as the work, paperwork blocks clocking in",
+        placed,
+        lang="en",
+        steps=[
+            Step("student", Attachment("photo", "file-123"), Means("SUBMIT"), TG),
+            Step("student", "SUBMIT", Means(lang="en"), TG, "await_submit"),
+            Step(
+                "student",
+                Attachment("photo", "file-123"),
+                Means("{short}"),
+                TG,
+                "idle",
+                db=deliverables(1, "submitted"),
+            ),
+            Step(
+                "student",
+                Location(SITE[0], SITE[1], forwarded=True),
+                Means("IN", lang="en"),
+                TG,
+            ),
+            Step("student", "IN", Means(asks_location=True), TG, "await_in_location"),
+            Step(
+                "student",
+                Location(SITE[0], SITE[1], forwarded=True),
+                Means(asks_location=True, lang="en"),
+                TG,
+                "await_in_location",
+            ),
+        ],
+    ),
+    Script(
+        "paperwork missing blocks clocking in until the student agrees",
+        unagreed,
+        lang="es",
+        steps=[
+            Step("student", "ENTRADA", Means("{short}", "ACEPTO", lang="es"), TG),
+            Step("student", "HORAS 2 edité fotos", Means("{short}", lang="es"), TG),
+            Step("student", "ACEPTO", Means("{short}", lang="es"), db=placement("ready")),
+            Step("student", "ENTRADA", Means(asks_location=True, lang="es"), TG),
         ],
     ),
 ]

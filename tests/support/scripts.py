@@ -1,14 +1,14 @@
 """Conversation scripts as data: a journey is a table of steps run against the real engine.
 
-    Script("find and apply", cast=student_world, lang="en", steps=[
+    Script("find and apply", catalog, lang="en", steps=[
         Step("student", "FIND", Means("{title}", "APPLY 1", lang="en"), state="browsing"),
         Step("student", "APPLY 1", Means("{title}"), db=applications(1, "pending")),
     ])
 
 A step is who acts, on which channel (`sms`, `telegram`), what they send (a text, a
-`Press` of a button from the last message they got, a `Location`, a `Tap` signed by the
-runner, a raw `Payload`, or an `Act` done outside the chat such as a coordinator's
-approval), what the reply must mean (`Means`: key facts, keywords it invites, its
+`Press` of a button from a message they got, a `Location`, an `Attachment`, a `Tap`
+signed by the runner, a raw `Payload`, or an `Act` done outside the chat such as a
+coordinator's approval), what the reply must mean (`Means`: key facts, keywords it invites, its
 language; or `Silent`), the conversation state after, and what the database holds after
 (`db=`, tests/support/script_checks.py; a step without one asserts nothing changed).
 `{name}` in any text is replaced by `world.facts[name]`; `grab=` reads facts out of a
@@ -37,7 +37,7 @@ from bot import payloads
 from bot.clock import FixedClock
 from bot.context import Context
 from bot.engine import Engine
-from bot.messages import Inbound, Location
+from bot.messages import Attachment, Inbound, Location
 from bot.settings import Settings
 from db.models import Contact, Conversation, InboundMessage, OutboxMessage, Person
 from db.session import Database
@@ -88,7 +88,7 @@ class Act:
     what: str = ""
 
 
-Send = str | Press | Tap | Payload | Location | Act
+Send = str | Press | Tap | Payload | Location | Attachment | Act
 
 
 # --- what the reply must mean ------------------------------------------------------------
@@ -289,6 +289,8 @@ def _perform(world: World, step: Step) -> int | None:
         kw["text"] = world.fill(send)
     elif isinstance(send, Location):
         kw["location"] = send
+    elif isinstance(send, Attachment):
+        kw["attachment"] = send
     elif isinstance(send, Payload):
         kw["payload"] = send.data
     elif isinstance(send, Tap):
