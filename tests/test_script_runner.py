@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.scripts._cast import catalog, placed
+from tests.support.meaning import language_of
 from tests.support.script_checks import applications, unchanged
-from tests.support.scripts import Means, Script, Silent, Step, World, language_of, run_script
+from tests.support.scripts import Means, Script, Silent, Step, World, run_script
 
 
 @pytest.mark.parametrize(

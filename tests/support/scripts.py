@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,6 +41,7 @@ from bot.settings import Settings
 from db.models import Contact, Conversation, InboundMessage, OutboxMessage, Person
 from db.session import Database
 from tests.support.factories import Factory
+from tests.support.meaning import fold, language_of
 
 SCHEME = {"sms": "tel", "telegram": "telegram"}  # channel -> URN scheme (add new channels here)
 
@@ -186,34 +186,6 @@ class World:
 
 
 # --- matching ----------------------------------------------------------------------------
-def fold(value: str) -> str:
-    """Lower case, no accents, single spaces: what a reader would call the same text."""
-    plain = unicodedata.normalize("NFKD", value)
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return " ".join(plain.lower().split())
-
-
-_ES = frozenset(  # common Spanish function words, folded
-    """de la el los las del al en un una para que por con tu tus su sus te se le lo es esta
-    este ya y pero cada hay aqui puede responda responde hola gracias usted favor necesito
-    tiene tienes ahora nada mensaje""".split()  # noqa: SIM905
-)
-_EN = frozenset(  # common English function words
-    """the you your to for and of is are reply with this was now has have at in on i we it
-    that be not but please thanks thank what which here will got need one""".split()  # noqa: SIM905
-)
-
-
-def language_of(value: str) -> str | None:
-    """'es' or 'en' by counting common function words; None when there are none."""
-    words = re.findall(r"[a-zñ]+", fold(value))
-    es = sum(w in _ES for w in words) + 3 * any(c in value for c in "¿¡ñ")
-    en = sum(w in _EN for w in words)
-    if es == en == 0:
-        return None
-    return "es" if es > en else "en"
-
-
 def _fails(means: Means, world: World, msg: OutboxMessage) -> list[str]:
     body = fold(msg.text + " " + " ".join(_labels(msg)))
     why = [f"missing {f!r}" for f in means.has if fold(world.fill(f)) not in body]
