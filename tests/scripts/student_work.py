@@ -200,3 +200,27 @@ SCRIPTS += [
         ],
     ),
 ]
+
+SCRIPTS += [
+    Script(
+        "hours logged while clocked in are not counted twice",
+        placed,
+        lang="en",
+        xfail=(
+            "gap: LOG is accepted during an open clock-in on an on-site placement, so the "
+            "same time can be counted twice (3 h logged at 9:00 plus the 9:00-12:00 shift, "
+            "which auto-approves when the location checks out); the reply should point to OUT"
+        ),
+        steps=[
+            Step("student", "IN", Means(asks_location=True), TG),
+            Step("student", AT_WORK, Means("{short}"), TG, db=entries(1, status="open")),
+            Step(
+                "student",
+                "LOG 3 edited photos at the bakery",
+                Means("OUT", lang="en"),
+                TG,
+                db=entries(1, status="open"),
+            ),
+        ],
+    ),
+]
