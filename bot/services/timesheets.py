@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.context import Context
+from bot.display import day, shorten
 from bot.i18n import N_
 from bot.messages import Outbound
 from bot.rules import hours as hours_rules
-from bot.services.hours_log import day, short
 from db import trail
 from db.models import Opportunity, Person, Placement, TimeEntry
 
@@ -150,7 +150,7 @@ def reject(
         REJECTED_NOTICE,
         hours=hours_rules.fmt(Decimal(entry.hours or 0)),
         date=day(entry_day(ctx, entry), who.student_language),
-        title=short(who.title),
+        title=shorten(who.title),
         reason=reason,
     )
     return "rejected", [Outbound(text, to=who.student_id, urgent=False, category="hours")]
@@ -175,7 +175,7 @@ def entry_day(ctx: Context, entry: TimeEntry) -> date:
 
 def describe(ctx: Context, _: Callable[..., str], lang: str, entry: TimeEntry, who: Who) -> str:
     """One line: `Hours #12 Leah, 1.5 h on Dec 1: researched competitors (remote)`."""
-    what = short(entry.description or (who.title), 40)
+    what = shorten(entry.description or (who.title), 40)
     flag = (
         "auto"
         if entry.auto_closed
