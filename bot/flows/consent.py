@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.flows.base import Reply, Turn
-from bot.flows.machine import machine as _machine
 from bot.i18n import N_
+from bot.machine import machine as _machine
 from bot.messages import Outbound
 from bot.rules import consent as rules
 from bot.services import consent as svc

@@ -22,7 +22,7 @@ from bot.engine import Outcome
 from bot.messages import Attachment, Inbound
 from bot.services import delivery_status
 from bot.settings import Settings
-from webhooks import runtime_of_app
+from bot.web import runtime_of_app
 
 log = logging.getLogger("wbl.twilio")
 bp = Blueprint("twilio_sms", __name__)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.flows.machine import machine
+from bot.machine import machine
 
 PLACEMENT = machine(
     "placement",
