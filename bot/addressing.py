@@ -26,7 +26,3 @@ def pick_contact(
     if wrote:
         return max(wrote, key=lambda c: c.last_inbound_at)  # type: ignore[arg-type, return-value]
     return min(contacts, key=lambda c: SCHEME_PREFERENCE.get(c.scheme, 9))
-
-
-def contact_for_urn(session: Session, urn: str) -> Contact | None:
-    return session.scalar(select(Contact).where(Contact.urn == urn))

@@ -11,11 +11,7 @@ from __future__ import annotations
 import html
 
 import pytest
-from alembic import command
-from sqlalchemy import create_engine, select, text
 
-from bot.flows.registry import flow_for_trigger
-from db.migrate import alembic_config
 from db.models import AuditEntry, OutboxMessage, Reminder, TimeEntry
 from tests.support.webhook_helpers import (
     Telegram,
@@ -123,36 +119,6 @@ def test_chat_and_page_say_the_same_receipts_and_the_same_already_in(web, make, 
     assert "11:00" in chat_out and " 2 h" in chat_out
     entries = rows(make, TimeEntry)
     assert [(e.status, e.flagged, e.hours) for e in entries] == [("pending", True, 2)] * 2
-
-
-def test_reminders_and_time_entries_written_before_the_rename_keep_working(tmp_path):
-    """Migration 0003 renames `shift` time entries and `shift.*` reminders."""
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    cfg = alembic_config(url)
-    command.upgrade(cfg, "0002")
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        for statement in OLD_ROWS:
-            conn.execute(text(statement))
-    command.upgrade(cfg, "head")
-    with engine.connect() as conn:
-        kinds = conn.execute(select(Reminder.kind).order_by(Reminder.id)).scalars().all()
-        entry_kinds = conn.execute(select(TimeEntry.kind).order_by(TimeEntry.id)).scalars().all()
-    engine.dispose()
-    assert kinds == ["clock.nudge", "clock.autoclose", "consent.remind"]
-    assert entry_kinds == ["clock", "manual"]
-    assert all(flow_for_trigger(kind) is not None for kind in kinds)
-
-
-OLD_ROWS = [  # as the code before the rename wrote them (no parents: SQLite, no FK pragma)
-    "INSERT INTO time_entries (id, placement_id, student_id, kind, status, flagged, auto_closed,"
-    " reminders_sent, created_at) VALUES (1, 1, 1, 'shift', 'open', 0, 0, 0, '2026-12-01'),"
-    " (2, 1, 1, 'manual', 'pending', 0, 0, 0, '2026-12-01')",
-    "INSERT INTO reminders (id, kind, subject_id, due_at, status, attempts, payload, created_at)"
-    " VALUES (1, 'shift.nudge', 1, '2026-12-01', 'pending', 0, '{}', '2026-12-01'),"
-    " (2, 'shift.autoclose', 1, '2026-12-01', 'pending', 0, '{}', '2026-12-01'),"
-    " (3, 'consent.remind', 1, '2026-12-01', 'pending', 0, '{}', '2026-12-01')",
-]
 
 
 def test_a_finished_entry_cannot_be_clocked_out_twice(web, make, clock):

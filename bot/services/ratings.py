@@ -32,13 +32,6 @@ from db import trail
 from db.models import Opportunity, Placement, Rating, RatingRequest, TimeEntry
 
 ROUND_DAYS = 14
-SCALE = {
-    1: N_("Not yet"),
-    2: N_("Emerging"),
-    3: N_("Capable"),
-    4: N_("Strong"),
-    5: N_("Outstanding"),
-}
 SKILL_NAMES = {
     "communication": N_("Communication"),
     "teamwork": N_("Teamwork"),
