@@ -25,7 +25,6 @@ from bot.outbox import enqueue
 from bot.rules import geofence
 from bot.services import checkin_links, clocking
 from bot.services.clocking import Point
-from bot.services.work import get_work
 from bot.web import runtime_of_app
 from db.locks import lock_person
 from db.models import CheckinToken, Person
@@ -62,9 +61,8 @@ def show(token: str) -> Page:
     runtime = runtime_of_app()
     with runtime.database.transaction() as session:
         ctx = Context(session, runtime.settings, runtime.clock.now())
-        row, state = checkin_links.find_token(ctx, token)
-        work = get_work(ctx, row.placement_id) if row is not None else None
-        if row is None or work is None or state != "ok":
+        row, work, state = checkin_links.usable_link(ctx, token)
+        if row is None or work is None:
             return _gone(ctx, row, state)
         lang = _language(ctx, row)
         _ = ctx.tr(lang)
@@ -86,9 +84,8 @@ def record(token: str) -> Page:
     runtime = runtime_of_app()
     with runtime.database.transaction() as session:
         ctx = Context(session, runtime.settings, runtime.clock.now())
-        row, state = checkin_links.find_token(ctx, token)
-        work = get_work(ctx, row.placement_id) if row is not None else None
-        if row is None or work is None or state != "ok":
+        row, work, state = checkin_links.usable_link(ctx, token)
+        if row is None or work is None:
             return _gone(ctx, row, state)
         person = lock_person(session, row.person_id)  # as a message from them would
         lang = normalize_language(person.language if person else "en")

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.context import Context
-from bot.services.work import Work
+from bot.services.work import Work, get_work
 from db.models import CheckinToken
 
 TOKEN_TTL = timedelta(minutes=15)
@@ -56,3 +56,12 @@ def use_token(ctx: Context, row: CheckinToken, outcome: str) -> None:
     """Spend a link (single use) and note how it was used."""
     row.used_at = ctx.now
     row.note = outcome[:64]
+
+
+def usable_link(ctx: Context, raw: str) -> tuple[CheckinToken | None, Work | None, str]:
+    """(row, work, state): `work` only when the link is usable (state ok)."""
+    row, state = find_token(ctx, raw)
+    if row is None or state != "ok":
+        return row, None, state
+    work = get_work(ctx, row.placement_id)
+    return row, work, "ok" if work is not None else "unknown"  # the placement vanished
