@@ -21,7 +21,6 @@ from bot.i18n import N_
 from bot.messages import Button, Outbound
 from bot.rules import hours as hours_rules
 from bot.services import (
-    alerts,
     checkin_links,
     clocking,
     deliverables,
@@ -330,30 +329,14 @@ def _status(turn: Turn, work: Work, args: str) -> Reply:
 
 # --- reminders -------------------------------------------------------------------------------
 def _trigger(turn: Turn) -> Reply | None:
+    """A clock reminder: the nudge, or the auto-close (then leave any clock question)."""
     trigger = turn.trigger
     assert trigger is not None
-    _, lang, to = turn._, turn.person.language, turn.person.id
-    entry = clocking.entry_is_open(turn.ctx, trigger.subject_id)
-    work = works_of.get_work(turn.ctx, entry.placement_id) if entry else None
-    if entry is None or work is None:
-        return Reply()  # clocked out meanwhile, or the row vanished
-    title = display.shorten(work.title, 30)
     if trigger.kind == clocking.NUDGE:
-        when = display.time_of_day(entry.started_at, turn.ctx.settings.tz, lang)
-        button = clocking.clock_out_button(turn.ctx, to, lang)
-        text = _(T.NUDGE, title=title, time=when)
-        return Reply.say(Outbound(text, buttons=[[button]], to=to, urgent=False, category="nudge"))
+        return Reply(clocking.nudge(turn.ctx, trigger.subject_id, turn.person.language))
     end = _instant(trigger.payload.get("end"))
-    done = clocking.auto_close(turn.ctx, entry.id, end)
-    if done is None:
-        return Reply()
-    hours = hours_rules.fmt(done.hours or hours_rules.QUARTER * 0)
-    notice = _(T.AUTO_CLOSED, title=title, hours=hours)
-    messages = [Outbound(notice, to=to, urgent=False, category="nudge")]
-    messages += alerts.alert_coordinator(
-        turn.ctx, to, "clock_auto_closed", T.COORD_AUTO_CLOSED, entry=done.entry_id, student=to
-    )
-    state = "idle" if turn.state in (*LOCATION_STATES, "await_out_note") else None
+    messages = clocking.close_forgotten(turn.ctx, trigger.subject_id, end, turn.person.language)
+    state = "idle" if messages and turn.state in (*LOCATION_STATES, "await_out_note") else None
     return Reply(messages, flow="student" if state else None, state=state)
 
 

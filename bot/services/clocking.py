@@ -15,9 +15,10 @@ supervisor approves. (The word "shift" is kept for a rota slot; an open time ent
 
 Timing (settings): clocked time is expected to last `rules.hours.expected_clocked_hours`
 (remaining estimate, 1-4 h). `clock.nudge` comes `shift_nudge_grace_h` after that
-expected end and asks for OUT; `clock.autoclose` comes `shift_autoclose_h` after it,
-clocks the student out counting hours up to the expected end (not the close time),
-flags the entry and alerts the coordinator. Clocking out cancels both.
+expected end and asks for OUT (`nudge`); `clock.autoclose` comes `shift_autoclose_h`
+after it and clocks the student out counting hours up to the expected end, not the close
+time, flags the entry and alerts the coordinator (`close_forgotten`). Clocking out
+cancels both.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Literal
 
 from sqlalchemy import bindparam, select
 
@@ -34,8 +36,8 @@ from bot.messages import Button, Outbound
 from bot.rules import geofence
 from bot.rules import hours as hours_rules
 from bot.rules.placement import may_clock_in
+from bot.services import alerts, paperwork
 from bot.services import clock_texts as T
-from bot.services import paperwork
 from bot.services.hour_totals import hours_totals, totals_line
 from bot.services.work import Work, get_work, missing_of
 from db import trail
@@ -44,6 +46,7 @@ from db.models import TimeEntry
 NUDGE = "clock.nudge"
 AUTOCLOSE = "clock.autoclose"
 ENTRY_KIND = "clock"  # TimeEntry.kind of clocked time ("manual": hours logged by hand)
+Refusal = Literal["already_in", "not_in", "start", "implausible"]
 
 
 @dataclass(frozen=True)
@@ -80,17 +83,17 @@ class Clocked:
 class Answer:
     """The outcome of a clock request, for any caller to present.
 
-    refusal: None when the event was recorded, else already_in|not_in|start|implausible.
+    refusal: None when the event was recorded, else why nothing was.
     """
 
     text: str
     message: Outbound
     clocked: Clocked | None = None
-    refusal: str | None = None
+    refusal: Refusal | None = None
     work: Work | None = None
 
 
-def _refuse(text: str, refusal: str, work: Work | None = None) -> Answer:
+def _refuse(text: str, refusal: Refusal, work: Work | None = None) -> Answer:
     return Answer(text, Outbound(text), refusal=refusal, work=work)
 
 
@@ -272,7 +275,37 @@ def auto_close(ctx: Context, entry_id: int, expected_end: datetime | None) -> Cl
     return Clocked(entry.id, "out", "auto", None, end, entry.hours)
 
 
-def entry_is_open(ctx: Context, entry_id: int) -> ClockedIn | None:
+def nudge(ctx: Context, entry_id: int, lang: str) -> list[Outbound]:
+    """ "Still at …? Reply OUT" for a time entry still open; nothing when it is closed."""
+    entry = _still_open(ctx, entry_id)
+    work = get_work(ctx, entry.placement_id) if entry else None
+    if entry is None or work is None:
+        return []
+    when = display.time_of_day(entry.started_at, ctx.settings.tz, lang)
+    text = ctx.tr(lang)(T.NUDGE, title=display.shorten(work.title, 30), time=when)
+    button = clock_out_button(ctx, work.student_id, lang)
+    return [Outbound(text, [[button]], to=work.student_id, urgent=False, category="nudge")]
+
+
+def close_forgotten(
+    ctx: Context, entry_id: int, expected_end: datetime | None, lang: str
+) -> list[Outbound]:
+    """Auto-close a forgotten entry: the student's notice and the coordinator's alert."""
+    entry = _still_open(ctx, entry_id)
+    work = get_work(ctx, entry.placement_id) if entry else None
+    done = auto_close(ctx, entry_id, expected_end) if work else None
+    if work is None or done is None:
+        return []
+    student = work.student_id
+    hours = hours_rules.fmt(done.hours or Decimal(0))
+    notice = ctx.tr(lang)(T.AUTO_CLOSED, title=display.shorten(work.title, 30), hours=hours)
+    alert = alerts.alert_coordinator(
+        ctx, student, "clock_auto_closed", T.COORD_AUTO_CLOSED, entry=done.entry_id, student=student
+    )
+    return [Outbound(notice, to=student, urgent=False, category="nudge"), *alert]
+
+
+def _still_open(ctx: Context, entry_id: int) -> ClockedIn | None:
     """The time entry a reminder is about, while it is still open."""
     entry = ctx.session.get(TimeEntry, entry_id)
     if entry is None or entry.status != "open" or entry.started_at is None:
