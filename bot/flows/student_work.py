@@ -63,7 +63,7 @@ WAITING = N_(
 
 
 def handle(turn: Turn) -> Reply | None:
-    """Answer a work command, a reply in a work state, a button or a shift reminder."""
+    """Answer a work command, a reply in a work state, a button or a clock reminder."""
     if turn.trigger is not None:
         return _trigger(turn)
     if turn.action is not None:

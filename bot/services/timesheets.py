@@ -1,7 +1,7 @@
 """Timesheets a supervisor approves: pending hours of their own students, one at a time or all.
 
-Pending entries are hours logged by hand (LOG), shifts flagged off-site or without a
-location, remote shifts and auto-closed shifts (TimeEntry.status "pending"). On SMS an
+Pending entries are hours logged by hand (LOG), clocked time flagged off-site or without a
+location, remote clocked time and auto-closed entries (TimeEntry.status "pending"). On SMS an
 entry is named by its own id (`A 12`, `R 12 reason`): stable across messages and days,
 so an old digest never points at the wrong entry. A rejection goes back to the student
 with the reason; every decision is in the audit trail.
@@ -169,7 +169,7 @@ def totals(entries: list[TimeEntry]) -> Decimal:
 
 
 def entry_day(ctx: Context, entry: TimeEntry) -> date:
-    """The district day the work was done (shift start, else when it was logged)."""
+    """The district day the work was done (clock-in time, else when it was logged)."""
     return (entry.started_at or entry.created_at).astimezone(ctx.settings.tz).date()
 
 
