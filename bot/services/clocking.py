@@ -120,7 +120,7 @@ _OPEN_ENTRY = (
 
 
 def already_in(ctx: Context, student_id: int, lang: str) -> str | None:
-    """ "You're clocked in since 9:05 AM…" when the student is clocked in, else None."""
+    """The answer "You're clocked in since 9:05 AM…" when the student is, else None."""
     entry = clocked_in(ctx, student_id)
     if entry is None:
         return None
@@ -276,7 +276,7 @@ def auto_close(ctx: Context, entry_id: int, expected_end: datetime | None) -> Cl
 
 
 def nudge(ctx: Context, entry_id: int, lang: str) -> list[Outbound]:
-    """ "Still at …? Reply OUT" for a time entry still open; nothing when it is closed."""
+    """The nudge "Still at …? Reply OUT" while the entry is open; nothing once it is closed."""
     entry = _still_open(ctx, entry_id)
     work = get_work(ctx, entry.placement_id) if entry else None
     if entry is None or work is None:
