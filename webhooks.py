@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import text
 
+from bot import web
 from bot.clock import Clock
 from bot.logs import quiet_noisy_loggers
 from bot.runtime import Runtime
@@ -34,7 +35,7 @@ def create_app(
     app.config["SESSION_COOKIE_SECURE"] = runtime.settings.public_base_url.startswith("https://")
     app.config["SECRET_KEY"] = runtime.settings.secret_key
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
-    app.extensions["wbl"] = runtime
+    web.install(app, runtime)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     quiet_noisy_loggers()
 
@@ -61,9 +62,3 @@ def create_app(
         return {"status": "ok"}, 200
 
     return app
-
-
-def runtime_of_app() -> Runtime:
-    """The Runtime of the app serving the current request."""
-    runtime: Runtime = current_app.extensions["wbl"]
-    return runtime

@@ -7,7 +7,7 @@ The issue's scale: 50,000 students clocking in within 15 minutes is about 56 clo
 a second; one 2-core machine should carry that with 5x headroom. Over SMS a clock-in is
 two requests: the student texts IN (a signed Twilio webhook; the TwiML answer carries a
 one-time check-in link) and their phone's browser posts its location to that link (the
-shift is recorded, checked against the site's geofence, and a receipt SMS is queued).
+time entry is opened, checked against the site's geofence, and a receipt SMS is queued).
 
 The district comes from bench.gen_district through the real importers (as
 bench_inbound); each student is then given a `ready` placement at an on-site opportunity

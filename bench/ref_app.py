@@ -13,8 +13,9 @@ from __future__ import annotations
 from flask import Flask, Response, abort, request
 
 from bot.handlers.twilio_sms import signature_ok, twiml
+from bot.web import runtime_of_app
 from db.models import InboundMessage
-from webhooks import create_app, runtime_of_app
+from webhooks import create_app
 
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response><Message>ok</Message></Response>'
 

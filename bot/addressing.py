@@ -40,7 +40,3 @@ def pick_contact(
 def _free_form(contact: Contact, at: datetime) -> bool:
     spec = spec_for_urn(contact.urn)
     return spec is not None and spec.window_open(contact.last_inbound_at, at)
-
-
-def contact_for_urn(session: Session, urn: str) -> Contact | None:
-    return session.scalar(select(Contact).where(Contact.urn == urn))

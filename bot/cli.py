@@ -143,12 +143,45 @@ def _approve_args(p: argparse.ArgumentParser) -> None:
 
 @command("approve", "approve a student's application (as a coordinator)", _approve_args)
 def cmd_approve(ns: argparse.Namespace) -> int:
-    from bot.services.placements import approve_by_ids
-
-    rt = runtime(ns)
-    message = approve_by_ids(rt, ns.student_sourced_id, ns.opportunity_id, actor="cli")
+    message = approve_by_ids(runtime(ns), ns.student_sourced_id, ns.opportunity_id, actor="cli")
     print(message)
     return 0 if message.startswith("approved") else 1
+
+
+NO_APPLICATION = {
+    "no_student": "no active student with id {sid!r}",
+    "no_opportunity": "no opportunity with id {ext!r}",
+    "no_application": "no application from {sid} for {ext} "
+    "(the student applies first: FIND, then APPLY)",
+}
+
+
+def approve_by_ids(rt: Runtime, sid: str, ext: str, actor: str = "cli") -> str:
+    """`wbl approve` in its own transaction: a line starting "approved" on success."""
+    from bot.context import Context
+    from bot.errors import WBLError
+    from bot.i18n import translate
+    from bot.outbox import enqueue
+    from bot.services import placements
+
+    with rt.database.transaction() as session:
+        ctx = Context(session, rt.settings, rt.clock.now(), actor=actor)
+        found = placements.application_by_ids(session, sid, ext)
+        if isinstance(found, str):
+            return NO_APPLICATION[found].format(sid=sid, ext=ext)
+        if found.status != "pending":
+            return f"not approved: the application is already {found.status}"
+        try:
+            done = placements.approve_application(ctx, found)
+        except WBLError as err:
+            return "not approved: " + translate("en", err.msgid, **err.params)
+        for message in done.messages:
+            enqueue(ctx, message)
+    return (
+        f"approved: {sid} for {ext} (placement {done.placement_id}); "
+        f"still missing: {', '.join(done.missing) or 'nothing'}; "
+        f"{done.waiting} other application(s) pending for it"
+    )
 
 
 def _paper_args(p: argparse.ArgumentParser) -> None:

@@ -22,7 +22,6 @@ OPT_OUT = {
     "PARAR",
     "ALTO",
 }
-OPT_IN = {"START", "UNSTOP", "YES_START"}
 SYNONYMS: dict[str, str] = {
     # everyone
     "HELP": "HELP",

@@ -136,7 +136,7 @@ def test_two_coordinators_racing_for_the_last_seat_place_one_student(
 ):
     import threading
 
-    from bot.services.placements import approve_by_ids
+    from bot.cli import approve_by_ids
 
     opp = term(seats=1, external_id="opp-race")
     racers = [make.student(sourced_id=f"stu-r{i}") for i in range(4)]

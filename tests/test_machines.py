@@ -8,7 +8,7 @@ import pytest
 from bot.errors import TransitionError
 from bot.flows import registry
 from bot.flows.diagrams import machines, replace_in
-from bot.flows.machine import machine
+from bot.machine import machine
 from tests.conftest import ROOT
 
 

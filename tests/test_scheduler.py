@@ -20,7 +20,7 @@ from bot import jobs
 from bot.context import Context
 from bot.flows import registry
 from bot.flows.base import Reply, Turn
-from bot.flows.machine import machine
+from bot.machine import machine
 from bot.messages import Outbound
 from bot.runtime import Runtime
 from bot.scheduler import claim_due, run_due, run_jobs, run_worker

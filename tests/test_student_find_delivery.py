@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot import payloads
+from bot.cli import approve_by_ids
 from bot.dispatch import dispatch_all
-from bot.services.placements import approve_by_ids
 from db.models import Application
 from tests.support.webhook_helpers import Telegram, tg_callback, tg_message
 from webhooks import create_app

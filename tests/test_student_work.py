@@ -157,7 +157,7 @@ def test_clock_in_at_the_site_then_out_counts_the_hours(chat, make, clock):
     assert (entry.status, entry.in_verdict, entry.flagged) == ("open", "verified", False)
     assert 25 < entry.in_distance_m < 35 and entry.in_accuracy_m == 12
     kinds = {r.kind for r in rows(make, Reminder, Reminder.status == "pending")}
-    assert kinds == {"shift.nudge", "shift.autoclose"}
+    assert kinds == {"clock.nudge", "clock.autoclose"}
 
     clock.advance(hours=2, minutes=8)
     (ask_out,) = chat.send(urn, "OUT")
@@ -229,11 +229,11 @@ def test_skip_records_an_unverified_flagged_clock_in(chat, make):
 def test_in_twice_and_out_with_nothing_open(chat, make):
     student, urn, _ = onsite(make)
     (none,) = chat.texts(urn, "OUT")
-    assert "no open shift" in none
+    assert "not clocked in" in none
     chat.send(urn, "IN")
     chat.send(urn, location=at(0))
     (twice,) = chat.texts(urn, "in")
-    assert "already clocked in since 9:00 AM" in twice
+    assert "clocked in since 9:00 AM" in twice
     assert len(rows(make, TimeEntry)) == 1
 
 
@@ -283,7 +283,7 @@ def test_remote_placement_clocks_in_at_once_and_out_asks_what_was_done(chat, mak
     assert entry.description == "drafted three logo ideas" and entry.in_lat is None
 
 
-def test_open_shift_is_nudged_then_auto_closed_and_flagged(chat, make, engine, clock):
+def test_forgotten_clock_out_is_nudged_then_auto_closed_and_flagged(chat, make, engine, clock):
     student, urn, pid = onsite(make, given_name="Leah")
     coordinator = make.staff()
     with make.db.transaction() as s:
@@ -293,7 +293,7 @@ def test_open_shift_is_nudged_then_auto_closed_and_flagged(chat, make, engine, c
     chat.send(urn, "IN")
     chat.send(urn, location=at(0))
     start = clock.now()
-    # expected shift: the remaining estimate (5 h) capped at 4 h; nudge 1 h after that,
+    # expected clocked time: the remaining estimate (5 h) capped at 4 h; nudge 1 h after that,
     # auto-close 4 h after it (settings shift_nudge_grace_h / shift_autoclose_h)
     assert run_reminders(make, engine, start + timedelta(hours=4, minutes=59)) == 0
     assert run_reminders(make, engine, start + timedelta(hours=5)) == 1
@@ -306,7 +306,7 @@ def test_open_shift_is_nudged_then_auto_closed_and_flagged(chat, make, engine, c
     assert entry.status == "pending" and entry.auto_closed and entry.flagged
     assert entry.hours == Decimal("4.00") and entry.ended_at == start + timedelta(hours=4)
     notices = [m.text for m in chat.outbox(student.id) if m.category == "nudge"]
-    assert any("closed your shift at 4 h" in t for t in notices)
+    assert any("clocked you out at 4 h" in t for t in notices)
     (alert,) = [m for m in chat.outbox(coordinator.id)]
     assert "closed automatically" in alert.text and not alert.urgent
     assert "Leah" not in alert.text

@@ -14,7 +14,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot.services.placements import approve_by_ids
+from bot.cli import approve_by_ids
 from db.models import (
     Application,
     ConsentRequest,
@@ -145,7 +145,7 @@ def test_sms_student_does_the_whole_journey(app, district, database, clock):
     assert "2 h approved, 1.5 h pending" in status
     assert "Work: sent, waiting for review." in status
     entries = rows(app.extensions["wbl"].database, TimeEntry)
-    assert [(e.kind, e.status) for e in entries] == [("shift", "approved"), ("manual", "pending")]
+    assert [(e.kind, e.status) for e in entries] == [("clock", "approved"), ("manual", "pending")]
     (d,) = rows(database, Deliverable)
     assert d.url == "https://docs.example.com/leah-photos" and d.supervisor_notified_at is None
 

@@ -114,7 +114,7 @@ def test_a_bare_photo_or_location_gets_a_pointer(chat, make):
 
 
 # --- STATUS ------------------------------------------------------------------------------
-def test_status_shows_hours_paperwork_shift_work_and_next_step(chat, make, clock):
+def test_status_shows_hours_paperwork_clocked_in_work_and_next_step(chat, make, clock):
     student = make.student()
     urn = telegram(make, student)
     opp = make.opportunity(title="Photograph the new holiday menu", est_hours="5")
@@ -136,7 +136,7 @@ def test_status_shows_hours_paperwork_shift_work_and_next_step(chat, make, clock
     ]
     assert segments(text) <= 2
     with make.db.transaction() as s:
-        from bot.services.hours_log import hours_totals
+        from bot.services.hour_totals import hours_totals
 
         totals = hours_totals(s, pid)
     assert (totals.approved, totals.pending, totals.rejected) == (2, 1, 0)
@@ -220,17 +220,17 @@ def test_hours_rules():
     from datetime import UTC, datetime, timedelta
 
     start = datetime(2026, 12, 1, 17, tzinfo=UTC)
-    assert hours.shift_hours(start, start + timedelta(minutes=52)) == Decimal("0.75")
-    assert hours.shift_hours(start, start + timedelta(minutes=53)) == Decimal("1.00")
-    assert hours.shift_hours(start, start - timedelta(hours=1)) == Decimal("0.00")
+    assert hours.clocked_hours(start, start + timedelta(minutes=52)) == Decimal("0.75")
+    assert hours.clocked_hours(start, start + timedelta(minutes=53)) == Decimal("1.00")
+    assert hours.clocked_hours(start, start - timedelta(hours=1)) == Decimal("0.00")
     assert hours.over_cap(Decimal("12.25")) and not hours.over_cap(Decimal("12"))
-    assert hours.expected_shift_hours(Decimal(6), Decimal(0)) == Decimal(4)
-    assert hours.expected_shift_hours(Decimal(6), Decimal("4.5")) == Decimal("1.5")
-    assert hours.expected_shift_hours(Decimal(6), Decimal(9)) == Decimal(1)
+    assert hours.expected_clocked_hours(Decimal(6), Decimal(0)) == Decimal(4)
+    assert hours.expected_clocked_hours(Decimal(6), Decimal("4.5")) == Decimal("1.5")
+    assert hours.expected_clocked_hours(Decimal(6), Decimal(9)) == Decimal(1)
     assert hours.fmt(Decimal("2.50")) == "2.5" and hours.fmt(Decimal("3.00")) == "3"
 
 
-def test_a_shift_over_twelve_hours_is_flagged(chat, make, clock):
+def test_clocked_time_over_twelve_hours_is_flagged(chat, make, clock):
     student = make.student()
     urn = telegram(make, student)
     placement(make, student, make.opportunity(est_hours="40"))

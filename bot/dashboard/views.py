@@ -39,7 +39,7 @@ def _inject() -> dict[str, Any]:
 
 
 def _rt() -> Runtime:
-    from webhooks import runtime_of_app
+    from bot.web import runtime_of_app
 
     return runtime_of_app()
 

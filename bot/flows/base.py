@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.context import Context, PersonInfo
-from bot.flows.machine import Machine
 from bot.keywords import Command, parse
+from bot.machine import Machine
 from bot.messages import Inbound, Outbound, Trigger
 
 

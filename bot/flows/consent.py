@@ -9,15 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.display import shorten
 from bot.flows.base import Reply, Turn
-from bot.flows.machine import machine as _machine
 from bot.i18n import N_
+from bot.machine import machine as _machine
 from bot.messages import Outbound
 from bot.rules import consent as rules
 from bot.services import consent as svc
 from bot.services import consent_answers as answers
 from bot.services import contacts
-from bot.services.consent_docs import short_title
+from bot.services.consent_docs import TITLE_MAX
 
 if TYPE_CHECKING:
     from db.models import ConsentRequest
@@ -173,4 +174,8 @@ def _done(turn: Turn, messages: list[Outbound]) -> Reply:
 
 def _labels(turn: Turn, request: ConsentRequest) -> dict[str, str]:
     facts = svc.facts_of(turn.ctx, request)
-    return {"student": facts.student_first, "title": short_title(facts.title), "code": facts.code}
+    return {
+        "student": facts.student_first,
+        "title": shorten(facts.title, TITLE_MAX),
+        "code": facts.code,
+    }

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.flows.base import Reply, Turn
-from bot.flows.machine import machine as _machine
 from bot.i18n import N_
+from bot.machine import machine as _machine
 from bot.messages import Outbound
 
 name = "staff"

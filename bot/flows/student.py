@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from bot.flows import consent, student_find, student_work
 from bot.flows.base import Reply, Turn
-from bot.flows.machine import machine as _machine
 from bot.i18n import N_
+from bot.machine import machine as _machine
 from bot.messages import Button, Outbound
 
 name = "student"

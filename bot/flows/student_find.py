@@ -15,6 +15,7 @@ from typing import Any
 from babel.dates import format_date
 
 from bot import payloads
+from bot.display import shorten
 from bot.errors import WBLError
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_
@@ -223,11 +224,6 @@ def _signer(turn: Turn) -> Any:
     return lambda action, *args: payloads.sign(secret, person, action, *args)
 
 
-def _short(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
-
-
 def _km(km: float | None) -> str:
     return "?" if km is None else f"{km:.1f}"
 
@@ -238,8 +234,8 @@ def _line(turn: Turn, n: int, item: Ranked) -> str:
     return _(
         LINE,
         n=n,
-        title=_short(opp.title, 34),
-        employer=_short(opp.employer, 20),
+        title=shorten(opp.title, 34),
+        employer=shorten(opp.employer, 20),
         kind=_(KIND_LABELS.get(opp.kind, opp.kind)),
         hours=f"{opp.est_hours.normalize():f}",
         where=_(WHERE[item.place.mode], km=_km(item.place.km)),
@@ -273,8 +269,8 @@ def details(turn: Turn, opportunity_id: int) -> Reply:
         kind=_(KIND_LABELS.get(opp.kind, opp.kind)),
         hours=f"{opp.est_hours.normalize():f}",
         seats=opp.seats_left,
-        description=_short(more.description, 160),
-        deliverables=_short(more.deliverables, 100),
+        description=shorten(more.description, 160),
+        deliverables=shorten(more.deliverables, 100),
         start=format_date(opp.starts_on, fmt, locale=lang),
         due=format_date(opp.due_on, fmt, locale=lang),
         supervisor=more.supervisor or "-",
@@ -293,7 +289,7 @@ def details(turn: Turn, opportunity_id: int) -> Reply:
 def _getting(turn: Turn, item: Ranked, site: str) -> str:
     _ = turn._
     origin = _(ORIGIN["home" if item.from_home else "school"])
-    return _(GETTING[item.place.mode], site=_short(site, 40), km=_km(item.place.km), origin=origin)
+    return _(GETTING[item.place.mode], site=shorten(site, 40), km=_km(item.place.km), origin=origin)
 
 
 def _apply_typed(turn: Turn, n: int | None) -> Reply:

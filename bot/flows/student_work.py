@@ -1,38 +1,70 @@
-"""Student journey, doing the work: AGREE, IN, OUT, LOG, SUBMIT, STATUS, shift reminders.
+"""Student journey, doing the work: AGREE, IN, OUT, LOG, SUBMIT, STATUS, clock reminders.
 
 Which placement a command acts on: the student's open placements that fit the command
 (AGREE: paperwork without the student's OK; IN/LOG/SUBMIT: ready; STATUS: any). One
 fits: that one. Several: ask (Telegram buttons "wp", SMS "IN #2") and remember the
 choice in the conversation data (`pl`) until MENU. None: the refusal of the newest, or
-a pointer to FIND when there is no placement at all.
+a pointer to FIND when there is no placement at all. Clocking in and out goes through
+services.clocking, the same path as the SMS check-in page.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
-from bot import payloads
+from bot import display, payloads
 from bot.channels.specs import spec_for
+from bot.clock import parse_instant
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_
 from bot.messages import Button, Outbound
-from bot.rules import geofence
 from bot.rules import hours as hours_rules
-from bot.services import alerts, deliverables, hours_log, paperwork, placements, shifts
-from bot.services.shifts import Point, Work
+from bot.services import (
+    checkin_links,
+    clocking,
+    deliverables,
+    hour_totals,
+    hours_log,
+    paperwork,
+    placements,
+    work_status,
+)
+from bot.services import clock_texts as T
+from bot.services import work as works_of
+from bot.services.clocking import Point
+from bot.services.work import Work
 
 actions: frozenset[str] = frozenset({"wi", "wo", "wl", "ws", "wt", "wa", "wp"})
-triggers: frozenset[str] = frozenset({shifts.NUDGE, shifts.AUTOCLOSE})
+triggers: frozenset[str] = frozenset({clocking.NUDGE, clocking.AUTOCLOSE})
 WORDS = {"AGREE", "IN", "OUT", "LOG", "SUBMIT", "STATUS"}
 BY_ACTION = {"wi": "IN", "wo": "OUT", "wl": "LOG", "ws": "SUBMIT", "wt": "STATUS", "wa": "AGREE"}
 SKIP_WORDS = {"SKIP", "SALTAR", "OMITIR"}
 _PICK = re.compile(r"^#\s*(\d{1,2})$")
 LOCATION_STATES = ("await_in_location", "await_out_location")
 
+NO_PLACEMENT = N_("You don't have a placement yet. Reply FIND to see opportunities for you.")
+WHICH = N_("Which placement?")
+ALREADY_AGREED = N_("Your OK to the training agreement for {title} is already on file.")
+AGREED = N_("Thanks! Your OK to the training agreement for {title} is recorded.")
+STILL_MISSING = N_("Still missing: {missing}.")
+UNEXPECTED_LOCATION = N_("Thanks, but I wasn't expecting a location. Reply IN or OUT first.")
+SUBMIT_FIRST = N_("To send this as your work, reply SUBMIT and then send it again.")
+ASK_SUBMIT = N_("Send your work now: a link, a short text, a photo or a file.")
+SUBMITTED = N_("Got it! Your work for {title} was sent to your supervisor for review.")
+TOO_SHORT = N_(
+    "That looks short for your work. Send a link, a photo or file, or a few sentences "
+    "about what you did. Reply MENU to go back."
+)
+WAITING = N_(
+    "Your application for {title} is waiting for a coordinator ({count} in all). "
+    "We'll text you the answer. Reply FIND for more."
+)
+
 
 def handle(turn: Turn) -> Reply | None:
-    """Answer a work command, a reply in a work state, a button or a shift reminder."""
+    """Answer a work command, a reply in a work state, a button or a clock reminder."""
     if turn.trigger is not None:
         return _trigger(turn)
     if turn.action is not None:
@@ -44,16 +76,6 @@ def handle(turn: Turn) -> Reply | None:
     if cmd.keyword in WORDS:
         return _command(turn, cmd.keyword, cmd.args)
     return _answer(turn)
-
-
-TOO_SHORT = N_(
-    "That looks short for your work. Send a link, a photo or file, or a few sentences "
-    "about what you did. Reply MENU to go back."
-)
-WAITING = N_(
-    "Your application for {title} is waiting for a coordinator ({count} in all). "
-    "We'll text you the answer. Reply FIND for more."
-)
 
 
 def _say(turn: Turn, text: str, state: str | None = "idle", **kw: Any) -> Reply:
@@ -75,9 +97,9 @@ def _answer(turn: Turn) -> Reply | None:
     if turn.state == "await_submit":
         return _work_then(turn, "SUBMIT", inbound.text)
     if inbound.location is not None or inbound.location_denied:
-        return _say(turn, _(hours_log.UNEXPECTED_LOCATION))
+        return _say(turn, _(UNEXPECTED_LOCATION))
     if inbound.attachment is not None:
-        return _say(turn, _(hours_log.SUBMIT_FIRST))
+        return _say(turn, _(SUBMIT_FIRST))
     return None
 
 
@@ -92,12 +114,12 @@ def _fits(word: str, work: Work) -> bool:
 
 def _choose(turn: Turn, word: str, args: str) -> Work | Reply:
     """The placement `word` acts on, or a Reply (none, or a question which one)."""
-    works = shifts.open_work(turn.ctx, turn.person.id)
+    works = works_of.open_work(turn.ctx, turn.person.id)
     if not works:
         waiting = placements.pending_titles(turn.ctx.session, turn.person.id)
         if waiting:
             return _say(turn, turn._(WAITING, title=waiting[-1], count=len(waiting)))
-        return _say(turn, turn._(hours_log.NO_PLACEMENT))
+        return _say(turn, turn._(NO_PLACEMENT))
     by_id = {w.placement_id: w for w in works}
     picked = _pick_number(word, args)
     options = turn.data.get("pick") or []
@@ -126,11 +148,11 @@ def _ask_which(turn: Turn, word: str, args: str, works: list[Work]) -> Reply:
     secret = turn.ctx.settings.secret_key
     turn.data["pick"] = [w.placement_id for w in works[:5]]
     turn.data["pending"] = {"w": word, "a": args[:500]}
-    lines = [f"{n}) {hours_log.short(w.title, 40)}" for n, w in enumerate(works[:5], 1)]
+    lines = [f"{n}) {display.shorten(w.title, 40)}" for n, w in enumerate(works[:5], 1)]
     buttons = [
         [
             Button(
-                hours_log.short(w.title, 30),
+                display.shorten(w.title, 30),
                 payloads.sign(secret, turn.person.id, "wp", w.placement_id),
             )
         ]
@@ -139,17 +161,17 @@ def _ask_which(turn: Turn, word: str, args: str, works: list[Work]) -> Reply:
     for n, row in enumerate(buttons, 1):
         row[0] = Button(row[0].label, row[0].payload, sms=f"{word} #{n}")
     return Reply.say(
-        Outbound(_(hours_log.WHICH) + "\n" + "\n".join(lines), buttons=buttons),
+        Outbound(_(WHICH) + "\n" + "\n".join(lines), buttons=buttons),
         state="idle",
         data=turn.data,
     )
 
 
 def _picked(turn: Turn, args: list[str]) -> Reply:
-    mine = {w.placement_id for w in shifts.open_work(turn.ctx, turn.person.id)}
+    mine = {w.placement_id for w in works_of.open_work(turn.ctx, turn.person.id)}
     pid = int(args[0]) if args and args[0].isdigit() else 0
     if pid not in mine:
-        return _say(turn, turn._(hours_log.NO_PLACEMENT))
+        return _say(turn, turn._(NO_PLACEMENT))
     turn.data["pl"] = pid
     pending = turn.data.pop("pending", None) or {"w": "STATUS", "a": ""}
     return _command(turn, str(pending.get("w", "STATUS")), str(pending.get("a", "")))
@@ -160,10 +182,9 @@ def _command(turn: Turn, word: str, args: str) -> Reply:
     if word == "OUT":
         return _out(turn)
     if word == "IN":
-        shift = shifts.open_shift(turn.ctx, turn.person.id)
-        if shift is not None:
-            when = hours_log.clock(turn.ctx, shift.started_at, turn.person.language)
-            return _say(turn, turn._(hours_log.ALREADY_IN, time=when))
+        already = clocking.already_in(turn.ctx, turn.person.id, turn.person.language)
+        if already is not None:
+            return _say(turn, already)
     chosen = _choose(turn, word, args)
     if isinstance(chosen, Reply):
         return chosen
@@ -177,35 +198,32 @@ def _command(turn: Turn, word: str, args: str) -> Reply:
 def _agree(turn: Turn, work: Work, args: str) -> Reply:
     _ = turn._
     if work.status != "paperwork" or work.agreed:
-        return _say(turn, _(hours_log.ALREADY_AGREED, title=hours_log.short(work.title)))
-    lang = turn.person.language
-    messages, missing = shifts.agree(turn.ctx, work.placement_id, lang)
-    text = _(hours_log.AGREED, title=hours_log.short(work.title))
+        return _say(turn, _(ALREADY_AGREED, title=display.shorten(work.title)))
+    messages, missing = works_of.agree(turn.ctx, work, turn.person.language)
+    text = _(AGREED, title=display.shorten(work.title))
     if missing:
-        text += " " + _(hours_log.STILL_MISSING, missing=paperwork.labels(_, missing))
+        text += " " + _(STILL_MISSING, missing=paperwork.labels(_, missing))
     return Reply([Outbound(text), *messages], state="idle", data=turn.data)
 
 
 def _in(turn: Turn, work: Work, args: str) -> Reply:
-    _ = turn._
-    problem = hours_log.start_problem(turn.ctx, work, turn.person.language)
+    problem = clocking.start_problem(turn.ctx, work, turn.person.language)
     if problem:
         return _say(turn, problem)
     if work.remote:
-        done = shifts.clock_in(turn.ctx, work, None)
-        return _receipt(turn, work, done)
+        return _clocked(turn, clocking.clock_in(turn.ctx, work, None, turn.person.language))
     return _ask_location(turn, work, "in")
 
 
 def _out(turn: Turn) -> Reply:
     _ = turn._
-    shift = shifts.open_shift(turn.ctx, turn.person.id)
-    work = shifts.get_work(turn.ctx, shift.placement_id) if shift else None
-    if shift is None or work is None:
-        return _say(turn, _(shifts.NOT_OPEN))
+    entry = clocking.clocked_in(turn.ctx, turn.person.id)
+    work = works_of.get_work(turn.ctx, entry.placement_id) if entry else None
+    if entry is None or work is None:
+        return _say(turn, _(T.NOT_IN))
     turn.data["pl"] = work.placement_id
     if work.remote:
-        return _say(turn, _(hours_log.ASK_NOTE), state="await_out_note")
+        return _say(turn, _(T.ASK_NOTE), state="await_out_note")
     return _ask_location(turn, work, "out")
 
 
@@ -214,71 +232,56 @@ def _ask_location(turn: Turn, work: Work, action: str) -> Reply:
     _ = turn._
     inbound = turn.inbound
     if inbound is not None and not spec_for(inbound.channel).can_share_location:
-        url = shifts.issue_link(turn.ctx, work, action)
-        text = hours_log.LINK_IN if action == "in" else hours_log.LINK_OUT
-        return _say(turn, _(text, title=hours_log.short(work.title, 30), url=url))
-    text = hours_log.ASK_IN_LOCATION if action == "in" else hours_log.ASK_OUT_LOCATION
+        url = checkin_links.issue_link(turn.ctx, work, action)
+        text = T.LINK_IN if action == "in" else T.LINK_OUT
+        return _say(turn, _(text, title=display.shorten(work.title, 30), url=url))
+    text = T.ASK_IN_LOCATION if action == "in" else T.ASK_OUT_LOCATION
     state = "await_in_location" if action == "in" else "await_out_location"
     return _say(turn, _(text), state=state, request_location=True)
 
 
 def _location(turn: Turn) -> Reply:
-    """The answer to "share your location": check it, then clock in or out."""
+    """The answer to "share your location": clock in or out with it (or without: SKIP)."""
     _ = turn._
     inbound = turn.inbound
     assert inbound is not None
     loc, point = inbound.location, None
     denied = inbound.location_denied or (turn.cmd.words[:1] and turn.cmd.words[0] in SKIP_WORDS)
     if loc is None and not denied:
-        return _say(turn, _(hours_log.NEED_LOCATION), state=None, request_location=True)
+        return _say(turn, _(T.NEED_LOCATION), state=None, request_location=True)
     if loc is not None:
         if loc.forwarded:
-            return _say(turn, _(hours_log.FORWARDED), state=None, request_location=True)
+            return _say(turn, _(T.FORWARDED), state=None, request_location=True)
         if loc.via_bot:
-            return _say(turn, _(hours_log.VIA_BOT), state=None, request_location=True)
+            return _say(turn, _(T.VIA_BOT), state=None, request_location=True)
         point = Point(loc.lat, loc.lon, loc.accuracy_m)
+    lang = turn.person.language
     if turn.state == "await_out_location":
-        return _finish_out(turn, point)
-    work = shifts.get_work(turn.ctx, int(turn.data.get("pl", 0)))
+        return _clocked(turn, clocking.clock_out(turn.ctx, turn.person.id, point, lang))
+    work = works_of.get_work(turn.ctx, int(turn.data.get("pl", 0)))
     if work is None:
-        return _say(turn, _(hours_log.NO_PLACEMENT))
-    if point is not None and not geofence.plausible(work.fence, point.lat, point.lon, None):
-        return _say(turn, _(hours_log.IMPLAUSIBLE), state=None, request_location=True)
-    problem = hours_log.start_problem(turn.ctx, work, turn.person.language)
-    if problem:
-        return _say(turn, problem)
-    return _receipt(turn, work, shifts.clock_in(turn.ctx, work, point))
-
-
-def _finish_out(turn: Turn, point: Point | None, note: str | None = None) -> Reply:
-    shift = shifts.open_shift(turn.ctx, turn.person.id)
-    work = shifts.get_work(turn.ctx, shift.placement_id) if shift else None
-    if shift is None or work is None:
-        return _say(turn, turn._(shifts.NOT_OPEN))
-    if point is not None and not geofence.plausible(work.fence, point.lat, point.lon, None):
-        return _say(turn, turn._(hours_log.IMPLAUSIBLE), state=None, request_location=True)
-    return _receipt(turn, work, shifts.clock_out(turn.ctx, work, shift, point, note))
+        return _say(turn, _(NO_PLACEMENT))
+    return _clocked(turn, clocking.clock_in(turn.ctx, work, point, lang))
 
 
 def _out_note(turn: Turn) -> Reply:
     text = " ".join((turn.inbound.text if turn.inbound else "").split())
     if len(text) < 3:
-        return _say(turn, turn._(hours_log.ASK_NOTE), state=None)
-    return _finish_out(turn, None, text)
+        return _say(turn, turn._(T.ASK_NOTE), state=None)
+    answer = clocking.clock_out(turn.ctx, turn.person.id, None, turn.person.language, text)
+    return _clocked(turn, answer)
 
 
-def _receipt(turn: Turn, work: Work, done: shifts.Clocked) -> Reply:
-    text = hours_log.receipt(turn.ctx, turn.person.language, work, done)
-    buttons = []
-    if done.action == "in":
-        payload = payloads.sign(turn.ctx.settings.secret_key, turn.person.id, "wo")
-        buttons = [[Button(turn._(hours_log.CLOCK_OUT), payload, sms="OUT")]]
-    return Reply.say(Outbound(text, buttons=buttons), state="idle", data=turn.data)
+def _clocked(turn: Turn, answer: clocking.Answer) -> Reply:
+    """Reply with the service's receipt or refusal; an implausible fix is asked for again."""
+    if answer.refusal == "implausible":
+        return _say(turn, answer.text, state=None, request_location=True)
+    return Reply.say(answer.message, state="idle", data=turn.data)
 
 
 def _work_then(turn: Turn, word: str, args: str) -> Reply:
     """Continue LOG/SUBMIT after we asked for the details."""
-    work = shifts.get_work(turn.ctx, int(turn.data.get("pl", 0)))
+    work = works_of.get_work(turn.ctx, int(turn.data.get("pl", 0)))
     if work is None:
         chosen = _choose(turn, word, args)
         if isinstance(chosen, Reply):
@@ -289,7 +292,7 @@ def _work_then(turn: Turn, word: str, args: str) -> Reply:
 
 def _log(turn: Turn, work: Work, args: str) -> Reply:
     _ = turn._
-    problem = hours_log.start_problem(turn.ctx, work, turn.person.language)
+    problem = clocking.start_problem(turn.ctx, work, turn.person.language)
     if problem:
         return _say(turn, problem)
     if not args.strip():
@@ -298,63 +301,49 @@ def _log(turn: Turn, work: Work, args: str) -> Reply:
     if isinstance(line, str):
         return _say(turn, _(hours_log.LOG_ERRORS[line]), state="await_log")
     hours_log.log_hours(turn.ctx, work.placement_id, turn.person.id, line)
-    totals = hours_log.hours_totals(turn.ctx.session, work.placement_id)
-    text = _(
-        hours_log.LOGGED, hours=hours_rules.fmt(line.hours), title=hours_log.short(work.title, 30)
-    )
-    return _say(turn, text + " " + hours_log.totals_line(_, totals, work))
+    totals = hour_totals.hours_totals(turn.ctx.session, work.placement_id)
+    title = display.shorten(work.title, 30)
+    text = _(hours_log.LOGGED, hours=hours_rules.fmt(line.hours), title=title)
+    return _say(turn, text + " " + hour_totals.totals_line(_, totals, work.est_hours))
 
 
 def _submit(turn: Turn, work: Work, args: str) -> Reply:
     _ = turn._
     if work.status != "ready":
-        return _say(turn, hours_log.start_problem(turn.ctx, work, turn.person.language) or "")
+        return _say(turn, clocking.start_problem(turn.ctx, work, turn.person.language) or "")
     attachment = turn.inbound.attachment if turn.inbound else None
     text = args.strip()
     if not text and attachment is None:
-        return _say(turn, _(hours_log.ASK_SUBMIT), state="await_submit")
+        return _say(turn, _(ASK_SUBMIT), state="await_submit")
     if attachment is None and "://" not in text and "www." not in text and len(text) < 20:
         return _say(turn, _(TOO_SHORT), state="await_submit")  # "what?" is not the work
     deliverables.submit(turn.ctx, work.placement_id, text, attachment)
-    return _say(turn, _(hours_log.SUBMITTED, title=hours_log.short(work.title, 30)))
+    return _say(turn, _(SUBMITTED, title=display.shorten(work.title, 30)))
 
 
 def _status(turn: Turn, work: Work, args: str) -> Reply:
     latest = deliverables.latest(turn.ctx, work.placement_id)
-    text = hours_log.status(turn.ctx, turn.person.language, work, latest.status if latest else None)
+    submitted = latest.status if latest else None
+    text = work_status.status(turn.ctx, turn.person.language, work, submitted)
     return _say(turn, text)
 
 
 # --- reminders -------------------------------------------------------------------------------
 def _trigger(turn: Turn) -> Reply | None:
+    """A clock reminder: the nudge, or the auto-close (then leave any clock question)."""
     trigger = turn.trigger
     assert trigger is not None
-    _ = turn._
-    shift = shifts.entry_is_open(turn.ctx, trigger.subject_id)
-    work = shifts.get_work(turn.ctx, shift.placement_id) if shift else None
-    if shift is None or work is None:
-        return Reply()  # clocked out meanwhile, or the row vanished
-    to = turn.person.id
-    if trigger.kind == shifts.NUDGE:
-        when = hours_log.clock(turn.ctx, shift.started_at, turn.person.language)
-        payload = payloads.sign(turn.ctx.settings.secret_key, to, "wo")
-        text = _(hours_log.NUDGE, title=hours_log.short(work.title, 30), time=when)
-        button = Button(_(hours_log.CLOCK_OUT), payload, sms="OUT")
-        return Reply.say(Outbound(text, buttons=[[button]], to=to, urgent=False, category="nudge"))
-    end = hours_log.parse_instant(trigger.payload.get("end"))
-    done = shifts.auto_close(turn.ctx, shift.id, end)
-    if done is None:
-        return Reply()
-    hours = hours_rules.fmt(done.hours or hours_rules.QUARTER * 0)
-    notice = _(hours_log.AUTO_CLOSED, title=hours_log.short(work.title, 30), hours=hours)
-    messages = [Outbound(notice, to=to, urgent=False, category="nudge")]
-    messages += alerts.alert_coordinator(
-        turn.ctx,
-        to,
-        "shift_auto_closed",
-        hours_log.COORD_AUTO_CLOSED,
-        entry=done.entry_id,
-        student=to,
-    )
-    state = "idle" if turn.state in (*LOCATION_STATES, "await_out_note") else None
+    if trigger.kind == clocking.NUDGE:
+        return Reply(clocking.nudge(turn.ctx, trigger.subject_id, turn.person.language))
+    end = _instant(trigger.payload.get("end"))
+    messages = clocking.close_forgotten(turn.ctx, trigger.subject_id, end, turn.person.language)
+    state = "idle" if messages and turn.state in (*LOCATION_STATES, "await_out_note") else None
     return Reply(messages, flow="student" if state else None, state=state)
+
+
+def _instant(value: object) -> datetime | None:
+    """The expected end a reminder carries; None when it is missing or unreadable."""
+    try:
+        return parse_instant(str(value)) if value else None
+    except ValueError:
+        return None

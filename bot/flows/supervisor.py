@@ -13,9 +13,9 @@ import logging
 
 from bot.channels.specs import Buttons, spec_for
 from bot.flows.base import Reply, Turn
-from bot.flows.machine import machine as _machine
 from bot.i18n import N_
 from bot.keywords import fold
+from bot.machine import machine as _machine
 from bot.messages import Outbound
 from bot.rules.hours import fmt as hours_fmt
 from bot.services import nudges, ratings, reviews, timesheets

@@ -2,8 +2,9 @@
 location.
 
 GET shows a small page whose script reads `navigator.geolocation` and posts `lat`, `lon`,
-`accuracy` (or `denied=1`). POST runs the clock event through the same service as the
-chat, spends the link, queues the receipt by SMS and shows it. The token in the URL is
+`accuracy` (or `denied=1`). POST runs the clock event through services.clocking, the
+same path as the chat, spends the link, queues the service's receipt (or its refusal)
+by SMS and shows it. The token in the URL is
 the capability (only its SHA-256 is stored); an unknown link is a 404, a used or expired
 one a 410, impossible coordinates a 400 that leaves the link usable.
 """
@@ -12,21 +13,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 from flask import Blueprint, render_template, request
 from werkzeug.datastructures import MultiDict
 
+from bot import display
 from bot.context import Context
-from bot.errors import WBLError
 from bot.i18n import N_, normalize_language
-from bot.messages import Outbound
 from bot.outbox import enqueue
 from bot.rules import geofence
-from bot.services import hours_log, shifts
-from bot.services.shifts import Point, Work
+from bot.services import checkin_links, clocking
+from bot.services.clocking import Point
+from bot.web import runtime_of_app
 from db.locks import lock_person
 from db.models import CheckinToken, Person
-from webhooks import runtime_of_app
 
 bp = Blueprint("checkin", __name__)
 Page = tuple[str, int]
@@ -60,9 +61,8 @@ def show(token: str) -> Page:
     runtime = runtime_of_app()
     with runtime.database.transaction() as session:
         ctx = Context(session, runtime.settings, runtime.clock.now())
-        row, state = shifts.find_token(ctx, token)
-        work = shifts.get_work(ctx, row.placement_id) if row is not None else None
-        if row is None or work is None or state != "ok":
+        row, work, state = checkin_links.usable_link(ctx, token)
+        if row is None or work is None:
             return _gone(ctx, row, state)
         lang = _language(ctx, row)
         _ = ctx.tr(lang)
@@ -71,7 +71,7 @@ def show(token: str) -> Page:
             "checkin.html",
             lang=lang,
             heading=_(TITLE_IN if is_in else TITLE_OUT),
-            explain=_(EXPLAIN_IN if is_in else EXPLAIN_OUT, title=hours_log.short(work.title)),
+            explain=_(EXPLAIN_IN if is_in else EXPLAIN_OUT, title=display.shorten(work.title)),
             privacy=_(PRIVACY),
             button=_(BUTTON_IN if is_in else BUTTON_OUT),
             waiting=_(WAITING),
@@ -84,23 +84,24 @@ def record(token: str) -> Page:
     runtime = runtime_of_app()
     with runtime.database.transaction() as session:
         ctx = Context(session, runtime.settings, runtime.clock.now())
-        row, state = shifts.find_token(ctx, token)
-        work = shifts.get_work(ctx, row.placement_id) if row is not None else None
-        if row is None or work is None or state != "ok":
+        row, work, state = checkin_links.usable_link(ctx, token)
+        if row is None or work is None:
             return _gone(ctx, row, state)
         person = lock_person(session, row.person_id)  # as a message from them would
         lang = normalize_language(person.language if person else "en")
         usable, point = read_point(request.form)
-        if not usable or (
-            point is not None
-            and not geofence.plausible(work.fence, point.lat, point.lon, point.accuracy_m)
-        ):
+        if not usable:
             return _page(ctx.tr(lang), lang, BAD_TITLE, BAD), 400
         ctx.actor = f"person:{row.person_id}"
-        text = _clock(ctx, row, work, point, lang)
-        shifts.use_token(ctx, row, "done")
-        enqueue(ctx, Outbound(text, to=row.person_id))
-        return _page(ctx.tr(lang), lang, DONE, text, raw=True), 200
+        if row.action == "in":
+            answer = clocking.clock_in(ctx, work, point, lang)
+        else:
+            answer = clocking.clock_out(ctx, row.person_id, point, lang)
+        if answer.refusal == "implausible":  # nothing recorded; the link stays usable
+            return _page(ctx.tr(lang), lang, BAD_TITLE, BAD), 400
+        checkin_links.use_token(ctx, row, "done")
+        enqueue(ctx, replace(answer.message, to=row.person_id))
+        return _page(ctx.tr(lang), lang, DONE, answer.text, raw=True), 200
 
 
 def read_point(form: MultiDict[str, str]) -> tuple[bool, Point | None]:
@@ -116,27 +117,6 @@ def read_point(form: MultiDict[str, str]) -> tuple[bool, Point | None]:
     if not (math.isfinite(lat) and math.isfinite(lon)) or not geofence.valid_accuracy(accuracy):
         return False, None
     return True, Point(lat, lon, accuracy)
-
-
-def _clock(ctx: Context, row: CheckinToken, work: Work, point: Point | None, lang: str) -> str:
-    """Run the clock event; the receipt or the reason it could not happen."""
-    _ = ctx.tr(lang)
-    shift = shifts.open_shift(ctx, row.person_id)
-    try:
-        if row.action == "in":
-            if shift is not None:
-                return _(hours_log.ALREADY_IN, time=hours_log.clock(ctx, shift.started_at, lang))
-            problem = hours_log.start_problem(ctx, work, lang)
-            if problem:
-                return problem
-            clocked = shifts.clock_in(ctx, work, point, checked=True)
-            return hours_log.receipt(ctx, lang, work, clocked)
-        if shift is None:
-            return _(shifts.NOT_OPEN)
-        work = shifts.get_work(ctx, shift.placement_id) or work
-        return hours_log.receipt(ctx, lang, work, shifts.clock_out(ctx, work, shift, point))
-    except WBLError as err:
-        return _(err.msgid, **err.params)
 
 
 def _language(ctx: Context, row: CheckinToken) -> str:

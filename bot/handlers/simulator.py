@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.context import Context
 from bot.messages import Attachment, Inbound, Location
 from bot.services import linking
+from bot.web import runtime_of_app
 from db.models import (
     Contact,
     Employer,
@@ -35,7 +36,6 @@ from db.models import (
     Student,
     Supervisor,
 )
-from webhooks import runtime_of_app
 
 log = logging.getLogger("wbl.simulator")
 bp = Blueprint(

@@ -19,8 +19,8 @@ from bot.services.consent_docs import (
     where_text,
 )
 from bot.services.consent_receipt import receipt_html, receipt_sig_ok
+from bot.web import runtime_of_app
 from db.models import ConsentRequest
-from webhooks import runtime_of_app
 
 bp = Blueprint("slip", __name__)
 PRIVATE = {

@@ -16,7 +16,7 @@ import telegram
 from flask import Blueprint, Response, abort, jsonify, request
 
 from bot.messages import Attachment, Inbound, Location
-from webhooks import runtime_of_app
+from bot.web import runtime_of_app
 
 log = logging.getLogger("wbl.telegram")
 bp = Blueprint("telegram", __name__)

@@ -29,9 +29,9 @@ from bot.engine import Outcome
 from bot.messages import Attachment, Inbound
 from bot.services import delivery_status
 from bot.settings import Settings
+from bot.web import runtime_of_app
 from db.models import InboundMessage, OutboxMessage
 from db.session import Database
-from webhooks import runtime_of_app
 
 log = logging.getLogger("wbl.twilio")
 bp = Blueprint("twilio_sms", __name__)

@@ -1,11 +1,11 @@
-"""Hours: rounding, sanity caps, expected shift length, and parsing `LOG 1.5 what I did`.
+"""Hours: rounding, sanity caps, expected clocked time, and parsing `LOG 1.5 what I did`.
 
-- Shift hours are rounded to the nearest quarter hour (half up); a shift longer than
-  `MAX_SHIFT_H` is kept but flagged for review.
+- Clocked hours (clock in to clock out) are rounded to the nearest quarter hour (half
+  up); a time entry longer than `MAX_CLOCKED_H` is kept but flagged for review.
 - Logged hours must be between 0.25 and 12 (after rounding to the quarter hour); the
   number may use `.` or `,` and may carry a unit (`1.5h`, `90 min`, `2 horas`).
-- The expected length of a shift (for the nudge and the auto-close) is the placement's
-  remaining estimated hours, at least 1 h and at most `DEFAULT_SHIFT_H`.
+- The expected length of clocked time (for the nudge and the auto-close) is the placement's
+  remaining estimated hours, at least 1 h and at most `DEFAULT_CLOCKED_H`.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 QUARTER = Decimal("0.25")
 MIN_LOG_H = Decimal("0.25")
 MAX_LOG_H = Decimal("12")
-MAX_SHIFT_H = Decimal("12")
-DEFAULT_SHIFT_H = Decimal("4")
-MIN_SHIFT_H = Decimal("1")
+MAX_CLOCKED_H = Decimal("12")
+DEFAULT_CLOCKED_H = Decimal("4")
+MIN_CLOCKED_H = Decimal("1")
 MAX_DESCRIPTION = 1000
 
 _LOG = re.compile(
@@ -46,21 +46,21 @@ def to_quarter(hours: Decimal) -> Decimal:
     return (quarters * QUARTER).quantize(Decimal("0.01"))
 
 
-def shift_hours(started_at: datetime, ended_at: datetime) -> Decimal:
+def clocked_hours(started_at: datetime, ended_at: datetime) -> Decimal:
     """Hours between two instants, quarter-rounded, never negative."""
     seconds = max((ended_at - started_at).total_seconds(), 0.0)
     return to_quarter(Decimal(str(seconds)) / Decimal(3600))
 
 
 def over_cap(hours: Decimal) -> bool:
-    """True when one shift is too long to be believed without review."""
-    return hours > MAX_SHIFT_H
+    """True when one time entry is too long to be believed without review."""
+    return hours > MAX_CLOCKED_H
 
 
-def expected_shift_hours(est_hours: Decimal, done_hours: Decimal) -> Decimal:
-    """How long a shift is expected to last: remaining estimate, clamped to 1..4 h."""
+def expected_clocked_hours(est_hours: Decimal, done_hours: Decimal) -> Decimal:
+    """How long clocked time is expected to last: remaining estimate, clamped to 1..4 h."""
     remaining = est_hours - done_hours
-    return min(max(remaining, MIN_SHIFT_H), DEFAULT_SHIFT_H)
+    return min(max(remaining, MIN_CLOCKED_H), DEFAULT_CLOCKED_H)
 
 
 def parse_log(args: str) -> LogLine | str:
@@ -85,7 +85,7 @@ def parse_log(args: str) -> LogLine | str:
 
 
 def totals(rows: Iterable[tuple[str, Decimal | None]]) -> dict[str, Decimal]:
-    """Sum hours by status (approved, pending, rejected; open shifts count nowhere)."""
+    """Sum hours by status (approved, pending, rejected; open time entries count nowhere)."""
     out = {"approved": Decimal("0"), "pending": Decimal("0"), "rejected": Decimal("0")}
     for status, hours in rows:
         if status in out and hours is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.flows.machine import machine
+from bot.machine import machine
 
 PLACEMENT = machine(
     "placement",
@@ -50,7 +50,7 @@ def is_minor(birth_date: date | None, day: date) -> bool:
 
 
 def may_clock_in(status: str, starts_on: date, due_on: date, today: date) -> str | None:
-    """None when a shift may start, else the catalog reason why not."""
+    """None when the student may clock in today, else the catalog reason why not."""
     if status == "paperwork":
         return "paperwork"
     if status == "paused":

@@ -20,6 +20,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from sqlalchemy.orm import Session
 
+from bot.display import shorten
 from bot.i18n import N_, normalize_language, translator
 from bot.settings import Settings
 from db.models import (
@@ -184,14 +185,6 @@ def hours_text(hours: Decimal, lang: str) -> str:
     return format_decimal(hours.normalize(), locale=normalize_language(lang))
 
 
-def short_title(title: str) -> str:
-    """The title cut at a word boundary to TITLE_MAX characters, with `...`."""
-    if len(title) <= TITLE_MAX:
-        return title
-    cut = title[: TITLE_MAX - 3].rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:-") + "..."
-
-
 def request_text(facts: Facts, lang: str, settings: Settings) -> str:
     """The exact request SMS for one recipient language (recorded with its SHA-256)."""
     _ = translator(lang)
@@ -200,7 +193,7 @@ def request_text(facts: Facts, lang: str, settings: Settings) -> str:
         template,
         program=settings.program_name,
         student=facts.student_first,
-        title=short_title(facts.title),
+        title=shorten(facts.title, TITLE_MAX),
         employer=facts.employer,
         where=where_text(facts, lang),
         dates=dates_text(facts.starts_on, facts.due_on, lang),
@@ -219,7 +212,7 @@ def reminder_text(facts: Facts, lang: str, settings: Settings, *, last: bool) ->
         template,
         program=settings.program_name,
         student=facts.student_first,
-        title=short_title(facts.title),
+        title=shorten(facts.title, TITLE_MAX),
         employer=facts.employer,
         link=slip_url(settings, facts.request_id, lang),
         code=facts.code,

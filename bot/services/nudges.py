@@ -22,6 +22,7 @@ from bot import payloads
 from bot.addressing import pick_contact
 from bot.channels.specs import Buttons, spec_for_urn
 from bot.context import Context
+from bot.display import shorten
 from bot.i18n import N_
 from bot.jobs import sweep
 from bot.messages import Button, Outbound
@@ -135,7 +136,7 @@ def _line(ctx: Context, _: Callable[..., str], lang: str, item: Item) -> str:
         return timesheets.describe(ctx, _, lang, item.row, item.who)
     if item.kind == "work":
         return reviews.describe(_, item.row, item.who)
-    return _(RATE_LINE, student=item.who.student, title=timesheets.short(item.who.title, 30))
+    return _(RATE_LINE, student=item.who.student, title=shorten(item.who.title, 30))
 
 
 def _sms_help(ctx: Context, _: Callable[..., str], lang: str, items: list[Item]) -> list[str]:

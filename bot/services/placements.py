@@ -8,25 +8,20 @@ audit trail. `applications_queue` lists pending applications first-timers first 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.context import Context
 from bot.errors import WBLError
-from bot.i18n import N_, translate
+from bot.i18n import N_
 from bot.messages import Outbound
-from bot.outbox import enqueue
 from bot.rules.eligibility import why_not
 from bot.services import consent, paperwork
 from bot.services.opportunities import TAKEN_STATUSES, catalog, student_facts
 from db import trail
 from db.models import Application, Opportunity, Person, Placement
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
-
 
 APPROVED = N_("Approved! {title} with {employer}. To start: {missing}. Reply STATUS any time.")
 APPROVED_READY = N_("Approved! {title} with {employer}. Reply STATUS any time.")
@@ -160,53 +155,44 @@ def applications_queue(session: Session, opportunity_id: int) -> list[Applicatio
     return sorted(apps, key=lambda a: a.student_id in experienced)
 
 
-def approve_by_ids(
-    rt: Runtime, student_sourced_id: str, opportunity_external_id: str, actor: str = "cli"
-) -> str:
-    """`wbl approve`: approve in its own transaction; a line starting "approved" on success."""
-    with rt.database.transaction() as session:
-        ctx = Context(session, rt.settings, rt.clock.now(), actor=actor)
-        found = _find_application(session, student_sourced_id, opportunity_external_id)
-        if isinstance(found, str):
-            return found
-        try:
-            messages = approve(ctx, found.id)
-        except WBLError as err:
-            return "not approved: " + translate("en", err.msgid, **err.params)
-        for message in messages:
-            enqueue(ctx, message)
-        placement = session.scalar(select(Placement).where(Placement.application_id == found.id))
-        assert placement is not None
-        missing = ", ".join(paperwork.missing(ctx, placement)) or "nothing"
-        waiting = len(applications_queue(session, found.opportunity_id))
-    return (
-        f"approved: {student_sourced_id} for {opportunity_external_id} "
-        f"(placement {placement.id}); still missing: {missing}; "
-        f"{waiting} other application(s) pending for it"
-    )
+@dataclass(frozen=True)
+class Approval:
+    """What an approval made: the placement, the messages to queue, what it still needs."""
+
+    placement_id: int
+    messages: list[Outbound]
+    missing: list[str]  # paperwork keys
+    waiting: int  # other applications still pending for the opportunity
 
 
-def _find_application(session: Session, sourced_id: str, external_id: str) -> Application | str:
+def approve_application(ctx: Context, app: Application) -> Approval:
+    """Approve `app` (see approve); the caller queues the messages."""
+    messages = approve(ctx, app.id)
+    placement = ctx.session.scalar(select(Placement).where(Placement.application_id == app.id))
+    assert placement is not None
+    missing = paperwork.missing(ctx, placement)
+    waiting = len(applications_queue(ctx.session, app.opportunity_id))
+    return Approval(placement.id, messages, missing, waiting)
+
+
+def application_by_ids(session: Session, sourced_id: str, external_id: str) -> Application | str:
+    """A student's application by roster and partner ids, or why there is none:
+    no_student | no_opportunity | no_application."""
     person = session.scalar(
         select(Person).where(Person.sourced_id == sourced_id, Person.kind == "student")
     )
     if person is None or not person.active:
-        return f"no active student with id {sourced_id!r}"
+        return "no_student"
     opp = session.scalar(select(Opportunity).where(Opportunity.external_id == external_id))
     if opp is None:
-        return f"no opportunity with id {external_id!r}"
+        return "no_opportunity"
     app = session.scalar(
         select(Application).where(
             Application.student_id == person.id, Application.opportunity_id == opp.id
         )
     )
     if app is None or app.status == "withdrawn":
-        return (
-            f"no application from {sourced_id} for {external_id} "
-            "(the student applies first: FIND, then APPLY)"
-        )
-    if app.status != "pending":
-        return f"not approved: the application is already {app.status}"
+        return "no_application"
     return app
 
 

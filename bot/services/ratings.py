@@ -22,23 +22,16 @@ from sqlalchemy.orm import Session
 
 from bot import payloads
 from bot.context import Context
+from bot.display import shorten
 from bot.i18n import N_
 from bot.jobs import sweep
 from bot.messages import Button, Outbound
 from bot.services import lifecycle
-from bot.services.hours_log import short
 from bot.services.timesheets import Who, about
 from db import trail
 from db.models import Opportunity, Placement, Rating, RatingRequest, TimeEntry
 
 ROUND_DAYS = 14
-SCALE = {
-    1: N_("Not yet"),
-    2: N_("Emerging"),
-    3: N_("Capable"),
-    4: N_("Strong"),
-    5: N_("Outstanding"),
-}
 SKILL_NAMES = {
     "communication": N_("Communication"),
     "teamwork": N_("Teamwork"),
@@ -185,7 +178,7 @@ def telegram_ask(
     """The rating message: chosen scores in the text, one row of 1-5 per skill, Done."""
     _ = ctx.tr(lang)
     head = TG_DONE if rnd.status != "open" else TG_ASK
-    lines = [_(head, student=rnd.who.student, title=short(rnd.who.title))]
+    lines = [_(head, student=rnd.who.student, title=shorten(rnd.who.title))]
     for skill in rnd.skills:
         got = rnd.scores.get(skill)
         lines.append(f"{skill_name(_, skill)}: {f'{got} ✓' if got else '-'}")
@@ -211,7 +204,7 @@ def sms_ask(ctx: Context, lang: str, rnd: Round) -> str:
     return _(
         SMS_ASK,
         student=rnd.who.student,
-        title=short(rnd.who.title, 30),
+        title=shorten(rnd.who.title, 30),
         skills=skill_list(_, rnd.skills),
         n=len(rnd.skills),
         example=example(len(rnd.skills)),
@@ -251,7 +244,7 @@ def parse_digits(_: Callable[..., str], text: str, skills: tuple[str, ...]) -> l
 
 
 def _approved_hours(session: Session, placement_ids: list[int]) -> dict[int, Decimal]:
-    """Approved hours per placement in one query (hours_log.hours_totals' `approved`)."""
+    """Approved hours per placement in one query (hour_totals.hours_totals' `approved`)."""
     if not placement_ids:
         return {}
     rows = session.execute(

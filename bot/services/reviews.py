@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.context import Context
+from bot.display import shorten
 from bot.i18n import N_
 from bot.messages import Outbound
-from bot.services.hours_log import short
 from bot.services.timesheets import Who, about
 from db import trail
 from db.models import Deliverable, Opportunity, Placement
@@ -95,7 +95,7 @@ def accept(ctx: Context, supervisor_id: int, work_id: int) -> tuple[str, list[Ou
     if work.status != "submitted":
         return "already", []
     _decide(ctx, work, supervisor_id, "accepted", "")
-    text = ctx.tr(who.student_language)(ACCEPTED_NOTICE, title=short(who.title))
+    text = ctx.tr(who.student_language)(ACCEPTED_NOTICE, title=shorten(who.title))
     return "accepted", [Outbound(text, to=who.student_id, urgent=False, category="work")]
 
 
@@ -110,7 +110,7 @@ def request_changes(
         return "already", []
     comment = " ".join(comment.split())[:500]
     _decide(ctx, work, supervisor_id, "changes_requested", comment)
-    text = ctx.tr(who.student_language)(CHANGES_NOTICE, title=short(who.title), comment=comment)
+    text = ctx.tr(who.student_language)(CHANGES_NOTICE, title=shorten(who.title), comment=comment)
     return "changes_requested", [Outbound(text, to=who.student_id, urgent=False, category="work")]
 
 
@@ -119,7 +119,7 @@ def describe(_: Callable[..., str], work: Deliverable, who: Who) -> str:
     if work.url:
         what = work.url
     elif work.text:
-        what = short(work.text, 60)
+        what = shorten(work.text, 60)
     else:
         what = _(A_FILE)
     if work.file_ref and work.text:

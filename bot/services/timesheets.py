@@ -1,7 +1,7 @@
 """Timesheets a supervisor approves: pending hours of their own students, one at a time or all.
 
-Pending entries are hours logged by hand (LOG), shifts flagged off-site or without a
-location, remote shifts and auto-closed shifts (TimeEntry.status "pending"). On SMS an
+Pending entries are hours logged by hand (LOG), clocked time flagged off-site or without a
+location, remote clocked time and auto-closed entries (TimeEntry.status "pending"). On SMS an
 entry is named by its own id (`A 12`, `R 12 reason`): stable across messages and days,
 so an old digest never points at the wrong entry. A rejection goes back to the student
 with the reason; every decision is in the audit trail.
@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.context import Context
+from bot.display import day, shorten
 from bot.i18n import N_
 from bot.messages import Outbound
 from bot.rules import hours as hours_rules
-from bot.services.hours_log import day, short
 from db import trail
 from db.models import Opportunity, Person, Placement, TimeEntry
 
@@ -150,7 +150,7 @@ def reject(
         REJECTED_NOTICE,
         hours=hours_rules.fmt(Decimal(entry.hours or 0)),
         date=day(entry_day(ctx, entry), who.student_language),
-        title=short(who.title),
+        title=shorten(who.title),
         reason=reason,
     )
     return "rejected", [Outbound(text, to=who.student_id, urgent=False, category="hours")]
@@ -169,13 +169,13 @@ def totals(entries: list[TimeEntry]) -> Decimal:
 
 
 def entry_day(ctx: Context, entry: TimeEntry) -> date:
-    """The district day the work was done (shift start, else when it was logged)."""
+    """The district day the work was done (clock-in time, else when it was logged)."""
     return (entry.started_at or entry.created_at).astimezone(ctx.settings.tz).date()
 
 
 def describe(ctx: Context, _: Callable[..., str], lang: str, entry: TimeEntry, who: Who) -> str:
     """One line: `Hours #12 Leah, 1.5 h on Dec 1: researched competitors (remote)`."""
-    what = short(entry.description or (who.title), 40)
+    what = shorten(entry.description or (who.title), 40)
     flag = (
         "auto"
         if entry.auto_closed

@@ -105,7 +105,7 @@ class ConsentRecord(Base):
 
 
 class TimeEntry(Base):
-    """Hours: a clocked shift (kind=shift) or hours logged by hand (kind=manual).
+    """Hours: clocked time (kind=clock, services.clocking) or hours logged by hand (kind=manual).
 
     status: open|pending|approved|rejected ; verdict: verified|outside|unverified|remote
     """

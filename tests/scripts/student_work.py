@@ -27,7 +27,7 @@ SCRIPTS = [
                 "idle",
                 db=entries(1, status="open", in_verdict="verified"),
             ),
-            Step("student", "IN", Means("already", "OUT"), TG),
+            Step("student", "IN", Means("clocked in since", "OUT"), TG),
             Step(
                 "student",
                 Press("Clock out"),

@@ -1,4 +1,5 @@
-"""Flows declared as data: states, a start, finals and transitions (python-statemachine style).
+"""State machines declared as data (each flow's, and the placement lifecycle in rules):
+states, a start, finals and transitions (python-statemachine style).
 
 A bad definition fails when it is built (an unknown state, a state nobody can reach, a
 non-final state with no way out); at run time a move along an undeclared transition

@@ -1,0 +1,67 @@
+"""One-time, 15-minute links to clock in or out from the phone's browser (SMS has no
+location button). Only the link's SHA-256 is stored; the raw token is the capability."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.context import Context
+from bot.services.work import Work, get_work
+from db.models import CheckinToken
+
+TOKEN_TTL = timedelta(minutes=15)
+
+
+def token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_link(ctx: Context, work: Work, action: str) -> str:
+    """A one-time, 15-minute link to clock `action` (in|out) from the phone's browser."""
+    raw = secrets.token_urlsafe(12)
+    ctx.session.add(
+        CheckinToken(
+            token_sha256=token_hash(raw),
+            person_id=work.student_id,
+            placement_id=work.placement_id,
+            action=action,
+            expires_at=ctx.now + TOKEN_TTL,
+            created_at=ctx.now,
+        )
+    )
+    return f"{ctx.settings.public_base_url.rstrip('/')}/checkin/{raw}"
+
+
+def find_token(ctx: Context, raw: str) -> tuple[CheckinToken | None, str]:
+    """(row, state) where state is ok|unknown|expired|used."""
+    if not raw or len(raw) > 64:
+        return None, "unknown"
+    row = ctx.session.scalar(
+        select(CheckinToken).where(CheckinToken.token_sha256 == token_hash(raw))
+    )
+    if row is None:
+        return None, "unknown"
+    if row.used_at is not None:
+        return row, "used"
+    if row.expires_at <= ctx.now:
+        return row, "expired"
+    return row, "ok"
+
+
+def use_token(ctx: Context, row: CheckinToken, outcome: str) -> None:
+    """Spend a link (single use) and note how it was used."""
+    row.used_at = ctx.now
+    row.note = outcome[:64]
+
+
+def usable_link(ctx: Context, raw: str) -> tuple[CheckinToken | None, Work | None, str]:
+    """(row, work, state): `work` only when the link is usable (state ok)."""
+    row, state = find_token(ctx, raw)
+    if row is None or state != "ok":
+        return row, None, state
+    work = get_work(ctx, row.placement_id)
+    return row, work, "ok" if work is not None else "unknown"  # the placement vanished

@@ -1,0 +1,106 @@
+"""A student's open placements as their work commands (AGREE, IN, OUT, LOG, SUBMIT,
+STATUS) and the check-in page see them, and the student's OK to the training agreement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import bindparam, select
+
+from bot.context import Context
+from bot.messages import Outbound
+from bot.rules import geofence
+from bot.rules.placement import OPEN_STATUSES
+from bot.services import paperwork
+from db import trail
+from db.models import Opportunity, Placement, Site
+
+
+@dataclass(frozen=True)
+class Work:
+    """A placement as the student's commands see it."""
+
+    placement_id: int
+    student_id: int
+    status: str
+    starts_on: date
+    due_on: date
+    title: str
+    remote: bool
+    fence: geofence.Fence | None
+    est_hours: Decimal
+    agreed: bool
+
+
+_WORK = (
+    select(
+        Placement.id, Placement.student_id, Placement.status, Placement.starts_on,
+        Placement.due_on, Opportunity.title, Opportunity.remote, Site.id, Site.lat, Site.lon,
+        Site.radius_m, Opportunity.est_hours, Placement.agreement_ack_at,
+    )
+    .join(Opportunity, Opportunity.id == Placement.opportunity_id)
+    .outerjoin(Site, Site.id == Opportunity.site_id)
+)  # fmt: skip
+_OPEN_WORK = _WORK.where(
+    Placement.student_id == bindparam("student"), Placement.status.in_(OPEN_STATUSES)
+).order_by(Placement.id.desc())
+_ONE_WORK = _WORK.where(Placement.id == bindparam("placement"))
+
+
+def _work(row: Any) -> Work:
+    (pid, student_id, status, starts, due, title, remote, site_id, lat, lon, radius, hours, ack) = (
+        row
+    )
+    remote = bool(remote) or site_id is None
+    return Work(
+        pid,
+        student_id,
+        status,
+        starts,
+        due,
+        title,
+        remote,
+        None if remote else geofence.Fence(lat, lon, radius),
+        Decimal(hours),
+        ack is not None,
+    )
+
+
+def open_work(ctx: Context, student_id: int) -> list[Work]:
+    """The student's open placements (paperwork, ready, paused), newest first."""
+    rows = ctx.session.execute(_OPEN_WORK, {"student": student_id}).all()
+    return [_work(row) for row in rows]
+
+
+def get_work(ctx: Context, placement_id: int) -> Work | None:
+    row = ctx.session.execute(_ONE_WORK, {"placement": placement_id}).first()
+    return _work(row) if row else None
+
+
+def agree(ctx: Context, work: Work, lang: str) -> tuple[list[Outbound], list[str]]:
+    """Record the student's OK to the training agreement; (messages, still missing)."""
+    placement = ctx.session.get(Placement, work.placement_id)
+    if placement is None:
+        return [], []
+    if placement.agreement_ack_at is None:
+        placement.agreement_ack_at = ctx.now
+        trail.record(
+            ctx.session,
+            at=ctx.now,
+            actor=ctx.actor,
+            action="placement:agreement_ack",
+            entity="placement",
+            entity_id=placement.id,
+        )
+    messages = paperwork.refresh(ctx, placement, work.title, lang)
+    return messages, paperwork.missing(ctx, placement)
+
+
+def missing_of(ctx: Context, placement_id: int) -> list[str]:
+    """The placement's missing paperwork (keys of paperwork.MISSING_LABELS)."""
+    placement = ctx.session.get(Placement, placement_id)
+    return paperwork.missing(ctx, placement) if placement else []
