@@ -38,8 +38,9 @@ def create_app(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     quiet_noisy_loggers()
 
-    from bot.handlers import checkin, simulator, slip, telegram, twilio_sms
+    from bot.handlers import checkin, input_guard, simulator, slip, telegram, twilio_sms
 
+    input_guard.install(app)
     app.register_blueprint(twilio_sms.bp)
     app.register_blueprint(telegram.bp)
     app.register_blueprint(checkin.bp)
