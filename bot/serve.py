@@ -1,8 +1,9 @@
 """`wbl serve`: the web app under gunicorn, the production WSGI server.
 
 Each worker process builds its own app (and so its own database engine: nothing opened
-before the fork is shared). Defaults per database: SQLite allows one writer, so one
-process with threads; PostgreSQL gets a few processes. `--workers`, `--threads` and
+before the fork is shared). Defaults per database, the configurations measured in the
+README: SQLite allows one writer, so one process with 16 threads; PostgreSQL 4 processes
+with 4 threads each. `--workers`, `--threads` and
 `--worker-class` (or WBL_WORKERS, WBL_THREADS, WBL_WORKER_CLASS) override them. The
 access log goes to stdout through `bot.access_log.RedactingLogger`. SIGTERM is a graceful
 shutdown: no new connections, requests in flight finish (up to GRACEFUL_S), exit 0.
@@ -27,7 +28,7 @@ class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 5000
     workers: int = 1
-    threads: int = 8
+    threads: int = 16
     worker_class: str = "gthread"
 
     def gunicorn_config(self) -> dict[str, Any]:
@@ -62,14 +63,10 @@ def default_options(
     return ServeOptions(
         host=host,
         port=port,
-        workers=workers or _int(env, "WBL_WORKERS") or (1 if sqlite else _few_processes()),
-        threads=threads or _int(env, "WBL_THREADS") or (8 if sqlite else 4),
+        workers=workers or _int(env, "WBL_WORKERS") or (1 if sqlite else 4),
+        threads=threads or _int(env, "WBL_THREADS") or (16 if sqlite else 4),
         worker_class=worker_class or env.get("WBL_WORKER_CLASS") or "gthread",
     )
-
-
-def _few_processes() -> int:
-    return min(4, 2 * (os.cpu_count() or 1) + 1)
 
 
 def _int(env: Mapping[str, str], name: str) -> int | None:

@@ -91,9 +91,9 @@ def test_wbl_serve_redacts_tokens_and_stops_gracefully(chat, make, database, set
 
 def test_defaults_per_database_and_overrides():
     sqlite = default_options("sqlite:///var/wbl.sqlite3", {})
-    assert (sqlite.workers, sqlite.threads, sqlite.worker_class) == (1, 8, "gthread")
+    assert (sqlite.workers, sqlite.threads, sqlite.worker_class) == (1, 16, "gthread")
     pg = default_options("postgresql://db/wbl", {})
-    assert pg.workers > 1
+    assert (pg.workers, pg.threads) == (4, 4)
     env = {"WBL_WORKERS": "3", "WBL_THREADS": "2", "WBL_WORKER_CLASS": "sync"}
     assert default_options("sqlite://", env).workers == 3
     flags = default_options("sqlite://", env, workers=5, threads=1, worker_class="gthread")
