@@ -144,3 +144,26 @@ def test_a_slip_link_expires_when_its_request_closes(
     assert page.status_code == 410 and page.headers["Cache-Control"] == "no-store"
     assert ("has expired" if lang == "en" else "ya venció") in html
     assert "Photograph" not in html and req.code not in html
+
+
+def test_a_burst_of_parallel_guesses_gets_exactly_ten_tries(database, engine, clock):
+    """300 wrong codes in 1.6 s was the finding: parallel attempts each get their own count."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.messages import Inbound
+
+    def guess(n: int) -> str:
+        inbound = Inbound(
+            channel="telegram",
+            urn="telegram:6500",
+            provider_id=f"burst{n}",
+            received_at=clock.now(),
+            text=f"/start {WRONG[n % len(WRONG)]}",
+        )
+        [reply] = engine.receive(database, inbound).outbox
+        return reply.text
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        said = list(pool.map(guess, range(30)))
+    assert sum("didn't work" in t for t in said) == link_throttle.LIMIT
+    assert sum("Too many codes" in t for t in said) == 30 - link_throttle.LIMIT

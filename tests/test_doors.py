@@ -7,6 +7,8 @@ JSON was a 500 on both databases (and Telegram retries it forever).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import select
 
@@ -37,7 +39,7 @@ def web(settings, database, clock):
 def test_a_lone_surrogate_from_telegram_is_cleaned_and_answered(web, make, database):
     make.student()
     raw = tg_message(5151, text="PLACEHOLDER")
-    body = _json(raw).replace("PLACEHOLDER", "hi\\ud800 there\\u0000")
+    body = json.dumps(raw).replace("PLACEHOLDER", "hi\\ud800 there\\u0000")
     response = Telegram(web).post(None, raw=body.encode())
     assert response.status_code == 200
     with database.transaction() as s:
@@ -149,7 +151,14 @@ def test_a_utf16_roster_is_read_as_utf16(database, clock, tmp_path):
         assert s.scalar(select(Person).where(Person.sourced_id == "student-6")) is not None
 
 
-def _json(data: object) -> str:
-    import json
+def test_a_nan_location_from_telegram_is_an_impossible_point():
+    import telegram
 
-    return json.dumps(data)
+    from bot.handlers.telegram import update_to_inbound
+    from tests.test_webhooks_telegram import NOW
+
+    raw = json.dumps(tg_message(42, location={"latitude": 1.0, "longitude": 2.0}))
+    for bad in ("NaN", "Infinity"):
+        data = json.loads(raw.replace("1.0", bad))
+        inbound = update_to_inbound(telegram.Update.de_json(data, None), NOW)
+        assert (inbound.location.lat, inbound.location.lon) == (999.0, 999.0)

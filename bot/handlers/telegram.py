@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 from datetime import datetime
 from typing import Any
 
@@ -139,15 +140,19 @@ def _location(message: telegram.Message) -> Location | None:
         return None
     try:
         return _to_location(message, loc)
-    except (TypeError, ValueError):  # not numbers: an impossible point, asked for again
+    except (TypeError, ValueError):  # not (finite) numbers: an impossible point, asked again
         return Location(lat=999.0, lon=999.0, source="chat")
 
 
 def _to_location(message: telegram.Message, loc: telegram.Location) -> Location:
+    lat, lon = float(loc.latitude), float(loc.longitude)
+    accuracy = float(loc.horizontal_accuracy) if loc.horizontal_accuracy else None
+    if not all(math.isfinite(x) for x in (lat, lon, accuracy or 0.0)):  # JSON allows NaN
+        raise ValueError("not a finite location")
     return Location(
-        lat=float(loc.latitude),
-        lon=float(loc.longitude),
-        accuracy_m=float(loc.horizontal_accuracy) if loc.horizontal_accuracy else None,
+        lat=lat,
+        lon=lon,
+        accuracy_m=accuracy,
         live=bool(loc.to_dict().get("live_period")),  # avoids PTB's int->timedelta warning
         forwarded=message.forward_origin is not None,
         via_bot=message.via_bot is not None,
