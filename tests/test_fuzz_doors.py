@@ -207,3 +207,21 @@ def test_paper_consent_and_vetting_forms_never_5xx(signed_in, form, checks, plac
         )
     )
     no_5xx(web.post("/dashboard/partners/checks", data={**checks, "csrf_token": token}))
+
+
+@fuzz
+@given(
+    person=st.one_of(st.integers(-(2**70), 2**70), JSON_ANY),
+    body=st.dictionaries(
+        st.sampled_from(["text", "payload", "lat", "lon", "accuracy", "denied", "file"]),
+        JSON_ANY,
+        max_size=4,
+    ),
+)
+def test_simulator_never_5xx(settings, database, clock, make, person, body):
+    """The demo's chat simulator is a door too (never enabled in production)."""
+    web = build_app(settings.with_(simulator=True), database, clock).test_client()
+    student = make.student()
+    person_id = student.id if person == 0 else person
+    no_5xx(web.post("/sim/api/send", json={"person_id": person_id, **body}))
+    no_5xx(web.get("/sim/api/messages", query_string={"person_id": str(person), "after": "x"}))
