@@ -1,7 +1,7 @@
 """The web app: provider webhooks, check-in pages, the simulator and the dashboard.
 
 `create_app(settings)` builds everything; nothing is built at import time. Production:
-`gunicorn 'webhooks:create_app()'` with the environment set.
+`wbl serve` (gunicorn, see bot/serve.py) with the environment set.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import text
 
-from bot import web
+from bot import access_log, web
 from bot.clock import Clock
 from bot.logs import quiet_noisy_loggers
 from bot.runtime import Runtime
@@ -39,8 +39,10 @@ def create_app(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     quiet_noisy_loggers()
 
-    from bot.handlers import checkin, simulator, slip, telegram, twilio_sms, whatsapp
+    from bot.handlers import checkin, input_guard, simulator, slip, telegram, twilio_sms, whatsapp
 
+    input_guard.install(app)
+    access_log.install()
     app.register_blueprint(twilio_sms.bp)
     app.register_blueprint(whatsapp.bp)
     app.register_blueprint(telegram.bp)

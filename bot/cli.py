@@ -75,18 +75,35 @@ def cmd_import_partners(ns: argparse.Namespace) -> int:
     return 0 if report.clean else 1
 
 
-def _serve_args(p: argparse.ArgumentParser) -> None:
+def _bind_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
 
 
-@command("serve", "run the web app (webhooks, check-in pages, dashboard)", _serve_args)
+def _serve_args(p: argparse.ArgumentParser) -> None:
+    _bind_args(p)
+    p.add_argument("--workers", type=int, help="processes (env WBL_WORKERS)")
+    p.add_argument("--threads", type=int, help="threads per process (env WBL_THREADS)")
+    p.add_argument("--worker-class", help="gunicorn worker class (env WBL_WORKER_CLASS)")
+
+
+@command(
+    "serve", "run the web app under gunicorn (webhooks, check-in pages, dashboard)", _serve_args
+)
 def cmd_serve(ns: argparse.Namespace) -> int:
+    from bot.serve import default_options, serve
     from webhooks import create_app
 
-    app = create_app(runtime=runtime(ns))
-    app.run(host=ns.host, port=ns.port, threaded=True)
-    return 0
+    settings = Settings.from_env()  # fail fast, before any worker starts
+    options = default_options(
+        settings.database_url,
+        host=ns.host,
+        port=ns.port,
+        workers=ns.workers,
+        threads=ns.threads,
+        worker_class=ns.worker_class,
+    )
+    return serve(lambda: create_app(settings), options)
 
 
 @command("worker", "run the scheduler and the outbox dispatcher until stopped")
@@ -267,7 +284,7 @@ def cmd_diagrams(ns: argparse.Namespace) -> int:
 
 
 def _demo_args(p: argparse.ArgumentParser) -> None:
-    _serve_args(p)
+    _bind_args(p)
     p.add_argument("--no-browser", action="store_true")
 
 

@@ -2,7 +2,8 @@
 
 Migrates a SQLite database under var/, loads the sample district with every date moved
 by whole weeks so the term starts this coming week, gives a coordinator a dashboard
-login, and runs the web app (simulator included) with the worker in the same process.
+login, and serves the web app (simulator included) under gunicorn: one worker process,
+which also runs the scheduler and the outbox dispatcher in a thread.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import secrets
 import threading
 from datetime import date, timedelta
 from pathlib import Path
+
+from flask import Flask
 
 from bot.clock import SystemClock
 from bot.runtime import Runtime
@@ -68,9 +71,8 @@ def coordinator_login(runtime: Runtime) -> tuple[str, str]:
 
 
 def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
-    from bot.scheduler import run_worker
+    from bot.serve import ServeOptions, serve
     from db.migrate import upgrade
-    from webhooks import create_app
 
     settings = demo_settings(host, port)
     logging.getLogger("bot.importers").setLevel(logging.WARNING)
@@ -78,8 +80,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
     runtime = Runtime.build(settings, SystemClock())
     print(load_sample(runtime))
     email, password = coordinator_login(runtime)
-    worker = threading.Thread(target=run_worker, args=(runtime,), daemon=True, name="worker")
-    worker.start()
+    runtime.database.dispose()  # the worker process opens its own connections
     base = settings.public_base_url
     print(
         f"\nWBL Bot demo is running.\n"
@@ -88,6 +89,18 @@ def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
         f"  Stop with Ctrl-C.\n",
         flush=True,
     )
-    app = create_app(runtime=runtime)
-    app.run(host=host, port=port, threaded=True, use_reloader=False)
-    return 0
+    return serve(lambda: app_with_worker(settings), ServeOptions(host=host, port=port))
+
+
+def app_with_worker(settings: Settings) -> Flask:
+    """The web app, with the scheduler and dispatcher started in a thread beside it.
+
+    Runs in the one gunicorn worker process, so there is exactly one scheduler.
+    """
+    from bot.scheduler import run_worker
+    from webhooks import create_app
+
+    runtime = Runtime.build(settings, SystemClock())
+    worker = threading.Thread(target=run_worker, args=(runtime,), daemon=True, name="worker")
+    worker.start()
+    return create_app(runtime=runtime)

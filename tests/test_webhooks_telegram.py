@@ -148,9 +148,14 @@ def test_location_with_latitude_999_gets_a_polite_answer(tg, make, database, set
     ],
     ids=["broken", "list", "string", "empty", "bad-id", "bad-message"],
 )
-def test_malformed_json_is_400_and_nothing_stored(tg, database, raw):
-    assert tg.post(None, raw=raw).status_code == 400
-    assert counts(database) == (0, 0)
+def test_malformed_json_is_acknowledged_and_kept_as_failed(tg, database, raw):
+    """Telegram retries anything but a 2xx: an unusable update is acknowledged, kept, not run."""
+    assert tg.post(None, raw=raw).status_code == 200
+    assert tg.post(None, raw=raw).status_code == 200  # a retry keeps one row
+    with database.transaction() as s:
+        [row] = s.scalars(select(InboundMessage)).all()
+        assert row.status == "failed" and row.text is None and row.channel == "telegram"
+    assert counts(database) == (1, 0)
 
 
 @pytest.mark.parametrize(

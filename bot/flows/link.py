@@ -14,7 +14,7 @@ from bot.flows.base import Reply
 from bot.i18n import N_, translator
 from bot.keywords import is_opt_out, parse
 from bot.messages import Inbound, Outbound
-from bot.services import linking
+from bot.services import link_throttle, linking
 
 HOW_TO_JOIN = N_(
     "Hi! This is {program}, the work-based learning line for our school district. "
@@ -24,6 +24,10 @@ HOW_TO_JOIN = N_(
 LINKED = N_("You're linked, {name}! Reply MENU to see what you can do.")
 BAD_CODE = N_(
     "That code didn't work (it may be used or expired). Ask your coordinator for a new one."
+)
+TOO_MANY_CODES = N_(
+    "Too many codes were tried from here. Please wait an hour and try again, or ask your "
+    "coordinator for help."
 )
 NOT_OWN_CONTACT = N_("Please share your own contact with the button, not someone else's.")
 STRANGER_STOPPED = N_("You won't get messages from us.")
@@ -57,6 +61,8 @@ def _link(ctx: Context, inbound: Inbound) -> Reply | None:
         if not code:
             return None
         person = linking.redeem(ctx, code, inbound.urn)
+        if person is None and link_throttle.blocked(ctx, inbound.urn):
+            return Reply.say(Outbound(_both(TOO_MANY_CODES)))
         if person is None:
             return Reply.say(Outbound(translator("en")(BAD_CODE)))
         return _welcome(person.given_name, person.language)
@@ -68,6 +74,11 @@ def _link(ctx: Context, inbound: Inbound) -> Reply | None:
         if person is not None:
             return _welcome(person.given_name, person.language)
     return None
+
+
+def _both(msgid: str) -> str:
+    """English, then Spanish: we do not know a stranger's language yet."""
+    return translator("en")(msgid) + "\n" + translator("es")(msgid)
 
 
 def _welcome(name: str, lang: str) -> Reply:

@@ -85,7 +85,7 @@ def places() -> Response:
 def send() -> Response:
     """Run one simulated message (text, button, location or file) through the engine."""
     body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("person_id"), int):
+    if not isinstance(body, dict) or not _row_id(body.get("person_id")):
         abort(400)
     runtime = runtime_of_app()
     now = runtime.clock.now()
@@ -167,9 +167,14 @@ def _attachment(body: dict[str, Any]) -> Attachment | None:
 
 def _int_arg(name: str) -> int:
     value = request.args.get(name, type=int)
-    if value is None:
+    if value is None or not _row_id(value):
         abort(400)
     return value
+
+
+def _row_id(value: Any) -> bool:
+    """True for an int a database id column can hold."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**31
 
 
 def _describe(session: Session, person: Person) -> dict[str, Any]:

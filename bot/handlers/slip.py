@@ -1,20 +1,23 @@
 """Permission slip pages (`GET /slip/<token>`) and consent receipts, read-only and thin.
 
 The slip needs no login: its token names one request and is signed, so it reveals that
-request and nothing else. A receipt link is signed with itsdangerous (`?sig=`).
+request and nothing else, and only while the request awaits an answer: once it closes
+(granted, declined, revoked, cancelled) the link is a 410. A receipt link is signed with
+itsdangerous (`?sig=`).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from bot.i18n import translator
+from bot.i18n import N_, translator
 from bot.services.consent_docs import (
     TRAVEL,
     dates_text,
     hours_text,
     load_facts,
     read_slip_token,
+    slip_is_live,
     slip_url,
     where_text,
 )
@@ -23,6 +26,11 @@ from bot.web import runtime_of_app
 from db.models import ConsentRequest
 
 bp = Blueprint("slip", __name__)
+CLOSED_TITLE = N_("This link has expired")
+CLOSED = N_(
+    "This permission request has been answered or closed, so its slip is no longer shown "
+    "here. For a copy, contact {contact}."
+)
 PRIVATE = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
@@ -42,6 +50,8 @@ def slip(token: str) -> tuple[str, int, dict[str, str]]:
         row = session.get(ConsentRequest, request_id)
         if row is None:
             return _missing(lang)
+        if not slip_is_live(row):
+            return _closed(lang, rt.settings.coordinator_contact)
         facts = load_facts(session, row)
     _ = translator(lang)
     other = "es" if lang == "en" else "en"
@@ -74,6 +84,14 @@ def receipt(record_id: int) -> tuple[str, int, dict[str, str]]:
         except LookupError:
             return _missing("en")
     return html, 200, PRIVATE
+
+
+def _closed(lang: str, contact: str) -> tuple[str, int, dict[str, str]]:
+    _ = translator(lang)
+    html = render_template(
+        "slip_missing.html", _=_, lang=lang, title=_(CLOSED_TITLE), body=_(CLOSED, contact=contact)
+    )
+    return html, 410, PRIVATE
 
 
 def _missing(lang: str) -> tuple[str, int, dict[str, str]]:

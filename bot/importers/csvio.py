@@ -2,10 +2,16 @@
 
 Line numbers are physical lines: line 1 is the header, so the first data row is line 2
 (a quoted value spanning lines counts every line it spans).
+
+Nothing a database cannot store gets through: undecodable bytes are read as
+Windows-1252 (a warning), a UTF-16 file is read as UTF-16, and a NUL character
+(PostgreSQL text cannot hold one) is dropped from its cell with a warning
+`file:line: column: NUL character removed`.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from collections.abc import Iterator, Sequence
@@ -54,11 +60,20 @@ class Table:
                 start, end = end + 1, reader.line_num
                 if start == 1 or not "".join(fields).strip():
                     continue
-                yield start, fields
+                yield start, self._without_nul(start, fields)
         except csv.Error as err:
             self.report.error(
                 self.name, end + 1, "-", f"unreadable CSV ({err}); rest of file skipped"
             )
+
+    def _without_nul(self, line: int, fields: list[str]) -> list[str]:
+        if not any("\x00" in f for f in fields):
+            return fields
+        for i, f in enumerate(fields):
+            if "\x00" in f:
+                column = self.header[i] if i < len(self.header) else "-"
+                self.report.warn(self.name, line, column, "NUL character removed")
+        return [f.replace("\x00", "") for f in fields]
 
     def position(self, column: str) -> int | None:
         """The index of `column` in the header (None when the file has no such column)."""
@@ -66,6 +81,8 @@ class Table:
 
 
 def _decode(data: bytes, name: str, report: ImportReport) -> str:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -99,7 +116,7 @@ def read_table(
             report.error(name, 0, "-", "file not found; nothing imported from it")
         return None
     text = _decode(path.read_bytes(), name, report)
-    first = text.split("\n", 1)[0]
+    first = text.split("\n", 1)[0].replace("\x00", "")
     if not first.strip():
         report.error(name, 1, "-", "empty file or no header line; file refused")
         return None

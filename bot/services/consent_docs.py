@@ -249,6 +249,14 @@ def read_slip_token(settings: Settings, token: str) -> tuple[int, str] | None:
     return request_id, lang
 
 
+SLIP_LIVE = frozenset({"open", "paper_needed"})
+
+
+def slip_is_live(request: ConsentRequest) -> bool:
+    """A slip link works while its request awaits an answer; it expires when the request closes."""
+    return request.closed_at is None and request.status in SLIP_LIVE
+
+
 def slip_url(settings: Settings, request_id: int, lang: str) -> str:
     return f"{settings.public_base_url}/slip/{slip_token(settings, request_id, lang)}"
 

@@ -1,6 +1,9 @@
 """Linking a chat to a person: one-time invite codes and Telegram contact sharing.
 
-Codes are stored as SHA-256 hashes; an answer never says whether a number is on file.
+Codes are stored as HMAC-SHA256 keyed with SECRET_KEY (a stolen table cannot be tried
+offline without the key); codes issued before migration 0003 were plain SHA-256 and are
+still found until they expire (14 days at most). Every attempt passes the throttle
+(bot.services.link_throttle) first. An answer never says whether a number is on file.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from sqlalchemy import select
 
 from bot.context import Context
 from bot.messages import channel_of
+from bot.services import link_throttle
 from db import trail
 from db.models import Contact, LinkCode, Person
 
@@ -20,8 +24,18 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_TTL = timedelta(days=14)
 
 
-def _hash(code: str) -> str:
-    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+def _normal(code: str) -> str:
+    return code.strip().upper()
+
+
+def code_hash(secret: str, code: str) -> str:
+    """What is stored for `code`: HMAC-SHA256 keyed with `secret`."""
+    return link_throttle.keyed(secret, "link-code", _normal(code))
+
+
+def _unkeyed_hash(code: str) -> str:
+    """How codes were stored before migration 0003 (found until they expire)."""
+    return hashlib.sha256(_normal(code).encode()).hexdigest()
 
 
 def create_invite(ctx: Context, person_id: int) -> str:
@@ -29,7 +43,7 @@ def create_invite(ctx: Context, person_id: int) -> str:
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
     ctx.session.add(
         LinkCode(
-            code_sha256=_hash(code),
+            code_sha256=code_hash(ctx.settings.secret_key, code),
             person_id=person_id,
             expires_at=ctx.now + CODE_TTL,
             created_at=ctx.now,
@@ -47,8 +61,12 @@ def create_invite(ctx: Context, person_id: int) -> str:
 
 
 def redeem(ctx: Context, code: str, urn: str) -> Person | None:
-    """Link `urn` to the code's person; None when the code is unknown, used or expired."""
-    row = ctx.session.scalar(select(LinkCode).where(LinkCode.code_sha256 == _hash(code)))
+    """Link `urn` to the code's person; None when the code is unknown, used or expired,
+    or when `urn` or the code is throttled (`link_throttle.blocked` tells which)."""
+    if not link_throttle.admit(ctx, urn, code):
+        return None
+    digests = (code_hash(ctx.settings.secret_key, code), _unkeyed_hash(code))
+    row = ctx.session.scalar(select(LinkCode).where(LinkCode.code_sha256.in_(digests)))
     if row is None or row.used_at is not None or row.expires_at <= ctx.now:
         return None
     person = ctx.session.get(Person, row.person_id)

@@ -23,6 +23,7 @@ from db.models.placements import (
     RatingRequest,
     TimeEntry,
 )
+from db.models.throttle import LinkThrottle
 
 __all__ = [
     "Application",
@@ -38,6 +39,7 @@ __all__ = [
     "ImportRowDigest",
     "InboundMessage",
     "LinkCode",
+    "LinkThrottle",
     "Opportunity",
     "Org",
     "OutboxMessage",
