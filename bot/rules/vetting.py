@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from bot import kinds
+
 INSURED_KINDS = ("business", "nonprofit", "public_agency")
 
 
@@ -72,5 +74,6 @@ def problems(
 
 
 def meets_minors(opportunity_kind: str, employer_kind: str) -> bool:
-    """A class simulation run by a school facilitator needs no outside check."""
-    return not (opportunity_kind == "simulation" and employer_kind == "school_enterprise")
+    """Whether the supervisor meets minors: the kind says (a class simulation run by a
+    school facilitator needs no outside check: `Kind.no_background_check_with`)."""
+    return kinds.get(opportunity_kind).meets_minors(employer_kind)

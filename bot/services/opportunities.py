@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, null, select, union_all
 from sqlalchemy.orm import Session
 
+from bot import kinds
 from bot.context import Context
 from bot.errors import WBLError
 from bot.i18n import N_
@@ -42,26 +43,8 @@ TAKEN_STATUSES = (*OPEN_STATUSES, "completed")
 _SLOTS = 1 << 24  # candidates per ranking (the catalog index rides in the key's low bits)
 LIST_LIMIT = 30  # a FIND keeps this many ranked ids in the conversation (10 SMS pages)
 
-KIND_WORDS = {
-    "MICRO": "micro",
-    "MICROINTERNSHIP": "micro",
-    "MICROPASANTIA": "micro",
-    "ENTERPRISE": "enterprise",
-    "SCHOOL": "enterprise",
-    "EMPRESA": "enterprise",
-    "ESCUELA": "enterprise",
-    "ESCOLAR": "enterprise",
-    "VIRTUAL": "virtual",
-    "SIMULATION": "simulation",
-    "SIMULATED": "simulation",
-    "SIM": "simulation",
-    "SIMULACION": "simulation",
-    "SIMULADA": "simulation",
-    "REMOTE": "remote",
-    "REMOTO": "remote",
-    "ONLINE": "remote",
-    "CASA": "remote",
-}
+REMOTE = "remote"  # FIND's "done from anywhere" filter, beside the kinds' own codes
+REMOTE_WORDS = frozenset({"REMOTE", "REMOTO", "ONLINE", "CASA"})
 FILLER_WORDS = {
     "A", "AN", "THE", "FOR", "IN", "OF", "AND", "INTERNSHIP", "INTERNSHIPS", "JOB", "JOBS",
     "WORK", "DE", "LA", "EL", "LOS", "LAS", "UN", "UNA", "EN", "Y", "PASANTIA", "PASANTIAS",
@@ -116,16 +99,17 @@ class Details:
 
 
 def parse_query(args: str) -> Query:
-    """Split FIND's arguments into a kind filter and search words."""
+    """Split FIND's arguments into a kind filter (a kind's code, or REMOTE) and search words."""
     kind: str | None = None
     words: list[str] = []
     for word in fold(args).replace("-", "").split():
         word = "".join(ch for ch in word if ch.isalnum())
         if not word:
             continue
-        if kind is None and word in KIND_WORDS:
-            kind = KIND_WORDS[word]
-        elif word not in FILLER_WORDS and word not in KIND_WORDS:
+        named = REMOTE if word in REMOTE_WORDS else getattr(kinds.by_word(word), "code", None)
+        if kind is None and named is not None:
+            kind = named
+        elif word not in FILLER_WORDS and named is None:
             words.append(word[:-1] if len(word) >= 4 and word.endswith("S") else word)
     return Query(kind, tuple(words[:5]))
 
@@ -176,6 +160,7 @@ def _facts(row, taken: dict[int, int], vetting: dict[int, list[str]], with_text:
     if with_text:
         text = fold(" ".join([title, employer, cluster or "", kind, row[18] or "", row[19] or ""]))
     site = (lat, lon) if lat is not None and lon is not None else None
+    remote = kinds.get(kind).is_remote(remote)
     problems = tuple(vetting.get(oid, ()))
     return OpportunityFacts(
         oid, ext, title, employer, kind, hours, seats, taken.get(oid, 0), _cluster(cluster),
@@ -236,7 +221,7 @@ def student_facts(session: Session, student_id: int) -> StudentFacts:
 
 
 def _matches(opp: OpportunityFacts, query: Query) -> bool:
-    if query.kind == "remote":
+    if query.kind == REMOTE:
         if not (opp.remote or opp.site is None):
             return False
     elif query.kind is not None and opp.kind != query.kind:

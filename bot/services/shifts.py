@@ -25,10 +25,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from bot import jobs
+from bot import jobs, kinds
 from bot.context import Context
 from bot.errors import WBLError
 from bot.i18n import N_
+from bot.kinds import Proof
 from bot.messages import Outbound
 from bot.rules import geofence
 from bot.rules import hours as hours_rules
@@ -93,7 +94,7 @@ _WORK = (
     select(
         Placement.id, Placement.student_id, Placement.status, Placement.starts_on,
         Placement.due_on, Opportunity.title, Opportunity.remote, Site.id, Site.lat, Site.lon,
-        Site.radius_m, Opportunity.est_hours, Placement.agreement_ack_at,
+        Site.radius_m, Opportunity.est_hours, Placement.agreement_ack_at, Opportunity.kind,
     )
     .join(Opportunity, Opportunity.id == Placement.opportunity_id)
     .outerjoin(Site, Site.id == Opportunity.site_id)
@@ -105,10 +106,9 @@ _ONE_WORK = _WORK.where(Placement.id == bindparam("placement"))
 
 
 def _work(row: Any) -> Work:
-    (pid, student_id, status, starts, due, title, remote, site_id, lat, lon, radius, hours, ack) = (
-        row
-    )
-    remote = bool(remote) or site_id is None
+    (pid, student_id, status, starts, due, title, remote, site_id, lat, lon, radius) = row[:11]
+    hours, ack, kind = row[11:]
+    remote = kinds.get(kind).proof(bool(remote), site_id is not None) is not Proof.GEOFENCE
     return Work(
         pid,
         student_id,

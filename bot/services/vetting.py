@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import kinds
 from bot.context import Context
 from bot.errors import WBLError
 from bot.i18n import N_
@@ -59,7 +60,7 @@ def problems_by_opportunity(
     for opp_id, kind, remote, site_id, sup_id, emp_id, emp_kind in session.execute(stmt):
         facts = PartnerFacts(
             employer_kind=emp_kind,
-            on_site=bool(site_id) and not remote,
+            on_site=kinds.get(kind).on_site(remote, site_id is not None),
             meets_minors=meets_minors(kind, emp_kind),
             agreement_signed=agreements.get(emp_id),
             insurance_expires=insurance.get(emp_id),
