@@ -61,15 +61,16 @@ TriggerHandler = Callable[["Turn"], "Reply | None"]
 class DashboardSection:
     """A coordinator page a kind adds: `/dashboard/kinds/<kind>/<key>`.
 
-    `view(session, today, school_id)` returns the template's variables (`school_id` is the
-    signed-in coordinator's scope, None for the whole district); `template` is a path
-    under `bot/templates/`.
+    `view(session, today, staff_id)` returns the template's variables (`staff_id`: the
+    signed-in coordinator, for "my caseload"; None for the whole district). The default
+    template, `dashboard/kind_section.html` under `bot/templates/`, shows a table from
+    `columns` and `rows`; a kind may name its own template.
     """
 
     key: str
-    title: str  # N_ msgid
-    template: str
+    title: str  # N_ msgid (the dashboard shows it in English)
     view: Callable[[Session, date, int | None], Mapping[str, Any]]
+    template: str = "dashboard/kind_section.html"
 
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
