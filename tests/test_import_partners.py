@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.importers.partners import import_partners
+from bot.policy import Policy
 from bot.services.vetting import problems_by_opportunity
 from db.models import Contact, Opportunity, VettingCheck
 from db.session import Database
@@ -20,7 +21,7 @@ TODAY = date(2026, 12, 1)
 def _problems(db: Database, today: date = TODAY) -> dict[str, list[str]]:
     with db.transaction() as s:
         names = dict(s.execute(select(Opportunity.id, Opportunity.external_id)).all())
-        return {names[k]: v for k, v in problems_by_opportunity(s, today).items()}
+        return {names[k]: v for k, v in problems_by_opportunity(s, today, Policy()).items()}
 
 
 def _checks(db: Database) -> int:

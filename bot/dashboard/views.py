@@ -227,7 +227,7 @@ def partners() -> Any:
     rt = _rt()
     with rt.database.transaction() as s:
         today = Context(s, rt.settings, rt.clock.now()).today
-        problems = problems_by_opportunity(s, today)
+        problems = problems_by_opportunity(s, today, rt.settings.policy)
         opps = s.scalars(
             select(Opportunity)
             .where(Opportunity.active.is_(True))

@@ -23,6 +23,7 @@ from bot.context import Context
 from bot.errors import WBLError
 from bot.i18n import N_
 from bot.keywords import fold
+from bot.policy import Policy
 from bot.rules.eligibility import OpportunityFacts, StudentFacts, is_scarce, why_not
 from bot.rules.placement import OPEN_STATUSES
 from bot.rules.reachability import (
@@ -126,9 +127,15 @@ def _taken(session: Session, ids: list[int] | None) -> dict[int, int]:
 
 
 def catalog(
-    session: Session, today: date, ids: list[int] | None = None, *, with_text: bool = False
+    session: Session,
+    today: date,
+    policy: Policy,
+    ids: list[int] | None = None,
+    *,
+    with_text: bool = False,
 ) -> list[OpportunityFacts]:
-    """Open opportunities (or exactly `ids`, whatever their state) with site, seats, vetting."""
+    """Open opportunities (or exactly `ids`, whatever their state) with site, seats, vetting
+    (judged by the district's `policy`)."""
     text_cols = (Opportunity.description, Opportunity.deliverables) if with_text else ()
     stmt = (
         select(
@@ -148,7 +155,7 @@ def catalog(
     else:
         stmt = stmt.where(Opportunity.id.in_(ids))
     taken = _taken(session, ids)
-    vetting = problems_by_opportunity(session, today, opportunity_ids=ids)
+    vetting = problems_by_opportunity(session, today, policy, opportunity_ids=ids)
     rows = session.connection().execute(stmt)  # Core rows: no ORM loading per row
     return [_facts(row, taken, vetting, with_text) for row in rows]
 
@@ -233,7 +240,7 @@ def rank_for(
     student: StudentFacts,
     opportunities: list[OpportunityFacts],
     today: date,
-    walk_km: float,
+    policy: Policy,
     query: Query = Query(),
     limit: int = LIST_LIMIT,
 ) -> tuple[list[Ranked], Counter[str]]:
@@ -251,6 +258,7 @@ def rank_for(
     transport, school = student.transportation, student.school_id
     experienced, interests = student.experienced, student.interests
     from_home = student.home is not None
+    walk_km = policy.walk_km
     keys: list[int] = []
     modes: list[str] = []
     kms: list[float | None] = []
@@ -265,7 +273,7 @@ def rank_for(
             transport, origin, km, at_school, opp.remote, site, opp.site_transit, walk_km
         )
         seats = opp.seats_left
-        scarce = experienced and is_scarce(opp)
+        scarce = experienced and is_scarce(opp, policy)
         liked = opp.career_cluster in interests  # both normalised (lower case)
         keys.append(rank_key(mode, km, scarce, liked, seats, opp.starts_on) * _SLOTS + i)
         modes.append(mode)
@@ -276,7 +284,7 @@ def rank_for(
     while keys and len(best) < limit:
         i = heapq.heappop(keys) % _SLOTS
         opp, n = opportunities[i], (index[i] if index is not None else i)
-        reason = why_not(student, opp, today)
+        reason = why_not(student, opp, today, policy)
         if reason is not None:
             left_out[reason] += 1
             continue
@@ -300,7 +308,7 @@ def find(
     sorting estimate: a later page is re-read through `listed`).
     """
     student = student_facts(ctx.session, student_id)
-    ranked, left_out = rank_for(student, _open_catalog(ctx), ctx.today, ctx.settings.walk_km, query)
+    ranked, left_out = rank_for(student, _open_catalog(ctx), ctx.today, ctx.settings.policy, query)
     ranked[:shown] = [replace(r, place=_exact(student, r.opp, r.place)) for r in ranked[:shown]]
     return ranked, left_out
 
@@ -321,7 +329,9 @@ def listed(ctx: Context, student_id: int, ids: list[int]) -> list[Ranked]:
 
 def _open_catalog(ctx: Context) -> list[OpportunityFacts]:
     return catalog_cache.open_catalog(
-        ctx.session, ctx.today, lambda: catalog(ctx.session, ctx.today, with_text=True)
+        ctx.session,
+        ctx.today,
+        lambda: catalog(ctx.session, ctx.today, ctx.settings.policy, with_text=True),
     )
 
 
@@ -330,7 +340,7 @@ def _placed(ctx: Context, student: StudentFacts, opp: OpportunityFacts) -> Ranke
         transportation=student.transportation, origin=student.origin,
         student_school_id=student.school_id, remote=opp.remote, site=opp.site,
         site_school_id=opp.site_school_id, site_transit=opp.site_transit,
-        walk_km=ctx.settings.walk_km,
+        walk_km=ctx.settings.policy.walk_km,
     )  # fmt: skip
     return Ranked(opp, _exact(student, opp, place), student.home is not None)
 
@@ -340,7 +350,7 @@ def one(
 ) -> Ranked | None:
     """One opportunity, read fresh, as this student would see it in a list (None when it
     vanished). `student`: their facts when the caller has them already."""
-    found = catalog(ctx.session, ctx.today, [opportunity_id])
+    found = catalog(ctx.session, ctx.today, ctx.settings.policy, [opportunity_id])
     if not found:
         return None
     return _placed(ctx, student or student_facts(ctx.session, student_id), found[0])
@@ -369,7 +379,7 @@ def apply(ctx: Context, student_id: int, opportunity_id: int) -> tuple[Applicati
     if ranked is None:
         raise WBLError(GONE)
     opp = ranked.opp
-    reason = why_not(student, opp, ctx.today)
+    reason = why_not(student, opp, ctx.today, ctx.settings.policy)
     if reason is not None:
         raise WBLError(REFUSALS[reason], title=opp.title, min_age=opp.min_age)
     app = ctx.session.scalar(

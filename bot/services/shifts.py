@@ -220,7 +220,10 @@ def clock_in(ctx: Context, work: Work, point: Point | None, *, checked: bool = F
     end = ctx.now + timedelta(hours=float(expected))
     s = ctx.settings
     payload = {"end": end.isoformat()}
-    for kind, after in ((NUDGE, s.shift_nudge_grace_h), (AUTOCLOSE, s.shift_autoclose_h)):
+    for kind, after in (
+        (NUDGE, s.policy.shift_nudge_grace_h),
+        (AUTOCLOSE, s.policy.shift_autoclose_h),
+    ):
         jobs.schedule(
             ctx,
             kind,

@@ -11,7 +11,8 @@ from bot import kinds
 from bot.context import Context
 from bot.errors import WBLError
 from bot.i18n import N_
-from bot.rules.vetting import DEFAULT_POLICY, PartnerFacts, VettingPolicy, meets_minors, problems
+from bot.policy import Policy
+from bot.rules.vetting import PartnerFacts, meets_minors, problems
 from db import trail
 from db.models import Employer, Opportunity, Supervisor, VettingCheck
 
@@ -34,7 +35,7 @@ def _latest(session: Session, kind: str, column: str, key: str) -> dict[int, dat
 def problems_by_opportunity(
     session: Session,
     today: date,
-    policy: VettingPolicy = DEFAULT_POLICY,
+    policy: Policy,
     opportunity_ids: list[int] | None = None,
 ) -> dict[int, list[str]]:
     """opportunity id -> vetting problem codes (empty list: vetted) for active ones."""
