@@ -193,3 +193,26 @@ def test_a_virtual_internship_is_remote_whatever_its_row_says(make, chat) -> Non
     virtual = kinds.get("virtual")
     assert virtual.proof(remote=False, has_site=True) is Proof.SUPERVISOR
     assert kinds.get("micro").proof(remote=False, has_site=True) is Proof.GEOFENCE
+
+
+def test_a_kinds_paperwork_decides_when_work_may_start(make, chat, database) -> None:
+    """A kind that needs only the training agreement is ready at AGREE; micro waits for YES."""
+    no_slip = Kind(
+        code="clinic_hours", label="clinic hours", words=frozenset({"CLINICAL"}),
+        paperwork=(Paper.AGREEMENT,),
+    )  # fmt: skip
+    student = make.student(given_name="Rosa")
+    with kinds.registered(no_slip):
+        opp = make.opportunity(kind="clinic_hours", title="Shadow a nurse", remote=True)
+        placement = make.placement(student, opp, status="paperwork", agreement_ack_at=None)
+        reply = chat.texts(student, "AGREE")[-1]
+        with database.transaction() as s:
+            assert s.get(type(placement), placement.id).status == "ready"
+    assert "all set for Shadow a nurse" in reply
+    other = make.student(given_name="Ana")
+    micro = make.placement(
+        other, make.opportunity(remote=True), status="paperwork", agreement_ack_at=None
+    )
+    chat.texts(other, "AGREE")
+    with database.transaction() as s:
+        assert s.get(type(micro), micro.id).status == "paperwork"  # permission still missing
