@@ -7,7 +7,7 @@ Statuses handed to the supervisor side: a shift verified at both ends is `approv
 one outside the site, without a location, over 12 h or auto-closed is `pending` and
 flagged; a remote shift is `pending` (verdict `remote`) until the supervisor approves.
 
-Timing (settings): a shift is expected to last `rules.hours.expected_shift_hours`
+Timing (settings.policy): a shift is expected to last `rules.hours.expected_shift_hours`
 (remaining estimate, 1-4 h). `shift.nudge` comes `shift_nudge_grace_h` after that
 expected end and asks for OUT; `shift.autoclose` comes `shift_autoclose_h` after it,
 closes the shift counting hours up to the expected end (not the close time), flags it
@@ -29,7 +29,6 @@ from bot import jobs, kinds
 from bot.context import Context
 from bot.errors import WBLError
 from bot.i18n import N_
-from bot.kinds import Proof
 from bot.messages import Outbound
 from bot.rules import geofence
 from bot.rules import hours as hours_rules
@@ -108,7 +107,7 @@ _ONE_WORK = _WORK.where(Placement.id == bindparam("placement"))
 def _work(row: Any) -> Work:
     (pid, student_id, status, starts, due, title, remote, site_id, lat, lon, radius) = row[:11]
     hours, ack, kind = row[11:]
-    remote = kinds.get(kind).proof(bool(remote), site_id is not None) is not Proof.GEOFENCE
+    remote = kinds.get(kind).proof(bool(remote), site_id is not None) is not kinds.Proof.GEOFENCE
     return Work(
         pid,
         student_id,
@@ -218,12 +217,9 @@ def clock_in(ctx: Context, work: Work, point: Point | None, *, checked: bool = F
     done = hours_log.hours_totals(ctx.session, work.placement_id).counted
     expected = hours_rules.expected_shift_hours(work.est_hours, done)
     end = ctx.now + timedelta(hours=float(expected))
-    s = ctx.settings
+    s = ctx.settings.policy
     payload = {"end": end.isoformat()}
-    for kind, after in (
-        (NUDGE, s.policy.shift_nudge_grace_h),
-        (AUTOCLOSE, s.policy.shift_autoclose_h),
-    ):
+    for kind, after in ((NUDGE, s.shift_nudge_grace_h), (AUTOCLOSE, s.shift_autoclose_h)):
         jobs.schedule(
             ctx,
             kind,
