@@ -27,6 +27,7 @@ from sqlalchemy import func, insert, select, text
 
 from bench.stats import percentile
 from bot.context import Context
+from bot.policy import Policy
 from bot.services import catalog_cache
 from bot.services.opportunities import Query, catalog, find, rank_for, student_facts
 from bot.settings import Settings
@@ -142,11 +143,11 @@ def measure(db: Database, student_ids: list[int]) -> dict[str, list[float]]:
     settings = Settings(database_url=db.url, secret_key="bench")
     timings: dict[str, list[float]] = {"rank": [], "find": []}
     with db.transaction() as s:
-        opps = catalog(s, TODAY)
+        opps = catalog(s, TODAY, Policy())
         facts = [student_facts(s, sid) for sid in student_ids]
         for f in facts:
             t0 = time.perf_counter()
-            rank_for(f, opps, TODAY, settings.walk_km, Query())
+            rank_for(f, opps, TODAY, settings.policy, Query())
             timings["rank"].append((time.perf_counter() - t0) * 1000)
     catalog_cache.clear()
     for sid in student_ids[:200]:  # the full service path, 200 FINDs (the catalogue cached)
@@ -158,7 +159,7 @@ def measure(db: Database, student_ids: list[int]) -> dict[str, list[float]]:
     for _ in range(20):  # what a cache miss adds: the catalogue read with seats and vetting
         with db.transaction() as s:
             t0 = time.perf_counter()
-            catalog(s, TODAY, with_text=True)
+            catalog(s, TODAY, Policy(), with_text=True)
             timings["build"].append((time.perf_counter() - t0) * 1000)
     return timings
 
@@ -182,7 +183,9 @@ def main() -> None:
               f"on {db.engine.dialect.name} in {time.perf_counter() - t0:.1f} s")  # fmt: skip
         timings = measure(db, ids)
         with db.transaction() as s:
-            sample = rank_for(student_facts(s, ids[0]), catalog(s, TODAY), TODAY, 1.5)
+            sample = rank_for(
+                student_facts(s, ids[0]), catalog(s, TODAY, Policy()), TODAY, Policy()
+            )
         print(f"student {ids[0]}: {len(sample[0])} listed, left out {dict(sample[1])}")
         for name, values in timings.items():
             print(f"{name:5} n={len(values):5}  p50 {statistics.median(values):6.1f} ms  "

@@ -66,9 +66,9 @@ def verdict(
         opted_out=opted_out,
         ignore_optout=bool((row.extra or {}).get("ignore_optout")),
         sent_today=sent_today,
-        quiet_start=settings.quiet_start_hour,
-        quiet_end=settings.quiet_end_hour,
-        daily_cap=settings.daily_cap,
+        quiet_start=settings.policy.quiet_start_hour,
+        quiet_end=settings.policy.quiet_end_hour,
+        daily_cap=settings.policy.daily_cap,
     )
 
 

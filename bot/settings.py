@@ -1,5 +1,8 @@
 """One typed Settings object, read from the environment once at startup.
 
+District policy (quiet hours, caps, distances, consent, vetting, the rubric, timings) is
+`Settings.policy`, read from the TOML file at WBL_POLICY_FILE (bot.policy).
+
 A configured channel without its secret fails fast with ConfigError. There is no
 fallback secret: `wbl demo` creates a random one under var/ and says so.
 """
@@ -14,16 +17,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
+from bot.policy import Policy, load_policy
 
 DEFAULT_DB = "sqlite:///var/wbl.sqlite3"
-SOFT_SKILLS = (
-    "communication",
-    "teamwork",
-    "reliability",
-    "professionalism",
-    "problem_solving",
-    "initiative",
-)
 
 
 @dataclass(frozen=True)
@@ -51,18 +47,10 @@ class Settings:
     telegram_bot_username: str = "wbl_bot"
     telegram_global_mps: float = 30.0
     telegram_chat_mps: float = 1.0
-    quiet_start_hour: int = 21
-    quiet_end_hour: int = 8
-    daily_cap: int = 3
-    walk_km: float = 1.5
     simulator: bool = False
     dispatch_max_attempts: int = 6
     dispatch_backoff_s: float = 2.0
-    consent_all_guardians: bool = False
-    consent_reminder_hours: tuple[int, ...] = (48, 120)
-    shift_nudge_grace_h: float = 1.0
-    shift_autoclose_h: float = 4.0
-    skills: tuple[str, ...] = field(default=SOFT_SKILLS)
+    policy: Policy = field(default_factory=Policy)  # district policy (WBL_POLICY_FILE)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -109,6 +97,7 @@ class Settings:
             ).rstrip("/"),
             telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME", cls.telegram_bot_username),
             simulator=env.get("WBL_SIMULATOR", "") in ("1", "true", "yes"),
+            policy=load_policy(env.get("WBL_POLICY_FILE")),
         )
         s.validate()
         if (s.twilio_enabled or s.telegram_enabled) and not env.get("PUBLIC_BASE_URL"):

@@ -6,6 +6,7 @@ start_paperwork), then talks to the engine as the guardian, the student or a str
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -303,7 +304,7 @@ def test_opted_out_guardian_can_still_answer_and_stays_opted_out(
 
 
 def test_all_guardians_policy_waits_for_everyone(database, make, clock, engine, settings, chat):
-    strict = settings.with_(consent_all_guardians=True)
+    strict = settings.with_(policy=replace(settings.policy, consent_all_guardians=True))
     chat.engine = type(engine)(strict)
     student, _c, opp = family(make, guardians=2)
     pid = approve(database, strict, clock, student, opp)

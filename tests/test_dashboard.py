@@ -7,6 +7,7 @@ import re
 import pytest
 
 from bot.dashboard.auth import set_password
+from bot.policy import Policy
 
 
 @pytest.fixture
@@ -188,7 +189,7 @@ def test_recording_a_renewed_background_check_makes_the_opportunity_visible(
     supervisor = make.supervisor(employer, background_check=None)
     opp = make.opportunity(employer, supervisor=supervisor, kind="virtual", remote=True)
     with database.transaction() as s:
-        assert problems_by_opportunity(s, T0.date())[opp.id] == ["background_check"]
+        assert problems_by_opportunity(s, T0.date(), Policy())[opp.id] == ["background_check"]
     login(client)
     token = _csrf(client, "/dashboard/partners")
     client.post(
@@ -201,7 +202,7 @@ def test_recording_a_renewed_background_check_makes_the_opportunity_visible(
         },
     )
     with database.transaction() as s:
-        assert problems_by_opportunity(s, T0.date())[opp.id] == []
+        assert problems_by_opportunity(s, T0.date(), Policy())[opp.id] == []
     refused = client.post(
         "/dashboard/partners/checks",
         data={

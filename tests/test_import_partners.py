@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.importers.partners import import_partners
+from bot.policy import Policy
 from bot.services.vetting import problems_by_opportunity
 from db.models import Contact, Opportunity, VettingCheck
 from db.session import Database
@@ -20,7 +21,7 @@ TODAY = date(2026, 12, 1)
 def _problems(db: Database, today: date = TODAY) -> dict[str, list[str]]:
     with db.transaction() as s:
         names = dict(s.execute(select(Opportunity.id, Opportunity.external_id)).all())
-        return {names[k]: v for k, v in problems_by_opportunity(s, today).items()}
+        return {names[k]: v for k, v in problems_by_opportunity(s, today, Policy()).items()}
 
 
 def _checks(db: Database) -> int:
@@ -30,10 +31,10 @@ def _checks(db: Database) -> int:
 
 def test_sample_partners_land(district: District, database: Database) -> None:
     counts = district.partners.summary()
-    for entity, n in (("employers", 13), ("sites", 10), ("supervisors", 13)):
+    for entity, n in (("employers", 15), ("sites", 12), ("supervisors", 15)):
         assert counts[entity] == {"created": n}
-    assert counts["opportunities"] == {"created": 15}
-    assert counts["vetting checks"] == {"created": 32}  # blanks are "not on file"
+    assert counts["opportunities"] == {"created": 17}
+    assert counts["vetting checks"] == {"created": 35}  # blanks are "not on file"
     remote = district.opportunity("opp-1")
     assert remote.remote and remote.site_id is None and remote.seats == 3
     assert remote.est_hours == Decimal("6.00") and remote.starts_on == date(2026, 12, 1)
@@ -51,7 +52,9 @@ def test_sample_partners_land(district: District, database: Database) -> None:
 def test_vetting_status_comes_from_the_dates(district: District, database: Database) -> None:
     problems = _problems(database)
     assert "insurance" in problems["opp-6"]  # the library's certificate expired 2026-11-08
-    assert "background_check" in problems["opp-1"]  # the bakery supervisor's check is from 2023
+    assert "background_check" in problems["opp-4"]  # the clinic supervisor's check is from 2023
+    assert "agreement" in problems["opp-5"]  # the auto shop has not signed the agreement
+    assert [k for k, v in problems.items() if v] == ["opp-4", "opp-5", "opp-6"]  # only these three
     assert problems["opp-3"] == []  # agcoop: agreement, insurance and a 2026 check
     assert problems["opp-11"] == []  # the school help desk needs no insurance
     assert problems["opp-14"] == []  # a class simulation needs no outside check
@@ -73,7 +76,7 @@ def test_reimport_changes_nothing(district: District, database: Database, clock)
     checks = _checks(database)
     report = import_partners(database, SAMPLE, now=clock.now())
     assert report.clean and not report.changed
-    assert report.summary()["opportunities"] == {"unchanged": 15}
+    assert report.summary()["opportunities"] == {"unchanged": 17}
     assert _checks(database) == checks
 
 
@@ -85,7 +88,7 @@ def test_a_renewed_certificate_adds_a_check_and_clears_the_problem(
     clock.advance(hours=1)
     report = import_partners(database, folder, now=clock.now())
     assert report.summary()["vetting checks"] == {"created": 1}
-    assert report.summary()["employers"] == {"unchanged": 13}
+    assert report.summary()["employers"] == {"unchanged": 15}
     assert "insurance" not in _problems(database)["opp-6"]
     with database.transaction() as s:
         library = district.employer("library").id
@@ -133,15 +136,15 @@ def test_a_broken_partner_bundle_reports_rows_and_lands_the_rest(
     rendered = report.render().splitlines()
     for line in expected:
         assert line in rendered, report.render()
-    assert report.summary()["opportunities"] == {"rejected": 5, "unchanged": 10}
+    assert report.summary()["opportunities"] == {"rejected": 5, "unchanged": 12}
     assert district.person("cafe-sup").phone is None
 
 
 def test_partners_before_the_roster_say_so(database: Database, clock) -> None:
     report = import_partners(database, SAMPLE, now=clock.now())
     campus = [p for p in report.problems if "import the roster first" in p.reason]
-    assert [p.file for p in campus] == ["sites.csv"] * 4
-    assert report.summary()["opportunities"] == {"created": 15}
+    assert [p.file for p in campus] == ["sites.csv"] * 6
+    assert report.summary()["opportunities"] == {"created": 17}
 
 
 def test_an_ambiguous_campus_name_is_a_warning(

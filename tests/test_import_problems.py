@@ -148,7 +148,7 @@ def test_cli_imports_the_sample_and_exits_zero(cli_env: None, capsys, database: 
     assert main(["import-roster", str(SAMPLE)]) == 0
     assert "students: 0 created, 0 updated, 0 deactivated, 40 unchanged" in capsys.readouterr().out
     assert main(["import-partners", str(SAMPLE)]) == 0
-    assert "opportunities: 15 created" in capsys.readouterr().out
+    assert "opportunities: 17 created" in capsys.readouterr().out
 
 
 def test_cli_reports_problems_and_exits_one(cli_env: None, capsys, tmp_path: Path) -> None:

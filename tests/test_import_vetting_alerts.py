@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from bot.context import Context
 from bot.jobs import SWEEPS
+from bot.policy import Policy
 from bot.services import vetting_alerts  # noqa: F401  (registers the sweep)
 from db.models import AuditEntry, OutboxMessage
 from db.session import Database
@@ -34,7 +35,9 @@ def test_coordinators_are_told_once_in_one_message(
     assert sorted(m.person_id for m in sent) == sorted(staff)  # one message each, batched
     assert all(m.category == "coordinator" and not m.urgent for m in sent)
     with database.transaction() as s:
-        hidden = sum(1 for v in problems_by_opportunity(s, clock.now().date()).values() if v)
+        hidden = sum(
+            1 for v in problems_by_opportunity(s, clock.now().date(), Policy()).values() if v
+        )
     assert all(f"{hidden} opportunities are now hidden" in m.text for m in sent)
     assert [m.id for m in _run(database, settings, clock)] == [m.id for m in sent]  # once
     agcoop_opp, agcoop = district.opportunity("opp-3").id, district.employer("agcoop").id

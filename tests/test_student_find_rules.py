@@ -11,12 +11,14 @@ from sqlalchemy import select
 
 from bot.context import Context
 from bot.errors import WBLError
+from bot.policy import Policy
 from bot.rules.eligibility import OpportunityFacts, StudentFacts, old_enough, why_not
 from bot.rules.reachability import exact_km, quick_km, reach
 from bot.services import placements
 from bot.services.opportunities import Query, parse_query, rank_for
 from db.models import Application, AuditEntry, Placement
 
+POLICY = Policy()
 TODAY = date(2026, 12, 1)
 HOME = (36.6000, -119.4500)
 
@@ -54,15 +56,15 @@ def student(**kw) -> StudentFacts:
     ],
 )
 def test_why_not(opp_kw, student_kw, reason):
-    assert why_not(student(**student_kw), opp(**opp_kw), TODAY) == reason
+    assert why_not(student(**student_kw), opp(**opp_kw), TODAY, POLICY) == reason
 
 
 def test_age_is_taken_on_the_start_date():
     birthday = date(2010, 12, 15)  # 16 on 15 Dec 2026
-    assert not old_enough(birthday, 16, date(2026, 12, 1), TODAY)
-    assert old_enough(birthday, 16, date(2027, 1, 5), TODAY)
+    assert not old_enough(birthday, 16, date(2026, 12, 1), TODAY, 14)
+    assert old_enough(birthday, 16, date(2027, 1, 5), TODAY, 14)
     # already started: age today counts
-    assert not old_enough(birthday, 16, date(2026, 11, 1), TODAY)
+    assert not old_enough(birthday, 16, date(2026, 11, 1), TODAY, 14)
 
 
 def test_reach_modes_for_a_student_without_a_car():
@@ -100,7 +102,7 @@ def test_walkable_boundary_is_decided_with_geodesic():
 
 def test_no_home_point_measures_from_school():
     s = student(home=None, school_point=(36.60, -119.45))
-    place = rank_for(s, [opp(remote=False, site=(36.605, -119.45))], TODAY, 1.5)[0][0].place
+    place = rank_for(s, [opp(remote=False, site=(36.605, -119.45))], TODAY, POLICY)[0][0].place
     assert place.mode == "walk" and place.km == pytest.approx(0.55, abs=0.05)
 
 
@@ -113,7 +115,7 @@ def test_ranking_prefers_reachable_then_interest_then_easy_trip_then_distance():
         opp(4, remote=True, career_cluster="arts"),
         opp(5, remote=False, site=(36.605, -119.45), career_cluster="arts"),  # walk
     ]
-    ranked, _ = rank_for(s, catalog, TODAY, 1.5)
+    ranked, _ = rank_for(s, catalog, TODAY, POLICY)
     assert [r.opp.id for r in ranked] == [4, 5, 3, 2, 1]
 
 
@@ -122,13 +124,13 @@ def test_equity_scarce_seats_go_after_for_experienced_students():
     plenty = opp(2, seats=9, career_cluster="it")
     first_timer = student(interests=frozenset({"arts"}))
     experienced = student(interests=frozenset({"arts"}), experienced=True)
-    assert [r.opp.id for r in rank_for(first_timer, [scarce, plenty], TODAY, 1.5)[0]] == [1, 2]
-    assert [r.opp.id for r in rank_for(experienced, [scarce, plenty], TODAY, 1.5)[0]] == [2, 1]
+    assert [r.opp.id for r in rank_for(first_timer, [scarce, plenty], TODAY, POLICY)[0]] == [1, 2]
+    assert [r.opp.id for r in rank_for(experienced, [scarce, plenty], TODAY, POLICY)[0]] == [2, 1]
 
 
 def test_left_out_reasons_are_counted():
     ranked, left_out = rank_for(
-        student(), [opp(1, min_age=18), opp(2, seats=1, taken=1), opp(3)], TODAY, 1.5
+        student(), [opp(1, min_age=18), opp(2, seats=1, taken=1), opp(3)], TODAY, POLICY
     )
     assert [r.opp.id for r in ranked] == [3]
     assert left_out == {"too_young": 1, "full": 1}

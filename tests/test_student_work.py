@@ -294,7 +294,7 @@ def test_forgotten_clock_out_is_nudged_then_auto_closed_and_flagged(chat, make, 
     chat.send(urn, location=at(0))
     start = clock.now()
     # expected clocked time: the remaining estimate (5 h) capped at 4 h; nudge 1 h after that,
-    # auto-close 4 h after it (settings shift_nudge_grace_h / shift_autoclose_h)
+    # auto-close 4 h after it (policy shift_nudge_grace_h / shift_autoclose_h)
     assert run_reminders(make, engine, start + timedelta(hours=4, minutes=59)) == 0
     assert run_reminders(make, engine, start + timedelta(hours=5)) == 1
     nudge = [m for m in chat.outbox(student.id) if m.category == "nudge"]

@@ -103,7 +103,7 @@ def test_six_taps_rate_six_skills_editing_the_message_in_place(
     assert "Communication: 4 ✓" in edit.text and "Initiative: 5 ✓" in edit.text
     assert edit.text.startswith("Ratings for Leah (Audit our social media) saved")
     assert edit.buttons == []
-    assert scores(database, req) == dict(zip(settings.skills, chosen, strict=True))
+    assert scores(database, req) == dict(zip(settings.policy.skills, chosen, strict=True))
     assert state_of(database, world.sup) == ("await_comment", {"req": req})
     [thanks] = chat.send(world.sup, "Always on time, great with customers", scheme="telegram")
     assert thanks.text == "Comment saved. Thank you!"

@@ -45,7 +45,7 @@ def test_five_new_items_make_one_message_with_one_tap_buttons(
                 round=1,
                 status="open",
                 created_at=clock.now(),
-                extra={"skills": list(settings.skills)},
+                extra={"skills": list(settings.policy.skills)},
             )
         )
     run(database, settings, clock.now())

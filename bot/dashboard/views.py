@@ -20,6 +20,7 @@ from flask import (
 )
 from sqlalchemy import select
 
+from bot import kinds
 from bot.context import Context
 from bot.dashboard import queries
 from bot.dashboard.auth import check_csrf, check_login, csrf_token, login_required
@@ -92,7 +93,11 @@ def logout() -> Any:
 def index() -> Any:
     with _rt().database.transaction() as s:
         stats = queries.overview(s, _scope())
-    return render_template("dashboard/index.html", stats=stats)
+    sections = [
+        (url_for("dashboard.kind_section", code=k.code, key=sec.key), translate("en", sec.title))
+        for k, sec in kinds.dashboard_sections()
+    ]
+    return render_template("dashboard/index.html", stats=stats, sections=sections)
 
 
 @bp.get("/applications")
@@ -199,6 +204,21 @@ def flags() -> Any:
     return render_template("dashboard/flags.html", rows=rows)
 
 
+@bp.get("/kinds/<code>/<key>")
+@login_required
+def kind_section(code: str, key: str) -> Any:
+    """A page an opportunity kind adds (`Kind.dashboard_sections`)."""
+    found = next(
+        (sec for k, sec in kinds.dashboard_sections() if (k.code, sec.key) == (code, key)), None
+    )
+    if found is None:
+        abort(404)
+    rt = _rt()
+    with rt.database.transaction() as s:
+        data = dict(found.view(s, Context(s, rt.settings, rt.clock.now()).today, _scope()))
+    return render_template(found.template, title=translate("en", found.title), **data)
+
+
 @bp.get("/partners")
 @login_required
 def partners() -> Any:
@@ -207,7 +227,7 @@ def partners() -> Any:
     rt = _rt()
     with rt.database.transaction() as s:
         today = Context(s, rt.settings, rt.clock.now()).today
-        problems = problems_by_opportunity(s, today)
+        problems = problems_by_opportunity(s, today, rt.settings.policy)
         opps = s.scalars(
             select(Opportunity)
             .where(Opportunity.active.is_(True))

@@ -6,6 +6,7 @@ from functools import cache
 from types import ModuleType
 from typing import Any, cast
 
+from bot import kinds
 from bot.flows.base import Flow
 
 HOME_BY_KIND = {
@@ -46,6 +47,8 @@ def flow_for_action(action: str) -> Flow | None:
 
 
 def flow_for_trigger(kind: str) -> Flow | None:
+    if kind in kinds.triggers():  # an opportunity kind's job runs as the student's turn
+        return flow("student")
     return next((f for f in all_flows() if kind in f.triggers), None)
 
 

@@ -1,12 +1,14 @@
 """The student's journey: the declared states and a router to its two halves.
 
 `student_find` owns finding and applying (FIND, MORE, a list number, APPLY);
-`student_work` owns doing the work (AGREE, IN, OUT, LOG, SUBMIT, STATUS).
+`student_work` owns doing the work (AGREE, IN, OUT, LOG, SUBMIT, STATUS); an opportunity
+kind's own commands and scheduled jobs go to its handlers (`Kind.commands`, `.triggers`).
 Keywords work from any state, so a student is never stuck; MENU always goes home.
 """
 
 from __future__ import annotations
 
+from bot import kinds
 from bot.flows import consent, student_find, student_work
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_
@@ -80,6 +82,9 @@ def handle(turn: Turn) -> Reply | None:
         owner = student_find if turn.action[0] in student_find.actions else student_work
         return owner.handle(turn)
     if turn.trigger is not None:
+        job = kinds.triggers().get(turn.trigger.kind)
+        if job is not None:
+            return job(turn)
         owner = student_find if turn.trigger.kind in student_find.triggers else student_work
         return owner.handle(turn)
     keyword = turn.cmd.keyword
@@ -89,6 +94,9 @@ def handle(turn: Turn) -> Reply | None:
         return student_find.handle(turn)
     if keyword in WORK_WORDS:
         return student_work.handle(turn)
+    command = kinds.commands().get(keyword or (turn.cmd.words[:1] or ("",))[0])
+    if command is not None:  # a kind's own command (the words above win)
+        return command(turn)
     inbound = turn.inbound
     if turn.state in WORK_STATES:
         return student_work.handle(turn)

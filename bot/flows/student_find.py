@@ -14,7 +14,7 @@ from typing import Any
 
 from babel.dates import format_date
 
-from bot import payloads
+from bot import kinds, payloads
 from bot.display import shorten
 from bot.errors import WBLError
 from bot.flows.base import Reply, Turn
@@ -27,14 +27,6 @@ from bot.services.opportunities import Query, Ranked
 actions: frozenset[str] = frozenset({"fd", "fa", "fm", "fk", "fh"})
 triggers: frozenset[str] = frozenset()
 PAGE = 3
-KIND_FILTERS = ("virtual", "micro", "enterprise", "simulation")
-
-KIND_LABELS = {
-    "micro": N_("micro"),
-    "enterprise": N_("school business"),
-    "virtual": N_("virtual"),
-    "simulation": N_("simulation"),
-}
 WHERE = {
     "remote": N_("remote"),
     "school": N_("at your school"),
@@ -129,7 +121,7 @@ def _button(turn: Turn, action: str, args: list[str]) -> Reply | None:
         if action == "fm":
             return show_page(turn, int(arg or 0), edit=True)
         if action == "fk":
-            return find(turn, Query(kind=arg if arg in KIND_FILTERS else None))
+            return find(turn, Query(kind=arg if arg in kinds.codes() else None))
         if action == "fd":
             return details(turn, int(arg))
         if action == "fa":
@@ -166,8 +158,11 @@ def _nothing(turn: Turn, query: Query, left_out: Any) -> Outbound:
         if common:
             lead += " " + _(WHY[common[0]])
     sign = _signer(turn)
-    kinds = [Button(_(KIND_LABELS[k]), sign("fk", k)) for k in ("virtual", "micro")]
-    return Outbound(f"{lead} {_(TRY)}", buttons=[kinds, [_menu_button(turn)]])
+    offered = sorted(
+        (k for k in kinds.all_kinds() if k.find_button), key=lambda k: k.find_button or 0
+    )
+    row = [Button(_(k.label), sign("fk", k.code)) for k in offered]
+    return Outbound(f"{lead} {_(TRY)}", buttons=[row, [_menu_button(turn)]])
 
 
 def show_page(turn: Turn, page: int, edit: bool = False) -> Reply:
@@ -236,7 +231,7 @@ def _line(turn: Turn, n: int, item: Ranked) -> str:
         n=n,
         title=shorten(opp.title, 34),
         employer=shorten(opp.employer, 20),
-        kind=_(KIND_LABELS.get(opp.kind, opp.kind)),
+        kind=_kind_label(turn, opp.kind),
         hours=f"{opp.est_hours.normalize():f}",
         where=_(WHERE[item.place.mode], km=_km(item.place.km)),
     )
@@ -266,7 +261,7 @@ def details(turn: Turn, opportunity_id: int) -> Reply:
         DETAILS,
         title=(f"{n}) " if n else "") + opp.title,
         employer=opp.employer,
-        kind=_(KIND_LABELS.get(opp.kind, opp.kind)),
+        kind=_kind_label(turn, opp.kind),
         hours=f"{opp.est_hours.normalize():f}",
         seats=opp.seats_left,
         description=shorten(more.description, 160),
@@ -319,3 +314,8 @@ def apply(turn: Turn, opportunity_id: int) -> Reply:
     if not item.place.reachable:
         text += " " + _(RIDE_NOTE)
     return Reply.say(Outbound(text, buttons=[[_menu_button(turn)]]), state="idle", data=data)
+
+
+def _kind_label(turn: Turn, code: str) -> str:
+    """The kind's name in the student's language."""
+    return turn._(kinds.get(code).label)

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import kinds
 from bot.importers.csvio import Row, Table
 from bot.importers.fields import (
     BadValue,
@@ -20,20 +21,20 @@ from bot.importers.fields import (
 from bot.importers.report import ImportReport
 
 EMPLOYER_KINDS = ("business", "nonprofit", "public_agency", "virtual_partner", "school_enterprise")
-OPPORTUNITY_KINDS = ("micro", "enterprise", "virtual", "simulation")
 COLUMNS = {
     "employers.csv": ("employer_id", "name", "kind"),
     "sites.csv": ("site_id", "employer_id", "name", "lat", "lon", "radius_m"),
     "supervisors.csv": ("supervisor_id", "employer_id", "given_name"),
     "opportunities.csv": ("opportunity_id", "employer_id", "kind", "title", "starts", "due"),
 }
+# timezone, till and facilitator_sourced_id: known and ignored until their kind's issue reads them
 OPTIONAL = {
     "employers.csv": ("contact_name", "contact_phone", "contact_email", "insurance_expires")
     + ("agreement_signed", "status"),
     "sites.csv": ("address", "transit", "school_id"),
-    "supervisors.csv": ("family_name", "phone", "email", "background_check_date"),
+    "supervisors.csv": ("family_name", "phone", "email", "background_check_date", "timezone"),
     "opportunities.csv": ("site_id", "supervisor_id", "description", "deliverables", "est_hours")
-    + ("seats", "career_cluster", "min_age", "remote", "status"),
+    + ("seats", "career_cluster", "min_age", "remote", "status", "till", "facilitator_sourced_id"),
 }
 
 
@@ -152,7 +153,7 @@ def opportunity(row: Row, p: Parser) -> Record:
     if not row.get("site_id") and not remote:
         raise BadValue("no site_id: give one, or set remote=yes", "site_id")
     values = {
-        "kind": p.value(row, "kind", lambda r: parse_choice(r, OPPORTUNITY_KINDS)),
+        "kind": p.value(row, "kind", lambda r: parse_choice(r, kinds.codes())),
         "title": row.get("title")[:255],
         "description": row.get("description"),
         "deliverables": row.get("deliverables"),

@@ -48,9 +48,9 @@ def decide(
     opted_out: bool,
     ignore_optout: bool,
     sent_today: int,
-    quiet_start: int = 21,
-    quiet_end: int = 8,
-    daily_cap: int = 3,
+    quiet_start: int,
+    quiet_end: int,
+    daily_cap: int,
 ) -> Verdict:
     """May this message be sent at `now`? `sent_today`: non-urgent ones already sent today."""
     if opted_out and not ignore_optout:

@@ -4,7 +4,8 @@ A student is eligible when, on the opportunity's terms:
 - the opportunity is active and not past its due date;
 - its partner is vetted (no vetting problems: an unvetted partner is hidden);
 - the student is at least `min_age` on the opportunity's start date (or today, if it
-  already started); an unknown birth date passes only opportunities open to 14-year-olds;
+  already started); an unknown birth date passes only opportunities open to
+  `min_age_floor`-year-olds (district policy, default 14);
 - a seat is left (seats minus open or completed placements);
 - the student has no open placement whose dates overlap the opportunity's;
 - the student has not already applied (checked at FIND and APPLY, not at approval).
@@ -17,10 +18,9 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from bot.policy import Policy
 from bot.rules.placement import age_on
 
-MIN_AGE_FLOOR = 14
-SCARCE_SEATS = 1  # this many seats left or fewer: first-timers come first (equity)
 REASONS = ("inactive", "past_due", "unvetted", "too_young", "full", "overlap", "applied")
 
 
@@ -82,16 +82,24 @@ def overlaps(a: tuple[date, date], b: tuple[date, date]) -> bool:
     return a[0] <= b[1] and b[0] <= a[1]
 
 
-def old_enough(birth_date: date | None, min_age: int, starts_on: date, today: date) -> bool:
-    """Age on the start day (or today when it already started) is at least `min_age`."""
+def old_enough(
+    birth_date: date | None, min_age: int, starts_on: date, today: date, floor: int
+) -> bool:
+    """Age on the start day (or today when it already started) is at least `min_age`;
+    an unknown age passes only when `min_age` is at most `floor`."""
     age = age_on(birth_date, max(starts_on, today))
     if age is None:
-        return min_age <= MIN_AGE_FLOOR
+        return min_age <= floor
     return age >= min_age
 
 
 def why_not(
-    student: StudentFacts, opp: OpportunityFacts, today: date, *, check_applied: bool = True
+    student: StudentFacts,
+    opp: OpportunityFacts,
+    today: date,
+    policy: Policy,
+    *,
+    check_applied: bool = True,
 ) -> str | None:
     """The first reason (a code in REASONS) the student may not take `opp`, or None."""
     if not opp.active:
@@ -100,7 +108,7 @@ def why_not(
         return "past_due"
     if opp.vetting_problems:
         return "unvetted"
-    if not old_enough(student.birth_date, opp.min_age, opp.starts_on, today):
+    if not old_enough(student.birth_date, opp.min_age, opp.starts_on, today, policy.min_age_floor):
         return "too_young"
     if check_applied and opp.id in student.applied:
         return "applied"
@@ -111,6 +119,6 @@ def why_not(
     return None
 
 
-def is_scarce(opp: OpportunityFacts) -> bool:
-    """One seat or fewer left: first-timers come first (equity)."""
-    return opp.seats_left <= SCARCE_SEATS
+def is_scarce(opp: OpportunityFacts, policy: Policy) -> bool:
+    """`scarce_seats` seats or fewer left (default 1): first-timers come first (equity)."""
+    return opp.seats_left <= policy.scarce_seats

@@ -1,10 +1,11 @@
 """Can this student get there, how far is it, and in what order should they see things?
 
 Reachability (DESIGN "Reachability"):
-- remote opportunities (or ones without a site) and ones at the student's own school
-  (Site.school_id == the student's school) are reachable by everyone;
-- "walk": the site is within `walk_km` (1.5 km) of the student's home point (coarse
-  metadata.wbl.homeLat/homeLon), or of their school when no home point is on file;
+- remote opportunities (or ones without a site; whether one is remote is its kind's
+  judgement, `Kind.is_remote`, applied when the catalog is read) and ones at the
+  student's own school (Site.school_id == the student's school) are reachable by everyone;
+- "walk": the site is within `walk_km` (district policy, default 1.5 km) of the student's
+  home point (coarse metadata.wbl.homeLat/homeLon), or of their school when none is on file;
 - "transit": the site's `transit` flag;
 - a student with a car (transportation "car") reaches everything ("car");
 - anything else is "ride": the student would need someone to drive them.

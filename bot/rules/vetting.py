@@ -1,6 +1,7 @@
 """Employer vetting (DESIGN "Vetting"): which checks a partner needs and whether they hold.
 
-Defaults, settable per district via `VettingPolicy`:
+Defaults, settable per district (bot.policy: background_check_years, agreement_years,
+insurance_for):
 - employer agreement signed: every partner;
 - insurance certificate in date: on-site work at a business, nonprofit or public agency
   (not virtual partners or school enterprises; blank means not on file);
@@ -13,17 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-INSURED_KINDS = ("business", "nonprofit", "public_agency")
-
-
-@dataclass(frozen=True)
-class VettingPolicy:
-    background_check_years: int = 2
-    agreement_years: int | None = None  # None: an agreement does not lapse
-    require_insurance_for: tuple[str, ...] = INSURED_KINDS
-
-
-DEFAULT_POLICY = VettingPolicy()
+from bot import kinds
+from bot.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -43,23 +35,19 @@ def add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def problems(
-    facts: PartnerFacts, today: date, policy: VettingPolicy = VettingPolicy()
-) -> list[str]:
+def problems(facts: PartnerFacts, today: date, policy: Policy) -> list[str]:
     """Codes of what is missing or expired: agreement, insurance, background_check."""
     found: list[str] = []
     signed = facts.agreement_signed
     if (
         signed is None
         or signed > today
-        or (
-            policy.agreement_years is not None and add_years(signed, policy.agreement_years) < today
-        )
+        or (policy.agreement_years and add_years(signed, policy.agreement_years) < today)
     ):
         found.append("agreement")
     if (
         facts.on_site
-        and facts.employer_kind in policy.require_insurance_for
+        and facts.employer_kind in policy.insurance_for
         and (facts.insurance_expires is None or facts.insurance_expires < today)
     ):
         found.append("insurance")
@@ -72,5 +60,6 @@ def problems(
 
 
 def meets_minors(opportunity_kind: str, employer_kind: str) -> bool:
-    """A class simulation run by a school facilitator needs no outside check."""
-    return not (opportunity_kind == "simulation" and employer_kind == "school_enterprise")
+    """Whether the supervisor meets minors: the kind says (a class simulation run by a
+    school facilitator needs no outside check: `Kind.no_background_check_with`)."""
+    return kinds.get(opportunity_kind).meets_minors(employer_kind)

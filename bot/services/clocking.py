@@ -216,7 +216,7 @@ def _open_entry(ctx: Context, work: Work, point: Point | None) -> Clocked:
     done = hours_totals(ctx.session, work.placement_id).counted
     expected = hours_rules.expected_clocked_hours(work.est_hours, done)
     end = ctx.now + timedelta(hours=float(expected))
-    s = ctx.settings
+    s = ctx.settings.policy
     for kind, after in ((NUDGE, s.shift_nudge_grace_h), (AUTOCLOSE, s.shift_autoclose_h)):
         jobs.schedule(
             ctx,

@@ -45,7 +45,6 @@ from db.models import (
 )
 
 REMIND, PAPER = "consent.remind", "consent.paper"
-PAPER_AFTER_LAST_H = 24  # the last reminder gets a day before the coordinator steps in
 N_("Yes")
 N_("No")
 
@@ -182,7 +181,7 @@ def start_paperwork(ctx: Context, placement: Placement) -> list[Outbound]:
     if sent == 0:
         reason = PAPER_OPTED_OUT if people and _all_opted_out(ctx, people) else PAPER_NO_CONTACT
         return paper_needed(ctx, request, facts, reason)
-    hours = ctx.settings.consent_reminder_hours
+    hours = ctx.settings.policy.consent_reminder_hours
     for n, after in enumerate(hours, start=1):
         jobs.schedule(
             ctx,

@@ -200,7 +200,7 @@ def _revoke(
 
 
 def _all_required(ctx: Context, request: ConsentRequest) -> bool:
-    return request.signer == "guardians" and ctx.settings.consent_all_guardians
+    return request.signer == "guardians" and ctx.settings.policy.consent_all_guardians
 
 
 def _required(ctx: Context, request: ConsentRequest) -> set[int]:
@@ -253,7 +253,7 @@ def remind(ctx: Context, request_id: int, *, last: bool) -> list[Outbound]:
     if not out:
         return svc.paper_needed(ctx, request, facts, svc.PAPER_OPTED_OUT)
     if last:
-        due = ctx.now + timedelta(hours=svc.PAPER_AFTER_LAST_H)
+        due = ctx.now + timedelta(hours=ctx.settings.policy.consent_paper_after_h)
         jobs.schedule(ctx, svc.PAPER, subject_id=request.id, due_at=due)
     return out
 

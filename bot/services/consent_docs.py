@@ -20,6 +20,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from sqlalchemy.orm import Session
 
+from bot import kinds
 from bot.display import shorten
 from bot.i18n import N_, normalize_language, translator
 from bot.settings import Settings
@@ -144,7 +145,7 @@ def load_facts(session: Session, request: ConsentRequest) -> Facts:
 
 
 def _where(opp: Opportunity, site: Site | None) -> str:
-    if opp.remote or opp.kind == "virtual":
+    if kinds.get(opp.kind).is_remote(opp.remote):
         return "remote"
     if site is None or site.school_id is not None:
         return "school"

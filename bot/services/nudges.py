@@ -43,9 +43,6 @@ from db.models import (
     TimeEntry,
 )
 
-REMIND_AFTER = timedelta(hours=48)
-DIGEST_GAP = timedelta(hours=4)
-DIGESTS_PER_DAY = 2
 ESCALATED = 3  # reminders_sent once the coordinator was told
 MAX_LINES = 6
 CATEGORY = "supervisor"
@@ -225,29 +222,31 @@ def _candidates(session: Session, cutoff: datetime) -> list[int]:
 
 
 def may_nudge(ctx: Context, supervisor_id: int) -> bool:
-    """At most DIGESTS_PER_DAY digests a day per supervisor, DIGEST_GAP apart."""
-    tz = ctx.settings.tz
+    """At most `supervisor_digests_per_day` digests a day per supervisor, at least
+    `supervisor_digest_gap_h` apart (district policy)."""
+    tz, policy = ctx.settings.tz, ctx.settings.policy
+    gap = timedelta(hours=policy.supervisor_digest_gap_h)
     local = ctx.now.astimezone(tz)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     sent = ctx.session.scalars(
         select(OutboxMessage.created_at).where(
             OutboxMessage.person_id == supervisor_id,
             OutboxMessage.category == CATEGORY,
-            OutboxMessage.created_at >= min(midnight, ctx.now - DIGEST_GAP),
+            OutboxMessage.created_at >= min(midnight, ctx.now - gap),
         )
     ).all()
     today = [t for t in sent if t >= midnight]
-    recent = [t for t in sent if t > ctx.now - DIGEST_GAP]
-    return len(today) < DIGESTS_PER_DAY and not recent
+    recent = [t for t in sent if t > ctx.now - gap]
+    return len(today) < policy.supervisor_digests_per_day and not recent
 
 
 @sweep("supervisor.digest")
 def supervisor_digest(ctx: Context) -> None:
     """Send each supervisor one batched message about new or unanswered items."""
-    s = ctx.settings
-    if in_quiet_hours(ctx.now.astimezone(s.tz), s.quiet_start_hour, s.quiet_end_hour):
+    s, p = ctx.settings, ctx.settings.policy
+    if in_quiet_hours(ctx.now.astimezone(s.tz), p.quiet_start_hour, p.quiet_end_hour):
         return
-    cutoff = ctx.now - REMIND_AFTER
+    cutoff = ctx.now - timedelta(hours=p.supervisor_remind_after_h)
     for supervisor_id in _candidates(ctx.session, cutoff):
         person = ctx.session.get(Person, supervisor_id)
         if person is None or not person.active:

@@ -18,10 +18,12 @@ from typing import Any
 from sqlalchemy import bindparam, func, null, select, union_all
 from sqlalchemy.orm import Session
 
+from bot import kinds
 from bot.context import Context
 from bot.errors import WBLError
 from bot.i18n import N_
 from bot.keywords import fold
+from bot.policy import Policy
 from bot.rules.eligibility import OpportunityFacts, StudentFacts, is_scarce, why_not
 from bot.rules.placement import OPEN_STATUSES
 from bot.rules.reachability import (
@@ -42,26 +44,8 @@ TAKEN_STATUSES = (*OPEN_STATUSES, "completed")
 _SLOTS = 1 << 24  # candidates per ranking (the catalog index rides in the key's low bits)
 LIST_LIMIT = 30  # a FIND keeps this many ranked ids in the conversation (10 SMS pages)
 
-KIND_WORDS = {
-    "MICRO": "micro",
-    "MICROINTERNSHIP": "micro",
-    "MICROPASANTIA": "micro",
-    "ENTERPRISE": "enterprise",
-    "SCHOOL": "enterprise",
-    "EMPRESA": "enterprise",
-    "ESCUELA": "enterprise",
-    "ESCOLAR": "enterprise",
-    "VIRTUAL": "virtual",
-    "SIMULATION": "simulation",
-    "SIMULATED": "simulation",
-    "SIM": "simulation",
-    "SIMULACION": "simulation",
-    "SIMULADA": "simulation",
-    "REMOTE": "remote",
-    "REMOTO": "remote",
-    "ONLINE": "remote",
-    "CASA": "remote",
-}
+REMOTE = "remote"  # FIND's "done from anywhere" filter, beside the kinds' own codes
+REMOTE_WORDS = frozenset({"REMOTE", "REMOTO", "ONLINE", "CASA"})
 FILLER_WORDS = {
     "A", "AN", "THE", "FOR", "IN", "OF", "AND", "INTERNSHIP", "INTERNSHIPS", "JOB", "JOBS",
     "WORK", "DE", "LA", "EL", "LOS", "LAS", "UN", "UNA", "EN", "Y", "PASANTIA", "PASANTIAS",
@@ -116,16 +100,17 @@ class Details:
 
 
 def parse_query(args: str) -> Query:
-    """Split FIND's arguments into a kind filter and search words."""
+    """Split FIND's arguments into a kind filter (a kind's code, or REMOTE) and search words."""
     kind: str | None = None
     words: list[str] = []
     for word in fold(args).replace("-", "").split():
         word = "".join(ch for ch in word if ch.isalnum())
         if not word:
             continue
-        if kind is None and word in KIND_WORDS:
-            kind = KIND_WORDS[word]
-        elif word not in FILLER_WORDS and word not in KIND_WORDS:
+        named = REMOTE if word in REMOTE_WORDS else getattr(kinds.by_word(word), "code", None)
+        if kind is None and named is not None:
+            kind = named
+        elif word not in FILLER_WORDS and named is None:
             words.append(word[:-1] if len(word) >= 4 and word.endswith("S") else word)
     return Query(kind, tuple(words[:5]))
 
@@ -142,9 +127,15 @@ def _taken(session: Session, ids: list[int] | None) -> dict[int, int]:
 
 
 def catalog(
-    session: Session, today: date, ids: list[int] | None = None, *, with_text: bool = False
+    session: Session,
+    today: date,
+    policy: Policy,
+    ids: list[int] | None = None,
+    *,
+    with_text: bool = False,
 ) -> list[OpportunityFacts]:
-    """Open opportunities (or exactly `ids`, whatever their state) with site, seats, vetting."""
+    """Open opportunities (or exactly `ids`, whatever their state) with site, seats, vetting
+    (judged by the district's `policy`)."""
     text_cols = (Opportunity.description, Opportunity.deliverables) if with_text else ()
     stmt = (
         select(
@@ -164,7 +155,7 @@ def catalog(
     else:
         stmt = stmt.where(Opportunity.id.in_(ids))
     taken = _taken(session, ids)
-    vetting = problems_by_opportunity(session, today, opportunity_ids=ids)
+    vetting = problems_by_opportunity(session, today, policy, opportunity_ids=ids)
     rows = session.connection().execute(stmt)  # Core rows: no ORM loading per row
     return [_facts(row, taken, vetting, with_text) for row in rows]
 
@@ -176,6 +167,7 @@ def _facts(row, taken: dict[int, int], vetting: dict[int, list[str]], with_text:
     if with_text:
         text = fold(" ".join([title, employer, cluster or "", kind, row[18] or "", row[19] or ""]))
     site = (lat, lon) if lat is not None and lon is not None else None
+    remote = kinds.get(kind).is_remote(remote)
     problems = tuple(vetting.get(oid, ()))
     return OpportunityFacts(
         oid, ext, title, employer, kind, hours, seats, taken.get(oid, 0), _cluster(cluster),
@@ -236,7 +228,7 @@ def student_facts(session: Session, student_id: int) -> StudentFacts:
 
 
 def _matches(opp: OpportunityFacts, query: Query) -> bool:
-    if query.kind == "remote":
+    if query.kind == REMOTE:
         if not (opp.remote or opp.site is None):
             return False
     elif query.kind is not None and opp.kind != query.kind:
@@ -248,7 +240,7 @@ def rank_for(
     student: StudentFacts,
     opportunities: list[OpportunityFacts],
     today: date,
-    walk_km: float,
+    policy: Policy,
     query: Query = Query(),
     limit: int = LIST_LIMIT,
 ) -> tuple[list[Ranked], Counter[str]]:
@@ -266,6 +258,7 @@ def rank_for(
     transport, school = student.transportation, student.school_id
     experienced, interests = student.experienced, student.interests
     from_home = student.home is not None
+    walk_km = policy.walk_km
     keys: list[int] = []
     modes: list[str] = []
     kms: list[float | None] = []
@@ -280,7 +273,7 @@ def rank_for(
             transport, origin, km, at_school, opp.remote, site, opp.site_transit, walk_km
         )
         seats = opp.seats_left
-        scarce = experienced and is_scarce(opp)
+        scarce = experienced and is_scarce(opp, policy)
         liked = opp.career_cluster in interests  # both normalised (lower case)
         keys.append(rank_key(mode, km, scarce, liked, seats, opp.starts_on) * _SLOTS + i)
         modes.append(mode)
@@ -291,7 +284,7 @@ def rank_for(
     while keys and len(best) < limit:
         i = heapq.heappop(keys) % _SLOTS
         opp, n = opportunities[i], (index[i] if index is not None else i)
-        reason = why_not(student, opp, today)
+        reason = why_not(student, opp, today, policy)
         if reason is not None:
             left_out[reason] += 1
             continue
@@ -315,7 +308,7 @@ def find(
     sorting estimate: a later page is re-read through `listed`).
     """
     student = student_facts(ctx.session, student_id)
-    ranked, left_out = rank_for(student, _open_catalog(ctx), ctx.today, ctx.settings.walk_km, query)
+    ranked, left_out = rank_for(student, _open_catalog(ctx), ctx.today, ctx.settings.policy, query)
     ranked[:shown] = [replace(r, place=_exact(student, r.opp, r.place)) for r in ranked[:shown]]
     return ranked, left_out
 
@@ -336,7 +329,9 @@ def listed(ctx: Context, student_id: int, ids: list[int]) -> list[Ranked]:
 
 def _open_catalog(ctx: Context) -> list[OpportunityFacts]:
     return catalog_cache.open_catalog(
-        ctx.session, ctx.today, lambda: catalog(ctx.session, ctx.today, with_text=True)
+        ctx.session,
+        ctx.today,
+        lambda: catalog(ctx.session, ctx.today, ctx.settings.policy, with_text=True),
     )
 
 
@@ -345,7 +340,7 @@ def _placed(ctx: Context, student: StudentFacts, opp: OpportunityFacts) -> Ranke
         transportation=student.transportation, origin=student.origin,
         student_school_id=student.school_id, remote=opp.remote, site=opp.site,
         site_school_id=opp.site_school_id, site_transit=opp.site_transit,
-        walk_km=ctx.settings.walk_km,
+        walk_km=ctx.settings.policy.walk_km,
     )  # fmt: skip
     return Ranked(opp, _exact(student, opp, place), student.home is not None)
 
@@ -355,7 +350,7 @@ def one(
 ) -> Ranked | None:
     """One opportunity, read fresh, as this student would see it in a list (None when it
     vanished). `student`: their facts when the caller has them already."""
-    found = catalog(ctx.session, ctx.today, [opportunity_id])
+    found = catalog(ctx.session, ctx.today, ctx.settings.policy, [opportunity_id])
     if not found:
         return None
     return _placed(ctx, student or student_facts(ctx.session, student_id), found[0])
@@ -384,7 +379,7 @@ def apply(ctx: Context, student_id: int, opportunity_id: int) -> tuple[Applicati
     if ranked is None:
         raise WBLError(GONE)
     opp = ranked.opp
-    reason = why_not(student, opp, ctx.today)
+    reason = why_not(student, opp, ctx.today, ctx.settings.policy)
     if reason is not None:
         raise WBLError(REFUSALS[reason], title=opp.title, min_age=opp.min_age)
     app = ctx.session.scalar(

@@ -12,11 +12,13 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from bot import kinds
 from bot.context import Context
 from bot.i18n import N_
+from bot.kinds import Paper
 from bot.messages import Outbound
 from bot.services import lifecycle
-from db.models import ConsentRequest, Placement
+from db.models import ConsentRequest, Opportunity, Placement
 
 MISSING_LABELS = {
     "consent": N_("permission from a parent or guardian"),
@@ -54,11 +56,15 @@ def labels(_: Callable[..., str], missing: list[str]) -> str:
 
 
 def missing(ctx: Context, placement: Placement) -> list[str]:
-    """Codes of what is still missing, in the order the student should do them."""
+    """Codes of what is still missing, in the order the student should do them.
+
+    Which papers apply is the opportunity's kind's (`Kind.paperwork`)."""
+    opp = ctx.session.get(Opportunity, placement.opportunity_id)
+    needs = kinds.get(opp.kind).paperwork if opp is not None else tuple(Paper)
     items: list[str] = []
-    if not consent_on_file(ctx, placement):
+    if Paper.CONSENT in needs and not consent_on_file(ctx, placement):
         items.append("self_consent" if self_signed(ctx, placement) else "consent")
-    if placement.agreement_ack_at is None:
+    if Paper.AGREEMENT in needs and placement.agreement_ack_at is None:
         items.append("agreement")
     return items
 

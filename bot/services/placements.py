@@ -75,9 +75,10 @@ def approve(ctx: Context, application_id: int, *, direct: bool = False) -> list[
     student = ctx.session.get(Person, app.student_id)
     if student is None or not student.active:
         raise WBLError(CANNOT_APPROVE["inactive_student"])
-    opp = catalog(ctx.session, ctx.today, [app.opportunity_id])[0]
+    policy = ctx.settings.policy
+    opp = catalog(ctx.session, ctx.today, policy, [app.opportunity_id])[0]
     reason = why_not(
-        student_facts(ctx.session, app.student_id), opp, ctx.today, check_applied=False
+        student_facts(ctx.session, app.student_id), opp, ctx.today, policy, check_applied=False
     )
     if reason is not None:
         problems = ", ".join(opp.vetting_problems)

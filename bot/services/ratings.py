@@ -31,7 +31,6 @@ from bot.services.timesheets import Who, about
 from db import trail
 from db.models import Opportunity, Placement, Rating, RatingRequest, TimeEntry
 
-ROUND_DAYS = 14
 SKILL_NAMES = {
     "communication": N_("Communication"),
     "teamwork": N_("Teamwork"),
@@ -271,7 +270,7 @@ def open_round(ctx: Context, placement_id: int, supervisor_id: int, final: bool)
         round=max((r.round for r in rounds), default=0) + 1,
         status="open",
         created_at=ctx.now,
-        extra={"skills": list(ctx.settings.skills), "final": final},
+        extra={"skills": list(ctx.settings.policy.skills), "final": final},
         reminders_sent=0,
     )
     ctx.session.add(req)
@@ -305,7 +304,7 @@ def ratings_due(ctx: Context) -> None:
     ids = [row.id for row in rows]
     approved = _approved_hours(ctx.session, ids)
     rounds = _round_counts(ctx.session, ids)
-    today = ctx.today
+    today, every = ctx.today, ctx.settings.policy.rating_round_days
     for pid, starts_on, due_on, supervisor_id, est_hours in rows:
         hours_done = approved.get(pid, Decimal(0)) >= Decimal(est_hours)
         if hours_done or today > due_on:
@@ -315,7 +314,7 @@ def ratings_due(ctx: Context) -> None:
             open_round(ctx, pid, supervisor_id or 0, final=True)
         else:
             had, still_open = rounds.get(pid, (0, 0))
-            if not still_open and _periodic_owed(starts_on, due_on, today) > had:
+            if not still_open and _periodic_owed(starts_on, due_on, today, every) > had:
                 open_round(ctx, pid, supervisor_id or 0, final=False)
 
 
@@ -332,10 +331,11 @@ def _round_counts(session: Session, placement_ids: list[int]) -> dict[int, tuple
     return {pid: (int(n), int(still or 0)) for pid, n, still in rows}
 
 
-def _periodic_owed(starts_on: date, due_on: date, today: date) -> int:
-    """Rounds a long placement should have had by `today` (one per two weeks while it runs)."""
-    if (due_on - starts_on).days <= ROUND_DAYS:
+def _periodic_owed(starts_on: date, due_on: date, today: date, every: int) -> int:
+    """Rounds a long placement should have had by `today` (one per `every` days while it
+    runs: policy rating_round_days)."""
+    if (due_on - starts_on).days <= every:
         return 0
     if today >= due_on - timedelta(days=1):
         return 0  # the final round is days away
-    return max(0, (today - starts_on).days // ROUND_DAYS)
+    return max(0, (today - starts_on).days // every)

@@ -7,10 +7,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import kinds
 from bot.context import Context
 from bot.errors import WBLError
 from bot.i18n import N_
-from bot.rules.vetting import DEFAULT_POLICY, PartnerFacts, VettingPolicy, meets_minors, problems
+from bot.policy import Policy
+from bot.rules.vetting import PartnerFacts, meets_minors, problems
 from db import trail
 from db.models import Employer, Opportunity, Supervisor, VettingCheck
 
@@ -33,7 +35,7 @@ def _latest(session: Session, kind: str, column: str, key: str) -> dict[int, dat
 def problems_by_opportunity(
     session: Session,
     today: date,
-    policy: VettingPolicy = DEFAULT_POLICY,
+    policy: Policy,
     opportunity_ids: list[int] | None = None,
 ) -> dict[int, list[str]]:
     """opportunity id -> vetting problem codes (empty list: vetted) for active ones."""
@@ -59,7 +61,7 @@ def problems_by_opportunity(
     for opp_id, kind, remote, site_id, sup_id, emp_id, emp_kind in session.execute(stmt):
         facts = PartnerFacts(
             employer_kind=emp_kind,
-            on_site=bool(site_id) and not remote,
+            on_site=kinds.get(kind).on_site(remote, site_id is not None),
             meets_minors=meets_minors(kind, emp_kind),
             agreement_signed=agreements.get(emp_id),
             insurance_expires=insurance.get(emp_id),

@@ -51,7 +51,11 @@ def _watched(ctx: Context, ids: list[int]) -> list[tuple[int, str, str]]:
 @sweep("vetting.expiry")
 def alert_unvetted(ctx: Context) -> None:
     """Tell every active staff member, in one message per pass, what newly lost vetting."""
-    found = {k: v for k, v in problems_by_opportunity(ctx.session, ctx.today).items() if v}
+    found = {
+        k: v
+        for k, v in problems_by_opportunity(ctx.session, ctx.today, ctx.settings.policy).items()
+        if v
+    }
     if not found:
         return
     sent = _already_sent(ctx)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
+from bot import kinds
 from bot.context import Context
 from bot.messages import Outbound
 from bot.rules import geofence
@@ -40,7 +41,7 @@ _WORK = (
     select(
         Placement.id, Placement.student_id, Placement.status, Placement.starts_on,
         Placement.due_on, Opportunity.title, Opportunity.remote, Site.id, Site.lat, Site.lon,
-        Site.radius_m, Opportunity.est_hours, Placement.agreement_ack_at,
+        Site.radius_m, Opportunity.est_hours, Placement.agreement_ack_at, Opportunity.kind,
     )
     .join(Opportunity, Opportunity.id == Placement.opportunity_id)
     .outerjoin(Site, Site.id == Opportunity.site_id)
@@ -52,10 +53,9 @@ _ONE_WORK = _WORK.where(Placement.id == bindparam("placement"))
 
 
 def _work(row: Any) -> Work:
-    (pid, student_id, status, starts, due, title, remote, site_id, lat, lon, radius, hours, ack) = (
-        row
-    )
-    remote = bool(remote) or site_id is None
+    (pid, student_id, status, starts, due, title, remote, site_id, lat, lon, radius) = row[:11]
+    hours, ack, kind = row[11:]
+    remote = kinds.get(kind).proof(bool(remote), site_id is not None) is not kinds.Proof.GEOFENCE
     return Work(
         pid,
         student_id,

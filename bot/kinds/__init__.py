@@ -1,0 +1,113 @@
+"""The opportunity kinds: a registry of `Kind` records, one module per kind.
+
+Nothing outside `bot/kinds/` spells a kind's name (tests/test_seams_kinds.py fails when
+one does): code asks the registry (`get(code)`, `codes()`, `by_word(word)`, `commands()`,
+`triggers()`, `dashboard_sections()`). Adding a kind is a module here that defines
+`KIND = Kind(...)` and one line in `_BUILT_IN` (README "How to add a kind").
+
+`register(kind)` checks a definition and its fit with the others (one code, one owner per
+search word, command keyword and trigger) and raises `KindError` naming every problem.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from bot.kinds import enterprise, micro, simulation, virtual
+from bot.kinds.base import (
+    CommandHandler,
+    DashboardSection,
+    Kind,
+    Paper,
+    Proof,
+    TriggerHandler,
+)
+
+__all__ = [
+    "CommandHandler", "DashboardSection", "Kind", "KindError", "Paper", "Proof",
+    "TriggerHandler", "all_kinds", "by_word", "codes", "commands", "dashboard_sections",
+    "get", "register", "registered", "triggers",
+]  # fmt: skip
+
+_BUILT_IN = (micro.KIND, enterprise.KIND, virtual.KIND, simulation.KIND)
+_KINDS: dict[str, Kind] = {}
+
+
+class KindError(ValueError):
+    """A kind definition that cannot be registered, or a code no kind has."""
+
+
+def _clashes(kind: Kind) -> list[str]:
+    found: list[str] = []
+    if kind.code in _KINDS:
+        found.append(f"code {kind.code!r} is already registered")
+    for other in _KINDS.values():
+        for what, mine, theirs in (
+            ("search word", kind.words, other.words),
+            ("command", set(kind.commands), set(other.commands)),
+            ("trigger", set(kind.triggers), set(other.triggers)),
+        ):
+            found += [
+                f"{what} {w!r} already belongs to {other.code!r}" for w in sorted(mine & theirs)
+            ]
+    return found
+
+
+def register(kind: Kind) -> Kind:
+    """Add `kind` to the registry, or raise KindError listing what is wrong with it."""
+    problems = kind.problems() + _clashes(kind)
+    if problems:
+        raise KindError(f"kind {kind.code!r}: " + "; ".join(problems))
+    _KINDS[kind.code] = kind
+    return kind
+
+
+@contextmanager
+def registered(kind: Kind) -> Iterator[Kind]:
+    """Register `kind` for the duration of a `with` block (tests)."""
+    register(kind)
+    try:
+        yield kind
+    finally:
+        _KINDS.pop(kind.code, None)
+
+
+def get(code: str) -> Kind:
+    """The kind stored as `code`; KindError when no kind has that code."""
+    try:
+        return _KINDS[code]
+    except KeyError:
+        raise KindError(f"unknown opportunity kind {code!r}") from None
+
+
+def all_kinds() -> tuple[Kind, ...]:
+    """Every registered kind, in registration order."""
+    return tuple(_KINDS.values())
+
+
+def codes() -> tuple[str, ...]:
+    return tuple(_KINDS)
+
+
+def by_word(word: str) -> Kind | None:
+    """The kind a FIND search word (folded upper case) names, if any."""
+    return next((k for k in _KINDS.values() if word in k.words), None)
+
+
+def commands() -> dict[str, CommandHandler]:
+    """Every kind's student commands by keyword."""
+    return {key: hook for k in _KINDS.values() for key, hook in k.commands.items()}
+
+
+def triggers() -> dict[str, TriggerHandler]:
+    """Every kind's scheduled jobs by reminder kind."""
+    return {name: hook for k in _KINDS.values() for name, hook in k.triggers.items()}
+
+
+def dashboard_sections() -> list[tuple[Kind, DashboardSection]]:
+    return [(k, s) for k in _KINDS.values() for s in k.dashboard_sections]
+
+
+for _kind in _BUILT_IN:
+    register(_kind)

@@ -1,0 +1,150 @@
+"""What an opportunity kind declares: the `Kind` record and its extension points.
+
+A kind is one module under `bot/kinds/` holding one `Kind`; the registry
+(`bot.kinds`) checks it when it is registered. Everything that differs by kind is a
+field or a method here, and the rest of the product asks the kind instead of spelling
+its name:
+
+| what | field | who asks |
+|---|---|---|
+| FIND label, search words EN/ES, "nothing found" button | `label`, `words`, `find_button` | `services.opportunities.parse_query`, `flows.student_find` |
+| where the work happens (remote or at a site) | `always_remote`, `is_remote`, `on_site` | reachability in FIND, consent request text, vetting (insurance), clocking in |
+| how hours are verified | `on_site_proof`, `remote_proof`, `proof` | `services.shifts` (geofence verdict or supervisor approval) |
+| paperwork before work starts | `paperwork` | `services.paperwork.missing` |
+| who needs a background check | `no_background_check_with` | `rules.vetting.meets_minors` |
+| commands a student may send | `commands` | `flows.student.handle` |
+| scheduled jobs (reminder kinds) | `triggers` | `flows.registry.flow_for_trigger`, `flows.student.handle` |
+| dashboard pages | `dashboard_sections` | `dashboard.views` (`/dashboard/kinds/<code>/<key>`, linked from the overview) |
+
+Imports nothing of the product but `bot.i18n`, so every layer may ask a kind; handler
+types name the flow layer only for the type checker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bot.flows.base import Reply, Turn
+
+
+class Proof(StrEnum):
+    """What makes a student's hours count."""
+
+    GEOFENCE = "geofence"  # clock in and out inside the site's circle
+    SUPERVISOR = "supervisor"  # the supervisor approves the logged hours
+    FACILITATOR = "facilitator"  # the class facilitator approves them
+
+
+class Paper(StrEnum):
+    """Paperwork a placement needs before work starts."""
+
+    CONSENT = "consent"  # a guardian's permission (or the student's own at 18+)
+    AGREEMENT = "agreement"  # the student's OK to the training agreement (AGREE)
+
+
+CommandHandler = Callable[["Turn"], "Reply | None"]
+"""Handles one student command of a kind; None means "not mine" (the flow goes on)."""
+TriggerHandler = Callable[["Turn"], "Reply | None"]
+"""Handles one due reminder row of a kind (the turn carries `turn.trigger`)."""
+
+
+@dataclass(frozen=True)
+class DashboardSection:
+    """A coordinator page a kind adds: `/dashboard/kinds/<kind>/<key>`.
+
+    `view(session, today, staff_id)` returns the template's variables (`staff_id`: the
+    signed-in coordinator, for "my caseload"; None for the whole district). The default
+    template, `dashboard/kind_section.html` under `bot/templates/`, shows a table from
+    `columns` and `rows`; a kind may name its own template.
+    """
+
+    key: str
+    title: str  # N_ msgid (the dashboard shows it in English)
+    view: Callable[[Session, date, int | None], Mapping[str, Any]]
+    template: str = "dashboard/kind_section.html"
+
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+_CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+_WORD = re.compile(r"^[A-Z0-9]{2,32}$")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of work-based learning, everything about it that differs by kind."""
+
+    code: str  # stored in Opportunity.kind and the partner CSV's `kind` column
+    label: str  # N_ msgid: how FIND and the details view name it
+    words: frozenset[str]  # FIND search words, folded upper case, English and Spanish
+    on_site_proof: Proof = Proof.GEOFENCE
+    remote_proof: Proof = Proof.SUPERVISOR
+    always_remote: bool = False  # done from anywhere whatever the row's site says
+    find_button: int | None = None  # place among FIND's "try these" buttons (None: none)
+    paperwork: tuple[Paper, ...] = (Paper.CONSENT, Paper.AGREEMENT)
+    no_background_check_with: frozenset[str] = frozenset()  # employer kinds that run it
+    commands: Mapping[str, CommandHandler] = field(default_factory=lambda: _EMPTY)
+    triggers: Mapping[str, TriggerHandler] = field(default_factory=lambda: _EMPTY)
+    dashboard_sections: tuple[DashboardSection, ...] = ()
+
+    def is_remote(self, remote: bool) -> bool:
+        """Done from anywhere: the opportunity says so, or the kind always is."""
+        return self.always_remote or remote
+
+    def on_site(self, remote: bool, has_site: bool) -> bool:
+        """The student travels to a site (reachability, insurance and geofence apply)."""
+        return has_site and not self.is_remote(remote)
+
+    def proof(self, remote: bool, has_site: bool) -> Proof:
+        """How hours of one opportunity of this kind are verified."""
+        return self.on_site_proof if self.on_site(remote, has_site) else self.remote_proof
+
+    def meets_minors(self, employer_kind: str) -> bool:
+        """The supervisor meets minors (on site or by video): a background check applies."""
+        return employer_kind not in self.no_background_check_with
+
+    def problems(self) -> list[str]:
+        """What is wrong with this definition (empty: it may be registered)."""
+        found: list[str] = []
+        if not _CODE.match(self.code):
+            found.append(f"code {self.code!r} is not a lower-case identifier (2-32 chars)")
+        if not self.label.strip():
+            found.append("label is empty")
+        if not self.words:
+            found.append("no search words")
+        found += [
+            f"search word {w!r} is not folded upper case" for w in self.words if not _WORD.match(w)
+        ]
+        found += [
+            f"command {k!r} is not an upper-case keyword"
+            for k in self.commands
+            if not _WORD.match(k)
+        ]
+        found += [
+            f"trigger {t!r} is not named '{self.code}.<job>'"
+            for t in self.triggers
+            if not t.startswith(f"{self.code}.")
+        ]
+        for name, hooks in (("command", self.commands), ("trigger", self.triggers)):
+            found += [
+                f"{name} {k!r}: handler is not callable"
+                for k, h in hooks.items()
+                if not callable(h)
+            ]
+        papers = self.paperwork
+        if len(set(papers)) != len(papers) or not all(isinstance(p, Paper) for p in papers):
+            found.append("paperwork must be distinct Paper values")
+        if not isinstance(self.on_site_proof, Proof) or not isinstance(self.remote_proof, Proof):
+            found.append("proofs must be Proof values")
+        keys = [s.key for s in self.dashboard_sections]
+        if len(set(keys)) != len(keys) or not all(_CODE.match(k) for k in keys):
+            found.append("dashboard section keys must be distinct lower-case identifiers")
+        return found
