@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from db.models import TimeEntry
-from tests.test_checkin_browser import ARGS, CHROMIUM, browser, served  # noqa: F401
+from tests.support.pages import pages  # noqa: F401
+from tests.test_checkin_browser import CHROMIUM, browser, served  # noqa: F401
 from tests.test_student_work import away, rows
 
-pytest_plugins = ["tests.support.pages"]
 AXE = (Path(__file__).parent / "support" / "axe.min.js").read_text()
 WATCH = """
 window.__violations = [];

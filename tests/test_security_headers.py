@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from tests.support.pages import pages  # noqa: F401
 from tests.support.staff import sign_in
 
-pytest_plugins = ["tests.support.pages"]
 TEMPLATES = Path(__file__).resolve().parents[1] / "bot" / "templates"
 
 
@@ -26,7 +26,7 @@ def _check(response, *, stored: bool = False) -> None:
         assert h["Cache-Control"] == "no-store"
 
 
-def test_every_page_sends_the_headers(client, pages):
+def test_every_page_sends_the_headers(client, pages):  # noqa: F811
     for name, path in pages.public.items():
         response = client.get(path)
         assert response.status_code in (200, 404), name

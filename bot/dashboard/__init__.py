@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from bot.dashboard import signin  # noqa: F401 - registers the sign-in routes on bp
+from bot.dashboard import oidc, signin  # noqa: F401 - they register their routes on bp
 from bot.dashboard.sessions import DatabaseSessions
 from bot.dashboard.views import bp
 from bot.runtime import Runtime
@@ -14,6 +14,7 @@ def install(app: Flask, runtime: Runtime) -> None:
     """Register the dashboard and keep Flask's `session` in the database."""
     app.session_interface = DatabaseSessions(runtime)
     app.register_blueprint(bp)
+    oidc.install(app, runtime)
 
 
 __all__ = ["bp", "install"]
