@@ -114,3 +114,10 @@ def test_an_unknown_email_answers_like_a_wrong_password_in_the_same_time(
         unknown_t.append(timed(f"nobody{i}@example.org", 2 * i + 1))
     k, u = statistics.median(known_t), statistics.median(unknown_t)
     assert abs(k - u) < 0.35 * max(k, u), (k, u)
+
+
+def test_nul_bytes_in_the_form_get_a_polite_refusal(client, ava):
+    """Not a 500 on PostgreSQL, which refuses NUL in text."""
+    assert sign_in(client, "ava.patel\x00@example.org", PASSWORD).status_code == 401
+    assert sign_in(client, EMAIL, "pass\x00word").status_code == 401
+    assert client.get("/dashboard/password/abc%00def").status_code == 404

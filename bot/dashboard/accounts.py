@@ -32,7 +32,8 @@ def digest(token: str) -> str:
 
 
 def normal_email(email: str) -> str:
-    return email.strip().lower()
+    """Lower-case and trimmed; one with a NUL byte becomes "" (it matches no account)."""
+    return "" if "\x00" in email else email.strip().lower()
 
 
 def hash_password(password: str) -> str:

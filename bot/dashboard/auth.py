@@ -14,6 +14,7 @@ from bot.dashboard import access, throttle
 from bot.dashboard.accounts import normal_email, password_matches
 from bot.dashboard.sessions import ServerSession, Viewer, csrf_for
 from bot.runtime import Runtime
+from db import trail
 from db.models import Person, StaffAccount
 
 
@@ -47,8 +48,16 @@ def check_sign_in(
     stored = account.password_hash if account is not None and usable else None
     right = password_matches(stored, password) and account is not None and bool(account.roles)
     with runtime.database.transaction() as s:
-        if right:
+        if right and account is not None:
             throttle.forget(s, now, email_key)
+            trail.record(
+                s,
+                at=now,
+                actor=f"account:{account.id}",
+                action="signed_in",
+                entity="staff_account",
+                entity_id=account.id,
+            )
         else:
             throttle.record_failure(s, now, email_key, address_key)
     if not right or account is None:

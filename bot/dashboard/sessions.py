@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask, Request, Response
 from flask.sessions import SessionInterface, SessionMixin
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from werkzeug.datastructures import CallbackDict
 
 from bot.dashboard.accounts import digest
@@ -78,6 +78,8 @@ def sign_in(runtime: Runtime, sess: ServerSession, viewer: Viewer) -> None:
     with runtime.database.transaction() as s:
         if sess.row_id is not None:
             _end(s, now, sess.row_id)
+        # sessions past every timeout are of no use to anyone: prune them here
+        s.execute(delete(StaffSession).where(StaffSession.last_seen_at < now - ABSOLUTE))
         sess.rotate()
         row = StaffSession(
             token_hash=digest(sess.sid),
