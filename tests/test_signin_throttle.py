@@ -107,13 +107,15 @@ def test_an_unknown_email_answers_like_a_wrong_password_in_the_same_time(
         sign_in(client, email, "wrong password", REMOTE_ADDR=f"10.4.{i}.1")
         return time.perf_counter() - start
 
-    known_t, unknown_t = [], []
-    for i in range(8):  # one failure per account and address, interleaved
+    for i in range(10):
         add_account(database, clock, f"staff{i}@example.org")
+    known_t, unknown_t = [], []
+    for i in range(10):  # one failure per account and address, interleaved
         known_t.append(timed(f"staff{i}@example.org", 2 * i))
         unknown_t.append(timed(f"nobody{i}@example.org", 2 * i + 1))
     k, u = statistics.median(known_t), statistics.median(unknown_t)
-    assert abs(k - u) < 0.35 * max(k, u), (k, u)
+    # the finding was 128 ms against 6 ms; on a shared machine allow noise, not a gap
+    assert max(k, u) < 1.6 * min(k, u), (k, u)
 
 
 def test_nul_bytes_in_the_form_get_a_polite_refusal(client, ava):
