@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Flask
 from sqlalchemy import text
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import access_log, web
 from bot.clock import Clock
@@ -30,9 +31,6 @@ def create_app(
     app = Flask(
         "wbl", template_folder=str(TEMPLATES), static_folder=str(TEMPLATES.parent / "static")
     )
-    app.config["SESSION_COOKIE_HTTPONLY"] = True
-    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.config["SESSION_COOKIE_SECURE"] = runtime.settings.public_base_url.startswith("https://")
     app.config["SECRET_KEY"] = runtime.settings.secret_key
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024
     web.install(app, runtime)
@@ -48,9 +46,13 @@ def create_app(
     app.register_blueprint(telegram.bp)
     app.register_blueprint(checkin.bp)
     app.register_blueprint(slip.bp)
-    from bot import dashboard
+    from bot import dashboard, security_headers
 
-    app.register_blueprint(dashboard.bp)
+    dashboard.install(app, runtime)
+    security_headers.install(app, https=runtime.settings.public_base_url.startswith("https://"))
+    if runtime.settings.trusted_proxies:  # the client address comes from the proxies' header
+        n = runtime.settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n)  # type: ignore[method-assign]
     if runtime.settings.simulator:
         app.register_blueprint(simulator.bp)
 

@@ -26,7 +26,8 @@ CAPABILITY_SEGMENTS = frozenset(
     {
         "checkin",  # /checkin/<token>: SMS clock-in page
         "slip",  # /slip/<token>: permission slip
-        "set-password",  # /dashboard/set-password/<token>: staff set/reset links
+        "password",  # /dashboard/password/<token>: staff set-password and reset links
+        "set-password",
         "reset-password",
         "calendar",  # /calendar/<token>.ics: calendar feeds
         "feed",

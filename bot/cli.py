@@ -258,6 +258,65 @@ def cmd_consent_paper(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _staff_args(p: argparse.ArgumentParser) -> None:
+    from db.models.staff import ROLES
+
+    sub = p.add_subparsers(dest="action", required=True)
+    add = sub.add_parser("add", help="create or update an account; prints a set-password link")
+    add.add_argument("email")
+    add.add_argument("--role", action="append", required=True, choices=ROLES)
+    add.add_argument("--name")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    for action, help_text in (
+        ("disable", "stop sign-in and end every open session at once"),
+        ("reset", "print a new set-password link (the account keeps its password until used)"),
+    ):
+        sub.add_parser(action, help=help_text).add_argument("email")
+
+
+@command(
+    "staff", "dashboard accounts: add EMAIL --role ROLE…, disable EMAIL, reset EMAIL", _staff_args
+)
+def cmd_staff(ns: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from bot.dashboard import accounts
+    from db.models import StaffAccount
+
+    rt = runtime(ns)
+    now = rt.clock.now()
+    token: str | None
+    with rt.database.transaction() as session:
+        if ns.action == "disable":
+            if not accounts.disable(session, now, ns.email):
+                print(f"no account {ns.email!r}", file=sys.stderr)
+                return 1
+            print(f"disabled {accounts.normal_email(ns.email)}; its sessions are ended")
+            return 0
+        if ns.action == "reset":
+            found = session.scalar(
+                select(StaffAccount).where(StaffAccount.email == accounts.normal_email(ns.email))
+            )
+            if found is None or found.disabled:
+                print(f"no enabled account {ns.email!r}", file=sys.stderr)
+                return 1
+            token = accounts.new_link(session, now, found.id)
+        else:
+            password = sys.stdin.readline().rstrip("\r\n") if ns.password_stdin else None
+            try:
+                added = accounts.add(
+                    session, now, ns.email, set(ns.role), name=ns.name, password=password
+                )
+            except ValueError as err:
+                print(str(err), file=sys.stderr)
+                return 2
+            print(f"{'created' if added.created else 'updated'} {accounts.normal_email(ns.email)}")
+            token = added.link_token
+    if token is not None:
+        print(f"set-password: {rt.settings.public_base_url}/dashboard/password/{token}")
+    return 0
+
+
 @command("telegram-poll", "development: read Telegram updates by long polling")
 def cmd_telegram_poll(ns: argparse.Namespace) -> int:
     from bot.handlers.telegram_poll import run_polling

@@ -2,7 +2,7 @@
 
 Migrates a SQLite database under var/, loads the sample district with every date moved
 by whole weeks so the term starts this coming week, gives a coordinator a dashboard
-login, and serves the web app (simulator included) under gunicorn: one worker process,
+login (a staff account), and serves the web app (simulator included) under gunicorn: one worker process,
 which also runs the scheduler and the outbox dispatcher in a thread.
 """
 
@@ -62,12 +62,27 @@ def load_sample(runtime: Runtime) -> str:
 
 
 def coordinator_login(runtime: Runtime) -> tuple[str, str]:
-    """Give the first coordinator a fresh demo password; returns (email, password)."""
-    from bot.dashboard.auth import set_password
+    """Give the first roster coordinator a demo account (coordinator and admin) with a
+    fresh password; returns (email, password)."""
+    from sqlalchemy import select
 
-    password = secrets.token_urlsafe(9)
-    email = set_password(runtime, None, password)
-    return email, password
+    from bot.dashboard import accounts
+    from db.models import Person, Staff
+
+    password = secrets.token_urlsafe(12)
+    with runtime.database.transaction() as s:
+        email = s.scalar(
+            select(Person.email)
+            .join(Staff, Staff.person_id == Person.id)
+            .where(Person.active.is_(True), Person.email.is_not(None))
+            .order_by(Person.id)
+            .limit(1)
+        )
+        if email is None:
+            raise LookupError("the sample district has no staff member with an email")
+        roles = {"coordinator", "admin"}
+        accounts.add(s, runtime.clock.now(), email, roles, password=password, actor="demo")
+    return accounts.normal_email(email), password
 
 
 def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:

@@ -51,6 +51,10 @@ class Settings:
     dispatch_max_attempts: int = 6
     dispatch_backoff_s: float = 2.0
     policy: Policy = field(default_factory=Policy)  # district policy (WBL_POLICY_FILE)
+    trusted_proxies: int = 0  # reverse proxies in front that append to X-Forwarded-For
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -98,6 +102,10 @@ class Settings:
             telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME", cls.telegram_bot_username),
             simulator=env.get("WBL_SIMULATOR", "") in ("1", "true", "yes"),
             policy=load_policy(env.get("WBL_POLICY_FILE")),
+            trusted_proxies=int(_float(env, "TRUSTED_PROXIES", 0)),
+            oidc_issuer=env.get("OIDC_ISSUER", "").rstrip("/"),
+            oidc_client_id=env.get("OIDC_CLIENT_ID", ""),
+            oidc_client_secret=env.get("OIDC_CLIENT_SECRET", ""),
         )
         s.validate()
         if (s.twilio_enabled or s.telegram_enabled) and not env.get("PUBLIC_BASE_URL"):
@@ -125,6 +133,12 @@ class Settings:
         self._validate_whatsapp()
         if self.telegram_enabled and not self.telegram_webhook_secret:
             raise ConfigError("TELEGRAM_BOT_TOKEN is set but TELEGRAM_WEBHOOK_SECRET is missing")
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret):
+            raise ConfigError(
+                "OIDC_ISSUER is set: OIDC_CLIENT_ID and OIDC_CLIENT_SECRET are required"
+            )
+        if not 0 <= self.trusted_proxies <= 5:
+            raise ConfigError("TRUSTED_PROXIES: the number of proxies in front, 0 to 5")
         if self.twilio_mps <= 0:
             raise ConfigError("TWILIO_MPS must be positive")
 

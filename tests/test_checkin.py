@@ -21,7 +21,9 @@ def test_page_explains_and_has_the_big_button(chat, make, client):
     page = client.get(link(chat, student))
     html = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert "Clock in now" in html and "navigator.geolocation.getCurrentPosition" in html
+    assert "Clock in now" in html and 'src="/static/checkin.js"' in html
+    script = client.get("/static/checkin.js").get_data(as_text=True)
+    assert "navigator.geolocation.getCurrentPosition" in script
     assert "only for this one clock event" in html
     assert rows(make, TimeEntry) == []  # a GET changes nothing
 

@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from bot.dashboard.auth import set_password
 from bot.policy import Policy
+from tests.support.staff import PASSWORD, add_account, sign_in
+from tests.support.staff import csrf as _csrf
 
 
 @pytest.fixture
-def coordinator(make, runtime):
+def coordinator(make, database, clock):
     school = make.school()
     staff = make.staff(school=school, email="ava.patel@example.org")
-    set_password(runtime, staff.sourced_id, "correct horse")
+    add_account(database, clock, "ava.patel@example.org")
     return staff, school
 
 
-def _csrf(client, path="/dashboard/login"):
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def login(client, email="ava.patel@example.org", password="correct horse"):
-    token = _csrf(client)
-    return client.post(
-        "/dashboard/login", data={"email": email, "password": password, "csrf_token": token}
-    )
+def login(client, email="ava.patel@example.org", password=PASSWORD):
+    return sign_in(client, email, password)
 
 
 def test_pages_need_a_login(client):
@@ -41,7 +32,7 @@ def test_wrong_password_is_refused(client, coordinator):
 
 def test_post_without_csrf_token_is_refused(client, coordinator):
     response = client.post(
-        "/dashboard/login", data={"email": "ava.patel@example.org", "password": "correct horse"}
+        "/dashboard/login", data={"email": "ava.patel@example.org", "password": PASSWORD}
     )
     assert response.status_code == 403
 
@@ -219,31 +210,39 @@ def test_recording_a_renewed_background_check_makes_the_opportunity_visible(
 def test_undelivered_messages_are_visible_to_coordinators(
     client, coordinator, make, database, clock
 ):
-    from db.models import OutboxMessage
+    """Of their own caseload: messages to another caseload's guardian stay out."""
+    from db.models import OutboxMessage, Student
 
-    guardian = make.person("guardian", given_name="Rosa")
+    staff, school = coordinator
+    student = make.student(school=school, guardians=0)
     with database.transaction() as s:
-        s.add(
-            OutboxMessage(
-                person_id=guardian.id,
-                urn=f"tel:{guardian.phone}",
-                channel="sms",
-                text="Reply YES 4821",
-                buttons=[],
-                extra={},
-                urgent=False,
-                category="consent",
-                status="failed",
-                attempts=6,
-                not_before=clock.now(),
-                last_error="HTTP 500 after 6 attempts",
-                created_at=clock.now(),
+        s.get(Student, student.id).coordinator_id = staff.id
+    guardian = make.guardian_of(student, given_name="Rosa")
+    stranger = make.person("guardian", given_name="Zelda")
+    with database.transaction() as s:
+        for person in (guardian, stranger):
+            s.add(
+                OutboxMessage(
+                    person_id=person.id,
+                    urn=f"tel:{person.phone}",
+                    channel="sms",
+                    text="Reply YES 4821",
+                    buttons=[],
+                    extra={},
+                    urgent=False,
+                    category="consent",
+                    status="failed",
+                    attempts=6,
+                    not_before=clock.now(),
+                    last_error="HTTP 500 after 6 attempts",
+                    created_at=clock.now(),
+                )
             )
-        )
     login(client)
-    assert "1</b>" in client.get("/dashboard/").get_data(as_text=True).replace("\n", "")
+    assert "2</b>" in client.get("/dashboard/").get_data(as_text=True).replace("\n", "")
     page = client.get("/dashboard/messages").get_data(as_text=True)
     assert "Rosa" in page and "HTTP 500 after 6 attempts" in page and "Reply YES" not in page
+    assert "Zelda" not in page
 
 
 def test_odd_ids_are_404s_and_emails_match_whatever_their_case(client, coordinator, runtime):
@@ -266,10 +265,14 @@ def test_odd_ids_are_404s_and_emails_match_whatever_their_case(client, coordinat
     assert huge.status_code == 302
 
 
-def test_csv_export_has_every_placement_not_just_one_page(client, coordinator, make):
+def test_csv_export_has_every_placement_not_just_one_page(
+    client, coordinator, make, database, clock
+):
+    """The whole district's export (an admin's: `?all=1`)."""
     from bot.dashboard.queries import PAGE
 
     _, school = coordinator
+    add_account(database, clock, "ava.patel@example.org", roles=("admin", "coordinator"))
     opp = make.opportunity(title="Inventory the parts room")
     for i in range(PAGE + 5):
         make.placement(make.student(school=school, guardians=0, given_name=f"S{i}"), opp)

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.staff import add_account
 from tests.support.webhook_helpers import Telegram, Twilio, build_app, channel_settings
 from tests.test_checkin import link
 from tests.test_dashboard import _pending_application, login
@@ -148,12 +149,10 @@ def test_slip_and_receipt_pages_never_5xx(web, token, sig, record):
 
 
 @pytest.fixture
-def signed_in(web, make, runtime):
-    from bot.dashboard.auth import set_password
-
+def signed_in(web, make, database, clock):
     school = make.school()
-    staff = make.staff(school=school, email="ava.patel@example.org")
-    set_password(runtime, staff.sourced_id, "correct horse")
+    make.staff(school=school, email="ava.patel@example.org")
+    add_account(database, clock, "ava.patel@example.org")
     assert login(web).status_code == 302
     return web, school
 

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from bot import jobs, kinds
 from bot.context import Context
-from bot.dashboard.auth import set_password
 from bot.flows.base import Reply, Turn
 from bot.importers.partners import import_partners
 from bot.kinds import DashboardSection, Kind, KindError, Paper, Proof
@@ -21,6 +20,7 @@ from bot.messages import Outbound
 from bot.scheduler import run_due
 from db.models import Opportunity, OutboxMessage
 from tests.support.district import copy_sample, edit_row, line_of
+from tests.support.staff import add_account, sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
 KIND_NAMES = {"micro", "enterprise", "virtual", "simulation"}
@@ -167,14 +167,11 @@ def test_the_importer_accepts_a_registered_kind_and_names_the_registry(
     ) in report.render().splitlines()
 
 
-def test_a_new_kinds_dashboard_page(apprentice, client, make, runtime) -> None:
-    staff = make.staff(school=make.school(), email="ava.patel@example.org")
-    set_password(runtime, staff.sourced_id, "correct horse")
+def test_a_new_kinds_dashboard_page(apprentice, client, make, database, clock) -> None:
+    make.staff(school=make.school(), email="ava.patel@example.org")
+    add_account(database, clock, "ava.patel@example.org", roles=("admin", "coordinator"))
     make.opportunity(kind="apprentice", title="Weld a gate", remote=True)
-    page = client.get("/dashboard/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    form = {"email": "ava.patel@example.org", "password": "correct horse", "csrf_token": token}
-    assert client.post("/dashboard/login", data=form).status_code == 302
+    assert sign_in(client, "ava.patel@example.org").status_code == 302
     overview = client.get("/dashboard/").get_data(as_text=True)
     assert 'href="/dashboard/kinds/apprentice/rota"' in overview and "Apprentice rota" in overview
     rota = client.get("/dashboard/kinds/apprentice/rota?all=1").get_data(as_text=True)

@@ -107,6 +107,7 @@ def test_defaults_per_database_and_overrides():
         ("GET /slip/12enA1b2C3d4E5f6 HTTP/1.1", "12enA1b2C3d4E5f6"),
         ("GET /consent/4/receipt?sig=eyJ.abc-def HTTP/1.1", "eyJ.abc-def"),
         ("GET /dashboard/set-password/Q1w2E3r4 HTTP/1.1", "Q1w2E3r4"),
+        ("GET /dashboard/password/Q1w2E3r4 HTTP/1.1", "Q1w2E3r4"),
         ("GET /calendar/Q1w2E3r4.ics HTTP/1.1", "Q1w2E3r4"),
         ("GET /rate/Q1w2E3r4 HTTP/1.1", "Q1w2E3r4"),
         ("GET /proposal/Q1w2E3r4 HTTP/1.1", "Q1w2E3r4"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from db.models import (
@@ -12,6 +12,7 @@ from db.models import (
     AuditEntry,
     ConsentRequest,
     Employer,
+    GuardianLink,
     Opportunity,
     OutboxMessage,
     Person,
@@ -198,28 +199,34 @@ def flags(session: Session, coordinator_id: int | None) -> list[Any]:
 UNDELIVERED = ("failed", "undelivered")
 
 
-def undelivered(session: Session) -> list[Any]:
-    """Messages the dispatcher gave up on or the carrier could not deliver (newest first)."""
-    return list(
-        session.execute(
-            select(
-                OutboxMessage.id,
-                OutboxMessage.created_at,
-                OutboxMessage.channel,
-                OutboxMessage.category,
-                OutboxMessage.status,
-                OutboxMessage.attempts,
-                OutboxMessage.last_error,
-                Person.given_name,
-                Person.family_name,
-                Person.kind,
-            )
-            .outerjoin(Person, Person.id == OutboxMessage.person_id)
-            .where(OutboxMessage.status.in_(UNDELIVERED))
-            .order_by(OutboxMessage.id.desc())
-            .limit(PAGE)
+def undelivered(session: Session, coordinator_id: int | None) -> list[Any]:
+    """Messages the dispatcher gave up on or the carrier could not deliver (newest first),
+    to the caseload's students and their guardians (everyone's for None)."""
+    stmt = (
+        select(
+            OutboxMessage.id,
+            OutboxMessage.created_at,
+            OutboxMessage.channel,
+            OutboxMessage.category,
+            OutboxMessage.status,
+            OutboxMessage.attempts,
+            OutboxMessage.last_error,
+            Person.given_name,
+            Person.family_name,
+            Person.kind,
         )
+        .outerjoin(Person, Person.id == OutboxMessage.person_id)
+        .where(OutboxMessage.status.in_(UNDELIVERED))
+        .order_by(OutboxMessage.id.desc())
+        .limit(PAGE)
     )
+    if coordinator_id is not None:
+        caseload = select(Student.person_id).where(Student.coordinator_id == coordinator_id)
+        guardians = select(GuardianLink.guardian_id).where(GuardianLink.student_id.in_(caseload))
+        stmt = stmt.where(
+            or_(OutboxMessage.person_id.in_(caseload), OutboxMessage.person_id.in_(guardians))
+        )
+    return list(session.execute(stmt))
 
 
 def audit(session: Session) -> list[AuditEntry]:

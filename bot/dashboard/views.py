@@ -1,60 +1,54 @@
-"""Dashboard pages. Thin: read with dashboard.queries, change through bot.services."""
+"""Dashboard pages. Thin: read with dashboard.queries, change through bot.services.
+
+Every route is guarded (CSRF, sign-in, the role rule in dashboard.access) before it
+runs; routes that touch one student's records also check that student is in reach.
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any
 
-from flask import (
-    Blueprint,
-    Response,
-    abort,
-    flash,
-    redirect,
-    render_template,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from bot import kinds
+from bot import csv_export, kinds
 from bot.context import Context
-from bot.dashboard import queries
-from bot.dashboard.auth import check_csrf, check_login, csrf_token, login_required
+from bot.dashboard import access, queries
+from bot.dashboard.auth import _rt, csrf_token, guard, viewer
 from bot.errors import WBLError
 from bot.i18n import translate
 from bot.outbox import enqueue
-from bot.runtime import Runtime
-from db.models import ConsentRecord, Deliverable, Opportunity, Person, Placement, TimeEntry
+from db.models import (
+    Application,
+    ConsentRecord,
+    Deliverable,
+    Opportunity,
+    Person,
+    Placement,
+    TimeEntry,
+)
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
-bp.before_request(check_csrf)
+bp.before_request(guard)
 
 
 @bp.app_context_processor
 def _inject() -> dict[str, Any]:
-    return {"csrf_token": csrf_token}
+    from bot.dashboard.auth import current
 
-
-def _rt() -> Runtime:
-    from bot.web import runtime_of_app
-
-    return runtime_of_app()
+    return {"csrf_token": csrf_token, "viewer": lambda: current().viewer}
 
 
 def _scope() -> int | None:
-    """The signed-in coordinator's id for 'my caseload', None for the whole district."""
-    return None if request.args.get("all") else int(session["staff_id"])
+    return access.scope(viewer(), request.endpoint)
 
 
 def _act(fn: Any, *args: Any, **kwargs: Any) -> None:
-    """Run one coordinator action in a transaction and queue the messages it returns."""
+    """Run one staff action in a transaction and queue the messages it returns."""
     rt = _rt()
     with rt.database.transaction() as s:
-        ctx = Context(s, rt.settings, rt.clock.now(), actor=f"staff:{session['staff_id']}")
+        ctx = Context(s, rt.settings, rt.clock.now(), actor=viewer().actor)
         try:
             for out in fn(ctx, *args, **kwargs) or []:
                 enqueue(ctx, out)
@@ -66,31 +60,22 @@ def _act(fn: Any, *args: Any, **kwargs: Any) -> None:
     flash("Done.", "ok")
 
 
-@bp.route("/login", methods=["GET", "POST"])
-def login() -> Any:
-    if request.method == "POST":
-        staff_id = check_login(
-            _rt(), request.form.get("email", ""), request.form.get("password", "")
-        )
-        if staff_id is None:
-            flash("Wrong email or password.", "error")
-            return render_template("dashboard/login.html"), 401
-        session.clear()
-        session["staff_id"] = staff_id
-        target = request.args.get("next", "")
-        return redirect(target if target.startswith("/dashboard") else url_for("dashboard.index"))
-    return render_template("dashboard/login.html")
-
-
-@bp.post("/logout")
-def logout() -> Any:
-    session.clear()
-    return redirect(url_for("dashboard.login"))
+def _placement_in_reach(s: Any, placement: Placement | None) -> Placement:
+    if placement is None:
+        abort(404)
+    who = viewer()
+    if not (
+        access.student_in_reach(s, who, placement.student_id)
+        or access.opportunity_in_reach(s, who, placement.opportunity_id)
+    ):
+        abort(403)
+    return placement
 
 
 @bp.get("/")
-@login_required
 def index() -> Any:
+    if not viewer().roles & access.COORDINATING:
+        return render_template("dashboard/index.html", stats=None)
     with _rt().database.transaction() as s:
         stats = queries.overview(s, _scope())
     sections = [
@@ -101,7 +86,6 @@ def index() -> Any:
 
 
 @bp.get("/applications")
-@login_required
 def applications() -> Any:
     with _rt().database.transaction() as s:
         rows = queries.applications(s, _scope())
@@ -109,10 +93,16 @@ def applications() -> Any:
 
 
 @bp.post("/applications/<int(max=2147483647):application_id>")
-@login_required
 def decide_application(application_id: int) -> Any:
     from bot.services import placements
 
+    with _rt().database.transaction() as s:
+        student_id = s.scalar(
+            select(Application.student_id).where(Application.id == application_id)
+        )
+        if student_id is None:
+            abort(404)
+        access.require_student(s, viewer(), student_id)
     if request.form.get("decision") == "approve":
         _act(placements.approve, application_id)
     else:
@@ -121,7 +111,6 @@ def decide_application(application_id: int) -> Any:
 
 
 @bp.get("/placements")
-@login_required
 def placements_list() -> Any:
     with _rt().database.transaction() as s:
         rows = queries.placements(s, _scope(), request.args.get("status") or None)
@@ -129,13 +118,12 @@ def placements_list() -> Any:
 
 
 @bp.get("/placements/<int(max=2147483647):placement_id>")
-@login_required
 def placement_detail(placement_id: int) -> Any:
     from bot.services import paperwork
 
     rt = _rt()
     with rt.database.transaction() as s:
-        placement = s.get(Placement, placement_id) or abort(404)
+        placement = _placement_in_reach(s, s.get(Placement, placement_id))
         ctx = Context(s, rt.settings, rt.clock.now())
         data = {
             "today": ctx.today,
@@ -161,35 +149,47 @@ def placement_detail(placement_id: int) -> Any:
 
 
 @bp.post("/placements/<int(max=2147483647):placement_id>/paper-consent")
-@login_required
 def paper_consent(placement_id: int) -> Any:
     from bot.services import consent_answers
 
+    back = redirect(url_for("dashboard.placement_detail", placement_id=placement_id))
+    with _rt().database.transaction() as s:
+        placement = s.get(Placement, placement_id)
+        if placement is None:
+            abort(404)
+        access.require_student(s, viewer(), placement.student_id)
     form = request.form
     try:
         signed_on = date.fromisoformat(form.get("signed_on", ""))
     except ValueError:
         flash("Give the date the form was signed (YYYY-MM-DD).", "error")
-        return redirect(url_for("dashboard.placement_detail", placement_id=placement_id))
+        return back
+    staff_person = viewer().person_id
+    if staff_person is None:
+        flash("Only staff on the roster can record paper consent.", "error")
+        return back
     _act(
         consent_answers.record_paper_consent,
         placement_id,
-        staff_person_id=int(session["staff_id"]),
+        staff_person_id=staff_person,
         granted=form.get("granted") == "yes",
         method=form.get("method", "paper form")[:200],
         signed_on=signed_on,
         signer_name=form.get("signer_name", "")[:200] or None,
     )
-    return redirect(url_for("dashboard.placement_detail", placement_id=placement_id))
+    return back
 
 
 @bp.get("/consent/<int(max=2147483647):record_id>/receipt")
-@login_required
 def consent_receipt(record_id: int) -> Any:
     from bot.services.consent_receipt import receipt_html
 
     rt = _rt()
     with rt.database.transaction() as s:
+        record = s.get(ConsentRecord, record_id)
+        if record is None:
+            abort(404)
+        _placement_in_reach(s, s.get(Placement, record.placement_id))
         try:
             return receipt_html(s, record_id, rt.settings)
         except LookupError:
@@ -197,7 +197,6 @@ def consent_receipt(record_id: int) -> Any:
 
 
 @bp.get("/flags")
-@login_required
 def flags() -> Any:
     with _rt().database.transaction() as s:
         rows = queries.flags(s, _scope())
@@ -205,7 +204,6 @@ def flags() -> Any:
 
 
 @bp.get("/kinds/<code>/<key>")
-@login_required
 def kind_section(code: str, key: str) -> Any:
     """A page an opportunity kind adds (`Kind.dashboard_sections`)."""
     found = next(
@@ -220,7 +218,6 @@ def kind_section(code: str, key: str) -> Any:
 
 
 @bp.get("/partners")
-@login_required
 def partners() -> Any:
     from bot.services.vetting import problems_by_opportunity
 
@@ -246,7 +243,6 @@ def partners() -> Any:
 
 
 @bp.post("/partners/checks")
-@login_required
 def record_check() -> Any:
     from bot.services.vetting import record_check as record
 
@@ -269,15 +265,13 @@ def record_check() -> Any:
 
 
 @bp.get("/messages")
-@login_required
 def messages() -> Any:
     with _rt().database.transaction() as s:
-        rows = queries.undelivered(s)
+        rows = queries.undelivered(s, _scope())
     return render_template("dashboard/messages.html", rows=rows)
 
 
 @bp.get("/audit")
-@login_required
 def audit() -> Any:
     with _rt().database.transaction() as s:
         rows = queries.audit(s)
@@ -285,17 +279,12 @@ def audit() -> Any:
 
 
 @bp.get("/export/placements.csv")
-@login_required
 def export_placements() -> Response:
     with _rt().database.transaction() as s:
         rows = queries.placements(s, _scope(), None, limit=None)
-    buf = io.StringIO()
-    out = csv.writer(buf)
-    out.writerow(
-        ["placement_id", "status", "starts_on", "due_on", "student", "opportunity", "employer"]
-    )
-    for r in rows:
-        out.writerow(
+    body = csv_export.render(
+        ["placement_id", "status", "starts_on", "due_on", "student", "opportunity", "employer"],
+        (
             [
                 r.id,
                 r.status,
@@ -305,9 +294,11 @@ def export_placements() -> Response:
                 r.title,
                 r.name,
             ]
-        )
+            for r in rows
+        ),
+    )
     return Response(
-        buf.getvalue(),
+        body,
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=placements.csv"},
     )

@@ -23,6 +23,7 @@ from db.models.placements import (
     RatingRequest,
     TimeEntry,
 )
+from db.models.staff import PasswordLink, SignInFailure, StaffAccount, StaffSession
 from db.models.throttle import LinkThrottle
 
 __all__ = [
@@ -44,12 +45,16 @@ __all__ = [
     "Org",
     "OutboxMessage",
     "Person",
+    "PasswordLink",
     "Placement",
     "Rating",
     "RatingRequest",
     "Reminder",
+    "SignInFailure",
     "Site",
     "Staff",
+    "StaffAccount",
+    "StaffSession",
     "Student",
     "Supervisor",
     "TimeEntry",

@@ -1,0 +1,2 @@
+// The consent receipt's Print button.
+document.getElementById("print").addEventListener("click", function () { window.print(); });
