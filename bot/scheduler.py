@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from bot.context import Context
-from bot.dispatch import close_dispatcher, dispatch_all, dispatch_once
+from bot.dispatch import close_dispatcher, dispatch_all, dispatch_once, stop_dispatcher
 from bot.jobs import SWEEPS
 from bot.messages import Trigger
 from bot.runtime import Runtime
@@ -184,6 +184,7 @@ def run_worker(runtime: Runtime, stop: threading.Event | None = None) -> None:
     try:
         stop.wait()
     finally:
+        stop_dispatcher(runtime)  # the pass in progress gives back the rows it has not tried
         scheduler.shutdown(wait=True)
         close_dispatcher(runtime)
         log.info("worker stopped")

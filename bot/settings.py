@@ -52,6 +52,7 @@ class Settings:
     simulator: bool = False
     dispatch_max_attempts: int = 6
     dispatch_backoff_s: float = 2.0
+    dispatch_lease_s: float = 30.0  # a claimed outbox row's lease (a dead worker's come back)
     consent_all_guardians: bool = False
     consent_reminder_hours: tuple[int, ...] = (48, 120)
     shift_nudge_grace_h: float = 1.0
@@ -97,6 +98,7 @@ class Settings:
             ).rstrip("/"),
             telegram_bot_username=env.get("TELEGRAM_BOT_USERNAME", cls.telegram_bot_username),
             simulator=env.get("WBL_SIMULATOR", "") in ("1", "true", "yes"),
+            dispatch_lease_s=_float(env, "WBL_DISPATCH_LEASE_S", 30.0),
         )
         s.validate()
         if (s.twilio_enabled or s.telegram_enabled) and not env.get("PUBLIC_BASE_URL"):
@@ -125,6 +127,8 @@ class Settings:
             raise ConfigError("TELEGRAM_BOT_TOKEN is set but TELEGRAM_WEBHOOK_SECRET is missing")
         if self.twilio_mps <= 0:
             raise ConfigError("TWILIO_MPS must be positive")
+        if self.dispatch_lease_s <= 0:
+            raise ConfigError("WBL_DISPATCH_LEASE_S must be positive")
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:

@@ -9,6 +9,7 @@ from db.models.messaging import (
     InboundMessage,
     LinkCode,
     OutboxMessage,
+    RateBucket,
     Reminder,
 )
 from db.models.partners import Employer, Opportunity, Site, Supervisor, VettingCheck
@@ -43,6 +44,7 @@ __all__ = [
     "OutboxMessage",
     "Person",
     "Placement",
+    "RateBucket",
     "Rating",
     "RatingRequest",
     "Reminder",

@@ -1,0 +1,162 @@
+"""Provider rate limits shared by every worker process, counted in the database.
+
+A limit of `rate` messages a second allows at most cap = max(1, floor(rate)) sends in any
+cap / rate seconds (plus a small margin): the rule Twilio and Telegram enforce. Each
+limited key (a channel, or one recipient) has a `rate_buckets` row holding a ring of
+`cap` slots, the instant each of the last `cap` sends ended; a slot is free once its
+instant is a window old.
+
+`Bucket.open(session, key, rate)` locks the row for the caller's transaction (PostgreSQL
+`FOR UPDATE`; on SQLite the transaction's `BEGIN IMMEDIATE` already holds the one write
+lock), so workers take slots one after another. A taken slot is marked "in flight until"
+now + hold; once the send has ended the caller `settle`s it to that instant. A send is
+counted at its end, so the provider, who saw it no later, never sees `cap + 1` in a
+window. A worker that dies mid-send leaves its marks; they lapse after `hold` (a live
+worker `extend`s them while its batch is in progress).
+
+Instants come from the database's clock on PostgreSQL, so workers on several machines
+agree; SQLite lives on one machine, whose clock it is.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, extract, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from db.models import RateBucket
+
+MARGIN_S = 0.01  # timer resolution and clock reads
+
+
+@dataclass
+class Slot:
+    """A slot this worker took: where it is, its in-flight mark, what was there before."""
+
+    key: str
+    index: int
+    mark: float
+    previous: float
+
+
+def capacity(rate: float) -> tuple[int, float]:
+    """(cap, window seconds) of a limit of `rate` messages a second."""
+    cap = max(1, math.floor(rate))
+    return cap, cap / rate + MARGIN_S
+
+
+def db_now(s: Session) -> float:
+    """Now, in epoch seconds, by the database's clock (PostgreSQL) or this machine's."""
+    if s.get_bind().dialect.name == "postgresql":
+        return float(s.scalar(select(extract("epoch", func.clock_timestamp()))) or 0.0)
+    return time.time()
+
+
+class Bucket:
+    """One limit's row, locked for the caller's transaction."""
+
+    def __init__(self, row: RateBucket, rate: float, now: float) -> None:
+        self.row = row
+        self.now = now
+        self.cap, self.window = capacity(rate)
+        self.slots = _ring(row.slots, self.cap)
+
+    @classmethod
+    def open(cls, s: Session, key: str, rate: float) -> Bucket:
+        """Lock (creating it if need be) the row of `key`, a limit of `rate` a second."""
+        row = _locked(s, key)
+        if row is None:
+            ins = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+            s.execute(
+                ins(RateBucket).values(key=key, slots="", touched=0.0).on_conflict_do_nothing()
+            )
+            row = _locked(s, key)
+            assert row is not None
+        return cls(row, rate, db_now(s))
+
+    def free(self) -> int:
+        """How many sends may start now."""
+        return sum(1 for t in self.slots if t + self.window <= self.now)
+
+    def wait(self) -> float:
+        """Seconds until a send may start (0 when one may now)."""
+        return max(0.0, min(self.slots) + self.window - self.now)
+
+    def take(self, n: int, hold: float) -> list[Slot]:
+        """Take up to `n` free slots, each in flight for at most `hold` seconds."""
+        order = sorted(range(self.cap), key=lambda i: self.slots[i])
+        chosen = [i for i in order[:n] if self.slots[i] + self.window <= self.now]
+        mark = self.now + hold
+        taken = [Slot(self.row.key, i, mark, self.slots[i]) for i in chosen]
+        for i in chosen:
+            self.slots[i] = mark
+        if taken:
+            self._save()
+        return taken
+
+    def _save(self) -> None:
+        self.row.slots = " ".join(repr(t) for t in self.slots)
+        self.row.touched = self.now
+
+
+def settle(s: Session, slots: list[Slot]) -> None:
+    """The sends of `slots` have ended: count each at this instant."""
+    _edit(s, slots, lambda slot, now: now)
+
+
+def extend(s: Session, slots: list[Slot], hold: float) -> None:
+    """Keep `slots` in flight for `hold` more seconds (their sends have not ended yet)."""
+    _edit(s, slots, lambda slot, now: now + hold)
+
+
+def give_back(s: Session, slots: list[Slot]) -> None:
+    """Free `slots` whose sends never started (as they were before they were taken)."""
+    _edit(s, slots, lambda slot, now: slot.previous)
+
+
+def forget_idle(s: Session, older_than_s: float) -> int:
+    """Delete the rows of limits unused for `older_than_s` seconds (recipients come and go)."""
+    cutoff = db_now(s) - older_than_s
+    result = s.execute(delete(RateBucket).where(RateBucket.touched < cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _edit(s: Session, slots: list[Slot], value: Callable[[Slot, float], float]) -> None:
+    """Write `value(slot, now)` into each slot this worker still holds (its mark is there)."""
+    for key in sorted({slot.key for slot in slots}):
+        row = _locked(s, key)
+        if row is None:
+            continue
+        now = db_now(s)
+        ring = _ring(row.slots, 0)
+        for slot in (x for x in slots if x.key == key):
+            if slot.index < len(ring) and ring[slot.index] == slot.mark:
+                ring[slot.index] = slot.mark = value(slot, now)
+        row.slots = " ".join(repr(t) for t in ring)
+        row.touched = max(row.touched, now)
+
+
+def _locked(s: Session, key: str) -> RateBucket | None:
+    stmt = (
+        select(RateBucket)
+        .where(RateBucket.key == key)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return s.scalar(stmt)
+
+
+def _ring(text: str, cap: int) -> list[float]:
+    """The stored instants, fitted to `cap` slots (0: as stored); 0.0 = never used."""
+    ring = [float(x) for x in text.split()] if text else []
+    if cap <= 0:
+        return ring
+    if len(ring) > cap:
+        ring = sorted(ring)[-cap:]
+    return ring + [0.0] * (cap - len(ring))
