@@ -51,13 +51,20 @@ from db.session import Database
 log = logging.getLogger("wbl.dispatch")
 
 PASS_SECONDS = 10  # a pass ends after this long (the worker starts the next at once)
+# a batch takes no more rate slots than the channel spends in this long: a slot counts from
+# its claim to its send's end, so slots that wait behind others in a batch are slots lost
+BATCH_SECONDS = 0.1
+# a slot that frees this soon is taken now, and its row sent when it frees: the claim is
+# then done before the slot is free, not after (urgent rows queued meanwhile wait this long)
+AHEAD_SECONDS = 0.25
 IDLE_BUCKETS_S = 3600  # a recipient's rate row unused this long is deleted
 SWEEP_BUCKETS_EVERY_S = 600
 
 
 @dataclass
 class DispatchSummary:
-    """What one pass did; `waiting`: rows were still due, waiting for the rate limit."""
+    """What one pass did; `waiting`: it ended with rows still due (the rate limit, or
+    its time was up)."""
 
     sent: int = 0
     held: int = 0
@@ -106,8 +113,7 @@ class _Claimed:
     envelope: OutboundEnvelope
     attempts: int
     slots: list[Slot] = field(default_factory=list)
-    per_recipient: float | None = None
-    ready_at: float = 0.0  # time.monotonic() when its recipient's limit lets it go
+    ended: float = 0.0  # time.monotonic() when its send returned
 
 
 class Dispatcher:
@@ -127,6 +133,7 @@ class Dispatcher:
         self.limits = limits or functools.partial(channel_limits, settings)
         self.worker = leases.worker_id()
         self.lease = timedelta(seconds=settings.dispatch_lease_s)
+        self.hold = settings.dispatch_lease_s  # a rate slot in flight, renewed with the lease
         self._senders = senders if senders is not None else build_senders(settings)
         self._lock = threading.Lock()  # one pass at a time
         self._held_lock = threading.Lock()  # the batch in progress (the heartbeat renews it)
@@ -138,33 +145,43 @@ class Dispatcher:
         """End the pass in progress after its send in flight; give back the rest."""
         self._stop.set()
 
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
     # --- one pass ------------------------------------------------------------------
     def run_once(self, now: datetime, limit: int = 200) -> DispatchSummary:
-        """Recover lapsed leases, then claim, send and record until nothing is due."""
+        """Claim, send and record until nothing is due (or PASS_SECONDS have gone by),
+        putting back the rows of workers whose lease lapsed as it goes."""
         with self._lock:
             started, base = time.monotonic(), self.clock()
 
             def clock() -> datetime:
                 return now + (self.clock() - base)
 
-            summary = DispatchSummary(recovered=leases.recover_expired(self.database, now))
+            summary = DispatchSummary()
             self._fail_unconfigured(summary)
             beat = self.lease.total_seconds() / 3
+            recovered_at = -beat
             with leases.Heartbeat(beat, lambda: self._renew(clock())):
                 while not self._stop.is_set():
+                    if time.monotonic() - recovered_at >= beat:
+                        summary.recovered += leases.recover_expired(self.database, clock())
+                        recovered_at = time.monotonic()
                     settled = summary.handled
                     batch, wait = self._claim(clock(), limit, summary)
                     if batch:
                         self._send(batch, clock, summary)
-                        continue
-                    if summary.handled > settled:  # rows held or suppressed: look again
-                        continue
-                    if wait is None:
-                        break
-                    if time.monotonic() - started + wait > PASS_SECONDS:
+                    elif summary.handled == settled:
+                        if wait is None:
+                            break  # nothing due
+                        if time.monotonic() - started + wait > PASS_SECONDS:
+                            summary.waiting = True
+                            break
+                        self._stop.wait(wait)
+                    if time.monotonic() - started > PASS_SECONDS:
                         summary.waiting = True
                         break
-                    self._stop.wait(wait)
             self._sweep_buckets()
             return summary
 
@@ -172,61 +189,85 @@ class Dispatcher:
     def _claim(
         self, now: datetime, limit: int, summary: DispatchSummary
     ) -> tuple[list[_Claimed], float | None]:
-        """This worker's next batch, and (when none) how long until a due row may go."""
+        """This worker's next batch, and (when none) how long until a due row may go.
+
+        The channel's rate row is locked last, for as short a time as can be: every worker
+        takes its slots there, one after another."""
         batch: list[_Claimed] = []
         waits: list[float] = []
         with self.database.transaction() as s:
             for channel in self._senders:
                 limits = self.limits(channel)
-                bucket = rate_limit.Bucket.open(s, channel, limits.rate) if limits else None
-                room = min(limit, bucket.free()) if bucket else limit
-                if bucket and room == 0:
-                    if claim.has_due(s, channel, now):
-                        waits.append(bucket.wait())
+                room = min(limit, _batch(limits)) if limits else limit
+                rows = self._candidates(s, channel, now, room, summary)
+                if not rows:
                     continue
-                rows = self._pick(s, channel, now, room, limits, summary)
-                slots = bucket.take(len(rows), self.lease.total_seconds()) if bucket else []
-                langs = claim.languages(s, {r.person_id for r in rows if r.person_id})
-                for i, row in enumerate(rows):
+                bucket = rate_limit.Bucket.open(s, channel, limits.rate) if limits else None
+                if bucket is not None:
+                    room = min(room, bucket.free(AHEAD_SECONDS))
+                    if room == 0:
+                        waits.append(bucket.wait(AHEAD_SECONDS))
+                        continue
+                picked = self._pick(s, rows, now, room, limits, waits)
+                slots = bucket.take(len(picked), self.hold, AHEAD_SECONDS) if bucket else []
+                langs = claim.languages(s, {r.person_id for r, _ in picked if r.person_id})
+                for i, (row, own) in enumerate(picked):
                     item = self._claimed(row, langs.get(row.person_id or 0, "en"))
-                    item.slots = slots[i : i + 1]
-                    item.per_recipient = limits.per_recipient if limits else None
+                    item.slots = slots[i : i + 1] + own
                     batch.append(item)
         return batch, (min(waits) if waits and not batch else None)
 
-    def _pick(
-        self,
-        s: Session,
-        channel: str,
-        now: datetime,
-        room: int,
-        limits: ChannelLimits | None,
-        summary: DispatchSummary,
+    def _candidates(
+        self, s: Session, channel: str, now: datetime, room: int, summary: DispatchSummary
     ) -> list[OutboxMessage]:
-        """Up to `room` rows of `channel` to send now, flipped to `sending` under our lease."""
+        """Up to `room` due rows of `channel` the delivery rules let go now, urgent first;
+        the rows they suppress or hold are settled on the way."""
         fetch = min(room * 2 + 20, max(room, 200))
         rows = list(s.scalars(claim.due(channel, now, fetch, self.database.is_postgres)))
         if not rows:
             return []
-        busy = claim.in_flight(s, channel)
         opted_out = claim.opted_out(s, {r.urn for r in rows})
-        today = claim.sent_today(s, {r.person_id for r in rows if r.person_id}, now, self.settings)
-        per_urn_cap = math.floor(limits.per_recipient) if limits and limits.per_recipient else 0
-        per_urn: Counter[str] = Counter()
-        picked: list[OutboxMessage] = []
+        people = {r.person_id for r in rows if r.person_id and not r.urgent}
+        today = claim.sent_today(s, people, now, self.settings)
+        mine: Counter[int] = Counter()  # non-urgent candidates per person (not sent yet)
+        out: list[OutboxMessage] = []
+        for row in rows:
+            if len(out) >= room:
+                break
+            if self._decide(row, now, opted_out, today, mine, summary):
+                continue
+            if not row.urgent and row.person_id:
+                today[row.person_id] += 1
+                mine[row.person_id] += 1
+            out.append(row)
+        return out
+
+    def _pick(
+        self,
+        s: Session,
+        rows: list[OutboxMessage],
+        now: datetime,
+        room: int,
+        limits: ChannelLimits | None,
+        waits: list[float],
+    ) -> list[tuple[OutboxMessage, list[Slot]]]:
+        """The first `room` of `rows` (each with its recipient's own rate slot where the
+        channel limits recipients), flipped to `sending` under this worker's lease."""
+        per_recipient = limits.per_recipient if limits else None
+        picked: list[tuple[OutboxMessage, list[Slot]]] = []
         for row in rows:
             if len(picked) >= room:
                 break
-            if row.urn in busy or self._decide(row, now, opted_out, today, summary):
-                continue
-            if per_urn_cap and per_urn[row.urn] >= max(1, per_urn_cap):
-                continue
-            per_urn[row.urn] += 1
-            if not row.urgent and row.person_id:
-                today[row.person_id] += 1
+            own: list[Slot] = []
+            if per_recipient:
+                recipient = rate_limit.Bucket.open(s, row.urn, per_recipient)
+                own = recipient.take(1, self.hold, AHEAD_SECONDS)
+                if not own:
+                    waits.append(recipient.wait(AHEAD_SECONDS))
+                    continue
             row.status, row.claimed_at, row.attempts = "sending", now, row.attempts + 1
             row.claimed_by, row.lease_until = self.worker, now + self.lease
-            picked.append(row)
+            picked.append((row, own))
         return picked
 
     def _decide(
@@ -235,9 +276,12 @@ class Dispatcher:
         now: datetime,
         opted_out: set[str],
         today: Counter[int],
+        mine: Counter[int],
         summary: DispatchSummary,
     ) -> bool:
-        """Apply the delivery rules; True when the row is settled without sending."""
+        """Apply the delivery rules; True when the row is not to be sent now: settled
+        (suppressed, held), or over the cap only with this claim's own candidates (they
+        may not all go: it stays pending, to be decided again)."""
         verdict = outbox.verdict(
             self.settings,
             row,
@@ -249,6 +293,8 @@ class Dispatcher:
             row.status, row.last_error = "suppressed", verdict.reason
             summary.suppressed += 1
             log.info("outbox %s suppressed (%s) person=%s", row.id, verdict.reason, row.person_id)
+            return True
+        if verdict.action == "hold" and mine[row.person_id or 0] and verdict.reason == "daily cap":
             return True
         if verdict.action == "hold" and verdict.until is not None:
             row.not_before = verdict.until.astimezone(UTC)
@@ -281,46 +327,30 @@ class Dispatcher:
     def _send(
         self, batch: list[_Claimed], clock: Callable[[], datetime], summary: DispatchSummary
     ) -> None:
-        """Send the batch, each as soon as its recipient's limit allows (in claim order)."""
+        """Send the batch in claim order (its rate slots are taken: each may go at once)."""
         with self._held_lock:
             self._held = list(batch)
-        pending = list(batch)
         try:
-            while pending:
+            for i, item in enumerate(batch):
+                start = max((slot.start for slot in item.slots), default=0.0)
+                if start > time.monotonic():
+                    self._stop.wait(start - time.monotonic())
                 if self._stop.is_set():
-                    self._give_back(pending)
+                    self._give_back(batch[i:])
                     return
-                item = min(pending, key=lambda c: c.ready_at)
-                delay = item.ready_at - time.monotonic()
-                if delay > 0:
-                    self._stop.wait(delay)
-                    continue
-                if item.per_recipient and not self._recipient_slot(item):
-                    continue
-                pending.remove(item)
                 self._deliver(item, clock(), summary)
         finally:
             with self._held_lock:
                 self._held = []
 
-    def _recipient_slot(self, item: _Claimed) -> bool:
-        """Take a slot of the recipient's own limit; else note when to try again."""
-        assert item.per_recipient is not None
-        env = item.envelope
-        with self._held_lock, self.database.transaction() as s:
-            bucket = rate_limit.Bucket.open(s, env.urn, item.per_recipient)
-            taken = bucket.take(1, self.lease.total_seconds())
-            if not taken:
-                item.ready_at = time.monotonic() + bucket.wait()
-                return False
-            item.slots.extend(taken)
-            return True
-
     def _deliver(self, item: _Claimed, now: datetime, summary: DispatchSummary) -> None:
         env = item.envelope
         sender = self._senders[env.channel]
         try:
-            result = sender.send(env)
+            try:
+                result = sender.send(env)
+            finally:
+                item.ended = time.monotonic()  # counted then: the provider saw it no later
         except RecipientOptedOut as exc:
             self._record_opted_out(item, exc, now)
             summary.suppressed += 1
@@ -350,7 +380,7 @@ class Dispatcher:
         """Count the send against its limits and update the row, if we still hold it
         (a status callback may have moved it on; a lapsed lease may have handed it over)."""
         with self._held_lock, self.database.transaction() as s:
-            rate_limit.settle(s, item.slots)
+            rate_limit.settle(s, item.slots, item.ended)
             if also is not None:
                 also(s)
             s.execute(
@@ -408,7 +438,7 @@ class Dispatcher:
             slots = [slot for item in self._held for slot in item.slots]
             with self.database.transaction() as s:
                 leases.renew(s, self.worker, now + self.lease)
-                rate_limit.extend(s, slots, self.lease.total_seconds())
+                rate_limit.extend(s, slots, self.hold)
 
     def _give_back(self, items: list[_Claimed]) -> None:
         """Release rows never tried (a clean stop) and the rate slots they held."""
@@ -429,6 +459,10 @@ class Dispatcher:
         senders, self._senders = self._senders, {}
         for sender in {id(x): x for x in senders.values()}.values():
             sender.close()
+
+
+def _batch(limits: ChannelLimits | None) -> int:
+    return max(1, math.ceil(limits.rate * BATCH_SECONDS)) if limits else 1
 
 
 def backoff(base_s: float, attempts: int, retry_after: float | None) -> timedelta:
@@ -478,6 +512,13 @@ def stop_dispatcher(runtime: object) -> None:
         entry = _DISPATCHERS.get(id(runtime))
     if entry is not None:
         entry[1].stop()
+
+
+def dispatcher_stopped(runtime: object) -> bool:
+    """Whether `runtime`'s dispatcher was asked to stop."""
+    with _REGISTRY_LOCK:
+        entry = _DISPATCHERS.get(id(runtime))
+    return entry is not None and entry[1].stopped
 
 
 def dispatch_once(runtime: object, now: datetime, limit: int = 200) -> DispatchSummary:

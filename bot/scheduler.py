@@ -20,7 +20,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from bot.context import Context
-from bot.dispatch import close_dispatcher, dispatch_all, dispatch_once, stop_dispatcher
+from bot.dispatch import (
+    close_dispatcher,
+    dispatch_all,
+    dispatch_once,
+    dispatcher_stopped,
+    stop_dispatcher,
+)
 from bot.jobs import SWEEPS
 from bot.messages import Trigger
 from bot.runtime import Runtime
@@ -197,6 +203,10 @@ def _jobs_tick(runtime: Runtime) -> None:
 
 
 def _outbox_tick(runtime: Runtime) -> None:
-    summary = dispatch_once(runtime, runtime.clock.now())
-    if summary.handled or summary.recovered:
-        log.info("outbox %s", summary)
+    """Passes until nothing is due (a backlog is sent without a pause between passes)."""
+    while True:
+        summary = dispatch_once(runtime, runtime.clock.now())
+        if summary.handled or summary.recovered:
+            log.info("outbox %s", summary)
+        if not summary.waiting or dispatcher_stopped(runtime):
+            return

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.settings import Settings
@@ -19,45 +19,25 @@ COUNTED = ("sending", "sent", "delivered")
 def due(channel: str, now: datetime, limit: int, postgres: bool) -> Select[Any]:
     """One channel's due rows, urgent first, then the oldest (index ix_outbox_claim).
 
-    PostgreSQL: locked `FOR UPDATE SKIP LOCKED`, so workers claim different rows.
+    Not those of an address with a row in flight (another worker's): one person's
+    messages keep their order. PostgreSQL: locked `FOR UPDATE SKIP LOCKED`, so workers
+    claim different rows.
     """
+    in_flight = select(OutboxMessage.urn).where(
+        OutboxMessage.status == "sending", OutboxMessage.channel == channel
+    )
     stmt = (
         select(OutboxMessage)
         .where(
             OutboxMessage.status == "pending",
             OutboxMessage.channel == channel,
             OutboxMessage.not_before <= now,
+            OutboxMessage.urn.not_in(in_flight),
         )
         .order_by(OutboxMessage.urgent.desc(), OutboxMessage.not_before, OutboxMessage.id)
         .limit(limit)
     )
     return stmt.with_for_update(skip_locked=True) if postgres else stmt
-
-
-def has_due(s: Session, channel: str, now: datetime) -> bool:
-    """Whether `channel` has a row due at `now`."""
-    return bool(
-        s.scalar(
-            select(
-                exists().where(
-                    OutboxMessage.status == "pending",
-                    OutboxMessage.channel == channel,
-                    OutboxMessage.not_before <= now,
-                )
-            )
-        )
-    )
-
-
-def in_flight(s: Session, channel: str) -> set[str]:
-    """Addresses of `channel` with a row being sent (another worker's): their next waits,
-    so one person's messages keep their order."""
-    rows = s.scalars(
-        select(OutboxMessage.urn)
-        .where(OutboxMessage.status == "sending", OutboxMessage.channel == channel)
-        .distinct()
-    )
-    return set(rows)
 
 
 def unconfigured(s: Session, channels: set[str], limit: int = 500) -> list[OutboxMessage]:
@@ -72,6 +52,8 @@ def unconfigured(s: Session, channels: set[str], limit: int = 500) -> list[Outbo
 
 
 def opted_out(s: Session, urns: set[str]) -> set[str]:
+    if not urns:
+        return set()
     return set(
         s.scalars(
             select(Contact.urn).where(Contact.urn.in_(urns), Contact.opted_out_at.is_not(None))
@@ -80,12 +62,16 @@ def opted_out(s: Session, urns: set[str]) -> set[str]:
 
 
 def languages(s: Session, person_ids: set[int]) -> dict[int, str]:
+    if not person_ids:
+        return {}
     rows = s.execute(select(Person.id, Person.language).where(Person.id.in_(person_ids)))
     return {int(pid): lang or "en" for pid, lang in rows}
 
 
 def sent_today(s: Session, person_ids: set[int], now: datetime, st: Settings) -> Counter[int]:
     """Non-urgent messages already sent (or in flight) today, district time, per person."""
+    if not person_ids:
+        return Counter()
     day = now.astimezone(st.tz).date()
     start = datetime.combine(day, dtime(0), tzinfo=st.tz).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), dtime(0), tzinfo=st.tz).astimezone(UTC)

@@ -37,12 +37,14 @@ MARGIN_S = 0.01  # timer resolution and clock reads
 
 @dataclass
 class Slot:
-    """A slot this worker took: where it is, its in-flight mark, what was there before."""
+    """A slot this worker took: where it is, its in-flight mark, what was there before,
+    and when (`time.monotonic()`) the send may start."""
 
     key: str
     index: int
     mark: float
     previous: float
+    start: float = 0.0
 
 
 def capacity(rate: float) -> tuple[int, float]:
@@ -61,40 +63,46 @@ def db_now(s: Session) -> float:
 class Bucket:
     """One limit's row, locked for the caller's transaction."""
 
-    def __init__(self, row: RateBucket, rate: float, now: float) -> None:
+    def __init__(self, row: RateBucket, rate: float, now: Instant) -> None:
         self.row = row
-        self.now = now
+        self.now = now.db
+        self.mono = now.after  # a slot's start, converted to this clock, is never early
         self.cap, self.window = capacity(rate)
         self.slots = _ring(row.slots, self.cap)
 
     @classmethod
     def open(cls, s: Session, key: str, rate: float) -> Bucket:
         """Lock (creating it if need be) the row of `key`, a limit of `rate` a second."""
-        row = _locked(s, key)
+        row, now = _locked(s, key)
         if row is None:
             ins = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
             s.execute(
                 ins(RateBucket).values(key=key, slots="", touched=0.0).on_conflict_do_nothing()
             )
-            row = _locked(s, key)
+            row, now = _locked(s, key)
             assert row is not None
-        return cls(row, rate, db_now(s))
+        return cls(row, rate, now)
 
-    def free(self) -> int:
-        """How many sends may start now."""
-        return sum(1 for t in self.slots if t + self.window <= self.now)
+    def free(self, ahead: float = 0.0) -> int:
+        """How many sends may start within `ahead` seconds."""
+        return sum(1 for t in self.slots if t + self.window <= self.now + ahead)
 
-    def wait(self) -> float:
-        """Seconds until a send may start (0 when one may now)."""
-        return max(0.0, min(self.slots) + self.window - self.now)
+    def wait(self, ahead: float = 0.0) -> float:
+        """Seconds until a send may start within `ahead` seconds (0: one may already)."""
+        return max(0.0, min(self.slots) + self.window - self.now - ahead)
 
-    def take(self, n: int, hold: float) -> list[Slot]:
-        """Take up to `n` free slots, each in flight for at most `hold` seconds."""
+    def take(self, n: int, hold: float, ahead: float = 0.0) -> list[Slot]:
+        """Take up to `n` slots free within `ahead` seconds (each `Slot.delay` says when),
+        each in flight for at most `hold` seconds after that."""
         order = sorted(range(self.cap), key=lambda i: self.slots[i])
-        chosen = [i for i in order[:n] if self.slots[i] + self.window <= self.now]
-        mark = self.now + hold
-        taken = [Slot(self.row.key, i, mark, self.slots[i]) for i in chosen]
-        for i in chosen:
+        taken: list[Slot] = []
+        for i in order[:n]:
+            delay = self.slots[i] + self.window - self.now
+            if delay > ahead:
+                break
+            delay = max(0.0, delay)
+            mark = self.now + delay + hold
+            taken.append(Slot(self.row.key, i, mark, self.slots[i], self.mono + delay))
             self.slots[i] = mark
         if taken:
             self._save()
@@ -105,14 +113,15 @@ class Bucket:
         self.row.touched = self.now
 
 
-def settle(s: Session, slots: list[Slot]) -> None:
-    """The sends of `slots` have ended: count each at this instant."""
-    _edit(s, slots, lambda slot, now: now)
+def settle(s: Session, slots: list[Slot], ended: float) -> None:
+    """The sends of `slots` ended at `ended` (`time.monotonic()`): count each then (never
+    earlier: the instant is converted with the monotonic reading taken before `now`)."""
+    _edit(s, slots, lambda slot, now: now.db - max(0.0, now.before - ended))
 
 
 def extend(s: Session, slots: list[Slot], hold: float) -> None:
     """Keep `slots` in flight for `hold` more seconds (their sends have not ended yet)."""
-    _edit(s, slots, lambda slot, now: now + hold)
+    _edit(s, slots, lambda slot, now: now.db + hold)
 
 
 def give_back(s: Session, slots: list[Slot]) -> None:
@@ -127,29 +136,39 @@ def forget_idle(s: Session, older_than_s: float) -> int:
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _edit(s: Session, slots: list[Slot], value: Callable[[Slot, float], float]) -> None:
+def _edit(s: Session, slots: list[Slot], value: Callable[[Slot, Instant], float]) -> None:
     """Write `value(slot, now)` into each slot this worker still holds (its mark is there)."""
     for key in sorted({slot.key for slot in slots}):
-        row = _locked(s, key)
+        row, now = _locked(s, key)
         if row is None:
             continue
-        now = db_now(s)
         ring = _ring(row.slots, 0)
         for slot in (x for x in slots if x.key == key):
             if slot.index < len(ring) and ring[slot.index] == slot.mark:
                 ring[slot.index] = slot.mark = value(slot, now)
         row.slots = " ".join(repr(t) for t in ring)
-        row.touched = max(row.touched, now)
+        row.touched = max(row.touched, now.db)
 
 
-def _locked(s: Session, key: str) -> RateBucket | None:
-    stmt = (
-        select(RateBucket)
-        .where(RateBucket.key == key)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return s.scalar(stmt)
+def _locked(s: Session, key: str) -> tuple[RateBucket | None, Instant]:
+    """The row of `key`, locked, and now (read once the lock is held)."""
+    row = s.scalar(_LOCK.where(RateBucket.key == key))
+    before = time.monotonic()
+    now = db_now(s)
+    return row, Instant(now, before, time.monotonic())
+
+
+@dataclass(frozen=True)
+class Instant:
+    """Now by the database's clock, and this process's monotonic clock just before and
+    just after it was read (so a time converted either way errs on the safe side)."""
+
+    db: float
+    before: float
+    after: float
+
+
+_LOCK = select(RateBucket).with_for_update().execution_options(populate_existing=True)
 
 
 def _ring(text: str, cap: int) -> list[float]:
