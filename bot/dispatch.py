@@ -53,7 +53,7 @@ log = logging.getLogger("wbl.dispatch")
 PASS_SECONDS = 10  # a pass ends after this long (the worker starts the next at once)
 # a batch takes no more rate slots than the channel spends in this long: a slot counts from
 # its claim to its send's end, so slots that wait behind others in a batch are slots lost
-BATCH_SECONDS = 0.1
+BATCH_SECONDS = 0.5
 # a slot that frees this soon is taken now, and its row sent when it frees: the claim is
 # then done before the slot is free, not after (urgent rows queued meanwhile wait this long)
 AHEAD_SECONDS = 0.25

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from db.models import RateBucket
 
-MARGIN_S = 0.01  # timer resolution and clock reads
+MARGIN_S = 0.002  # clock reads (the instants are converted on the safe side)
 
 
 @dataclass
