@@ -145,10 +145,6 @@ class Dispatcher:
         """End the pass in progress after its send in flight; give back the rest."""
         self._stop.set()
 
-    @property
-    def stopped(self) -> bool:
-        return self._stop.is_set()
-
     # --- one pass ------------------------------------------------------------------
     def run_once(self, now: datetime, limit: int = 200) -> DispatchSummary:
         """Claim, send and record until nothing is due (or PASS_SECONDS have gone by),
@@ -512,13 +508,6 @@ def stop_dispatcher(runtime: object) -> None:
         entry = _DISPATCHERS.get(id(runtime))
     if entry is not None:
         entry[1].stop()
-
-
-def dispatcher_stopped(runtime: object) -> bool:
-    """Whether `runtime`'s dispatcher was asked to stop."""
-    with _REGISTRY_LOCK:
-        entry = _DISPATCHERS.get(id(runtime))
-    return entry is not None and entry[1].stopped
 
 
 def dispatch_once(runtime: object, now: datetime, limit: int = 200) -> DispatchSummary:
