@@ -4,6 +4,7 @@ mid-batch, against the local Twilio server (which counts every request over the 
 from __future__ import annotations
 
 import re
+import statistics
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -44,8 +45,11 @@ def test_three_workers_together_stay_under_twilio_mps_and_use_it(database, twili
     assert twilio_api.violations == 0 and twilio_api.rejected == 0
     arrivals = twilio_api.arrivals
     assert len(arrivals) == n
-    steady = (n - 10) / (arrivals[-1] - arrivals[0])  # the first window's ten go at once
+    # the rate kept up: ten consecutive sends may span no less than the 1-s window
+    spans = [arrivals[i + 10] - arrivals[i] for i in range(n - 10)]
+    sustained = 10 / statistics.mean(spans)
+    whole = (n - 10) / (arrivals[-1] - arrivals[0])  # with the start-up: the first ten at once
     if PG_URL:  # SQLite has one writer at a time: a deployment on it runs one worker
-        assert steady >= 9.5, f"{steady:.2f} messages/s"
+        assert sustained >= 9.5 and whole >= 9.0, f"{sustained:.2f}/s, {whole:.2f}/s"
     sent_by = [len(re.findall(r"outbox \d+ sent", w.output())) for w in group]
     assert sum(sent_by) == n and sum(1 for k in sent_by if k) >= 2, sent_by
