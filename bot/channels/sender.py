@@ -6,9 +6,6 @@ knows how to treat: try again later, give up, or stop writing to this address.
 
 from __future__ import annotations
 
-import math
-import time
-from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -71,45 +68,6 @@ class Sender(Protocol):
     def send(self, msg: OutboundEnvelope) -> SendResult: ...
 
     def close(self) -> None: ...
-
-
-class RateLimiter:
-    """At most `cap = max(1, floor(rate))` sends in any `cap / rate` seconds (+ a margin).
-
-    The dispatcher records a send when it has ended (the provider saw it no later), and
-    the small margin covers timer resolution. Times are `time.monotonic()` seconds.
-    """
-
-    def __init__(self, rate: float, margin: float = 0.01) -> None:
-        self.cap = max(1, math.floor(rate))
-        self.window = self.cap / rate + margin
-        self.times: deque[float] = deque(maxlen=self.cap)
-
-    def ready_at(self) -> float:
-        """The earliest instant the next send may start."""
-        return self.times[0] + self.window if len(self.times) == self.cap else 0.0
-
-    def record(self, at: float) -> None:
-        self.times.append(at)
-
-
-class KeyedLimiter:
-    """One RateLimiter per key (a chat), created on demand and forgotten when idle."""
-
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self._limiters: dict[str, RateLimiter] = {}
-
-    def get(self, key: str) -> RateLimiter:
-        limiter = self._limiters.get(key)
-        if limiter is None:
-            if len(self._limiters) > 10_000:
-                self.forget_idle(time.monotonic())
-            limiter = self._limiters[key] = RateLimiter(self.rate)
-        return limiter
-
-    def forget_idle(self, now: float) -> None:
-        self._limiters = {k: v for k, v in self._limiters.items() if v.ready_at() > now}
 
 
 def build_senders(settings: Settings) -> dict[str, Sender]:
