@@ -271,7 +271,8 @@ def backoff(base_s: float, attempts: int, retry_after: float | None) -> timedelt
 
 # --- one dispatcher per runtime ----------------------------------------------------------
 _DISPATCHERS: dict[int, tuple[weakref.ref[object], Dispatcher]] = {}
-_REGISTRY_LOCK = threading.Lock()
+# reentrant: a runtime collected while this thread holds it runs _drop, which takes it too
+_REGISTRY_LOCK = threading.RLock()
 
 
 def dispatcher_for(runtime: object) -> Dispatcher:

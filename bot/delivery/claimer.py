@@ -171,13 +171,20 @@ class Claimer:
         """The first `room` of `rows` (each with its recipient's own rate slot where the
         channel limits recipients), flipped to `sending` under this worker's lease."""
         per_recipient = limits.per_recipient if limits else None
+        recipients = (
+            rate_limit.Bucket.open_many(s, [r.urn for r in rows[: room * 2]], per_recipient)
+            if per_recipient
+            else {}
+        )
         picked: list[tuple[OutboxMessage, list[Slot]]] = []
         for row in rows:
             if len(picked) >= room:
                 break
             own: list[Slot] = []
+            recipient = recipients.get(row.urn)
             if per_recipient:
-                recipient = rate_limit.Bucket.open(s, row.urn, per_recipient)
+                if recipient is None:
+                    continue
                 own = recipient.take(1, self.hold, AHEAD_SECONDS)
                 if not own:
                     waits.append(recipient.wait(AHEAD_SECONDS))
