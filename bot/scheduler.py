@@ -1,8 +1,9 @@
 """Scheduled work: due reminders through the engine, every sweep, then the outbox.
 
 `run_due(runtime, now)` is one pass (`wbl run-due`); `run_worker(runtime)` runs passes
-forever under APScheduler (`wbl worker`): reminders and sweeps every 30 s, the outbox
-every second, each job never overlapping itself. Reminders are claimed with row locks
+forever (`wbl worker`): reminders and sweeps every 30 s under APScheduler, never
+overlapping themselves; the outbox on its own thread, pass after pass while rows are due,
+else every second. Reminders are claimed with row locks
 (PostgreSQL `FOR UPDATE SKIP LOCKED`; SQLite's `BEGIN IMMEDIATE`), so several workers can
 run side by side and each due reminder reaches its flow once.
 """
@@ -20,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from bot.context import Context
-from bot.dispatch import close_dispatcher, dispatch_all, dispatch_once
+from bot.dispatch import close_dispatcher, dispatch_all, dispatch_once, stop_dispatcher
 from bot.jobs import SWEEPS
 from bot.messages import Trigger
 from bot.runtime import Runtime
@@ -178,12 +179,15 @@ def run_worker(runtime: Runtime, stop: threading.Event | None = None) -> None:
     )
     start = datetime.now(UTC)
     scheduler.add_job(_jobs_tick, "interval", [runtime], seconds=DUE_EVERY_S, next_run_time=start)
-    scheduler.add_job(_outbox_tick, "interval", [runtime], seconds=OUTBOX_EVERY_S)
+    outbox = threading.Thread(target=_outbox_loop, args=(runtime, stop), name="outbox")
     scheduler.start()
+    outbox.start()
     log.info("worker started")
     try:
         stop.wait()
     finally:
+        stop_dispatcher(runtime)  # the pass in progress gives back the rows it has not tried
+        outbox.join()
         scheduler.shutdown(wait=True)
         close_dispatcher(runtime)
         log.info("worker stopped")
@@ -195,7 +199,16 @@ def _jobs_tick(runtime: Runtime) -> None:
         log.info("%s", summary)
 
 
-def _outbox_tick(runtime: Runtime) -> None:
-    summary = dispatch_once(runtime, runtime.clock.now())
-    if summary.handled or summary.recovered:
-        log.info("outbox %s", summary)
+def _outbox_loop(runtime: Runtime, stop: threading.Event) -> None:
+    """Outbox passes back to back while rows are due, else one every OUTBOX_EVERY_S."""
+    while not stop.is_set():
+        try:
+            summary = dispatch_once(runtime, runtime.clock.now())
+        except Exception:  # the loop's boundary (a database outage): try again shortly
+            log.exception("outbox pass failed")
+            stop.wait(OUTBOX_EVERY_S)
+            continue
+        if summary.handled or summary.recovered:
+            log.info("outbox %s", summary)
+        if not summary.waiting:
+            stop.wait(OUTBOX_EVERY_S)

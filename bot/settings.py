@@ -55,6 +55,7 @@ class Settings:
     oidc_issuer: str = ""
     oidc_client_id: str = ""
     oidc_client_secret: str = ""
+    dispatch_lease_s: float = 30.0  # a claimed outbox row's lease (a dead worker's come back)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -106,6 +107,7 @@ class Settings:
             oidc_issuer=env.get("OIDC_ISSUER", "").rstrip("/"),
             oidc_client_id=env.get("OIDC_CLIENT_ID", ""),
             oidc_client_secret=env.get("OIDC_CLIENT_SECRET", ""),
+            dispatch_lease_s=_float(env, "WBL_DISPATCH_LEASE_S", 30.0),
         )
         s.validate()
         if (s.twilio_enabled or s.telegram_enabled) and not env.get("PUBLIC_BASE_URL"):
@@ -141,6 +143,8 @@ class Settings:
             raise ConfigError("TRUSTED_PROXIES: the number of proxies in front, 0 to 5")
         if self.twilio_mps <= 0:
             raise ConfigError("TWILIO_MPS must be positive")
+        if self.dispatch_lease_s <= 0:
+            raise ConfigError("WBL_DISPATCH_LEASE_S must be positive")
 
     def _validate_whatsapp(self) -> None:
         if self.twilio_whatsapp_from and not self.twilio_enabled:

@@ -23,6 +23,7 @@ pytest_plugins = [
     "tests.support.chat",
     "tests.support.providers",
     "tests.support.district",
+    "tests.support.workers",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -341,18 +341,21 @@ def test_fourth_non_urgent_message_of_the_day_waits_for_tomorrow(
     assert dispatch_once(provider_runtime, clock.now()).sent == 1
 
 
-def test_rows_stuck_in_sending_are_recovered(provider_runtime, twilio_api, clock):
+def test_a_dead_workers_rows_come_back_when_its_lease_lapses(provider_runtime, twilio_api, clock):
     db = provider_runtime.database
     oid = queue_message(db, "tel:+15595550159", "Hi", at=clock.now())
     with db.transaction() as s:
         stuck = s.get(OutboxMessage, oid)
         stuck.status, stuck.claimed_at, stuck.attempts = "sending", clock.now(), 1
-    clock.advance(minutes=4)
+        stuck.claimed_by, stuck.lease_until = "gone:1:x", clock.now() + timedelta(seconds=30)
+    clock.advance(seconds=29)
     assert dispatch_once(provider_runtime, clock.now()).recovered == 0
-    clock.advance(minutes=2)
+    assert twilio_api.messages == []  # still leased to its worker
+    clock.advance(seconds=2)
     summary = dispatch_once(provider_runtime, clock.now())
     assert (summary.recovered, summary.sent) == (1, 1)
-    assert row(db, oid).attempts == 2 and len(twilio_api.messages) == 1
+    sent = row(db, oid)
+    assert sent.attempts == 2 and sent.claimed_by is None and len(twilio_api.messages) == 1
 
 
 def test_engine_reply_reaches_the_provider_end_to_end(

@@ -7,7 +7,7 @@ import time
 
 from sqlalchemy import func, select
 
-from bot.dispatch import close_dispatcher, dispatch_all
+from bot.dispatch import close_dispatcher, dispatch_all, dispatcher_for
 from bot.runtime import Runtime
 from db.models import OutboxMessage
 from tests.support.providers import configure, queue_message
@@ -23,6 +23,7 @@ def test_twilio_burst_stays_under_twilio_mps(settings, database, clock, twilio_a
     twilio_api.enforce_rate(5)
     for i in range(16):
         queue_message(database, f"tel:+1559555{i:04d}", f"Message {i}", at=clock.now())
+    dispatcher_for(rt)  # build the clients before the clock starts
     started = time.monotonic()
     try:
         summary = dispatch_all(rt, clock.now())
@@ -43,6 +44,7 @@ def test_telegram_burst_holds_30_per_second_and_one_per_chat_per_second(
         queue_message(db, f"telegram:{1000 + chat}", f"Hi {chat}", at=clock.now())
     for n in range(3):
         queue_message(db, "telegram:1000", f"More {n}", at=clock.now())
+    dispatcher_for(provider_runtime)  # build the clients before the clock starts
     started = time.monotonic()
     summary = dispatch_all(provider_runtime, clock.now())
     elapsed = time.monotonic() - started

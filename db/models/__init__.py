@@ -9,6 +9,7 @@ from db.models.messaging import (
     InboundMessage,
     LinkCode,
     OutboxMessage,
+    RateBucket,
     Reminder,
 )
 from db.models.partners import Employer, Opportunity, Site, Supervisor, VettingCheck
@@ -47,6 +48,7 @@ __all__ = [
     "Person",
     "PasswordLink",
     "Placement",
+    "RateBucket",
     "Rating",
     "RatingRequest",
     "Reminder",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
@@ -83,8 +83,35 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
-    claimed_at: Mapped[datetime | None]  # when a dispatcher took it (stuck `sending` recovery)
+    claimed_at: Mapped[datetime | None]  # when a dispatcher took it (counts toward the cap)
+    # the worker holding a `sending` row, and until when; a lapsed lease makes it pending again
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
     __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+
+
+# the dispatcher's claim: one channel's due rows, urgent first, then the oldest
+Index(
+    "ix_outbox_claim",
+    OutboxMessage.status,
+    OutboxMessage.channel,
+    OutboxMessage.urgent.desc(),
+    OutboxMessage.not_before,
+    OutboxMessage.id,
+)
+
+
+class RateBucket(Base):
+    """One provider rate limit shared by every worker (a channel, or one recipient).
+
+    `slots`: the instants (epoch seconds, the database's clock) the last `cap` sends
+    ended, space-separated; a send in flight holds a later "in flight until" mark.
+    """
+
+    __tablename__ = "rate_buckets"
+    key: Mapped[str] = mapped_column(String(96), primary_key=True)
+    slots: Mapped[str] = mapped_column(Text, default="")
+    touched: Mapped[float] = mapped_column(Float, default=0.0)
 
 
 class Reminder(Base):

@@ -11,7 +11,8 @@ Fixtures:
   Twilio checks it: `whatsapp:` To and From together (else 21910), a template's
   ContentSid `HX` + 32 hex (else 21655) and ContentVariables a JSON object (else 21656), `.fail_next(n, status=500, code=None)`
   (21610 = recipient unsubscribed), `.enforce_rate(mps)` (over-rate → 429, code 20429,
-  counted in `.violations`), `.clear()`.
+  counted in `.violations`), `.respond_after(seconds)` (a message is accepted at once and
+  answered that much later, as over a slow network), `.clear()`.
 - `telegram_api` (FakeTelegram): `POST /bot{token}/{method}` for sendMessage,
   editMessageText, editMessageReplyMarkup, answerCallbackQuery, getMe, getUpdates,
   setWebhook, deleteWebhook (JSON or form bodies). `.url` (the host root, as
@@ -129,7 +130,13 @@ class FakeTwilio(FakeServer):
         self.rejected = 0
         self._failures: deque[_Failure] = deque()
         self._rate: RateWindow | None = None
+        self._delay = 0.0
         super().__init__()
+
+    def respond_after(self, seconds: float) -> None:
+        """Accept each message at once but answer `seconds` later (a slow round trip)."""
+        with self.lock:
+            self._delay = seconds
 
     def fail_next(self, n: int = 1, status: int = 500, code: int | None = None) -> None:
         """Answer the next `n` create-message requests with an error."""
@@ -169,7 +176,10 @@ class FakeTwilio(FakeServer):
         ):
             return _error(401, 20003, "Authenticate")
         with self.lock:
-            return self._create(request.form)
+            response, delay = self._create(request.form), self._delay
+        if delay and response.status_code == 201:
+            time.sleep(delay)
+        return response
 
     def _create(self, form: MultiDict[str, str]) -> Response:
         if self._rate is not None and not self._rate.admit(time.monotonic()):
