@@ -2,8 +2,9 @@
 
 receive: one transaction per message. handle_inbound, inside it: find the person (their
 row locked) → record the message (deduplicated on the provider id) → route to a flow →
-save the new state and the outbox rows. The engine sends nothing; the dispatcher does,
-after commit. `receive` is the one boundary that turns errors into polite replies.
+apply the flow's effects (bot.applier) → save the new state and the outbox rows. Flows
+only decide; the engine writes. It sends nothing; the dispatcher does, after commit.
+`receive` is the one boundary that turns errors into polite replies.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from bot import applier, outbox, payloads
 from bot import engine_sql as sql
-from bot import outbox, payloads
 from bot.context import Context, PersonInfo
 from bot.errors import WBLError
 from bot.flows import registry
-from bot.flows.base import Reply, Turn
+from bot.flows.base import Flow, Reply, Turn
 from bot.i18n import N_, normalize_language
 from bot.messages import Inbound, Outbound, Trigger
 from bot.outbox import enqueue
+from bot.read_only import read_only
 from bot.services import contacts
 from bot.settings import Settings
 from db.locks import lock_person
@@ -180,7 +182,7 @@ class Engine:
         return session.connection().execute(statement, values).scalar()
 
     def _stranger(self, ctx: Context, inbound: Inbound, inbound_id: int, outcome: Outcome) -> None:
-        reply = registry.link_flow().handle_stranger(ctx, inbound)
+        reply = self._effects(ctx, registry.link_flow().handle_stranger(ctx, inbound), "en")
         for out in reply.messages:
             outcome.outbox.append(enqueue(ctx, out, sender_urn=inbound.urn, in_reply_to=inbound_id))
 
@@ -201,20 +203,20 @@ class Engine:
         ctx.actor = f"person:{person.id}"
         conv = conv or self._lock_conversation(session, person.id, ctx)
         turn = Turn(_info(person), conv.flow, conv.state, dict(conv.data or {}), inbound, ctx)
-        reply = self._route(turn, inbound)
+        reply = self._effects(ctx, self._route(turn, inbound), turn.person.language)
         self._apply(ctx, conv, turn, reply, outcome, sender_urn=inbound.urn, in_reply_to=inbound_id)
 
     def _route(self, turn: Turn, inbound: Inbound) -> Reply:
         _ = turn._
         try:
-            common = registry.common_flow().handle(turn)
+            common = _decide(turn, "common", registry.common_flow().handle)
             if common is not None:
                 return common
             if inbound.payload is not None:
                 return self._route_button(turn, inbound.payload)
             current = registry.flow(turn.flow) if turn.flow else None
             if current is not None and turn.state != current.machine.initial:
-                reply = current.handle(turn)
+                reply = _run(current, turn)
                 if reply is not None:
                     return reply
             home = registry.home_flow(turn.person.kind)
@@ -222,7 +224,7 @@ class Engine:
                 home.name,
                 (turn.state if turn.flow == home.name else home.machine.initial),
             )
-            reply = home.handle(turn)
+            reply = _run(home, turn)
             if reply is not None:
                 return reply
             menu = home.menu(turn)
@@ -239,7 +241,7 @@ class Engine:
         turn.action = action
         if turn.flow != flow.name:
             turn.flow, turn.state = flow.name, flow.machine.initial
-        reply = flow.handle(turn)
+        reply = _run(flow, turn)
         return reply if reply is not None else Reply.say(Outbound(turn._(BAD_BUTTON)))
 
     # --- triggers ----------------------------------------------------------------
@@ -262,7 +264,8 @@ class Engine:
             info = PersonInfo(0, "system", "en", "")
             turn = Turn(info, flow.name, flow.machine.initial, {}, trigger, ctx)
         try:
-            reply = flow.handle(turn) or Reply()
+            reply = _run(flow, turn) or Reply()
+            reply = self._effects(ctx, reply, turn.person.language, polite=False)
         except WBLError as err:
             log.info("trigger %s refused: %s", trigger.kind, err.msgid)
             reply = Reply()
@@ -274,6 +277,24 @@ class Engine:
         return outcome
 
     # --- shared ------------------------------------------------------------------
+    def _effects(self, ctx: Context, reply: Reply, language: str, *, polite: bool = True) -> Reply:
+        """Apply the reply's effects in order, in this transaction (a savepoint of it).
+
+        Messages the services composed follow the flow's own. A WBLError (a service
+        re-checking found the world changed since the flow read it) undoes every effect
+        of this turn and, for a person, becomes the polite answer; polite=False re-raises.
+        """
+        if not reply.effects:
+            return reply
+        try:
+            with ctx.session.begin_nested():
+                notices = applier.apply(ctx, reply.effects)
+        except WBLError as err:
+            if not polite:
+                raise
+            return Reply.say(Outbound(ctx.tr(language)(err.msgid, **err.params)))
+        return replace(reply, messages=reply.messages + notices, effects=[])
+
     def _lock_conversation(self, session: Session, person_id: int, ctx: Context) -> Conversation:
         """The person's conversation, made on first use (the caller holds the person's lock)."""
         conv = session.get(Conversation, person_id)
@@ -318,6 +339,18 @@ class Engine:
                     in_reply_to=in_reply_to,
                 )
             )
+
+
+def _run(flow: Flow, turn: Turn) -> Reply | None:
+    return _decide(turn, flow.name, flow.handle)
+
+
+def _decide(turn: Turn, name: str, handle: Callable[[Turn], Reply | None]) -> Reply | None:
+    """Run a flow's handler; a flow declared pure runs where any write raises."""
+    if name not in registry.PURE:
+        return handle(turn)
+    with read_only(turn.ctx.session, name):
+        return handle(turn)
 
 
 def _save(ctx: Context, conv: Conversation, **values: Any) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.context import Context, PersonInfo
+from bot.effects import Effect
 from bot.keywords import Command, parse
 from bot.machine import Machine
 from bot.messages import Inbound, Outbound, Trigger
@@ -46,12 +47,14 @@ class Turn:
 
 @dataclass
 class Reply:
-    """The flow's decision: messages to send and where the conversation now stands."""
+    """The flow's decision: messages to send, where the conversation now stands, and the
+    writes (effects) the engine applies, in order, in the same transaction."""
 
     messages: list[Outbound] = field(default_factory=list)
     flow: str | None = None
     state: str | None = None
     data: dict[str, Any] | None = None
+    effects: list[Effect] = field(default_factory=list)
 
     @classmethod
     def say(cls, *messages: Outbound, **kw: Any) -> Reply:

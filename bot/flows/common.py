@@ -1,8 +1,10 @@
 """Keywords that work for everyone, whatever they were doing: STOP, START, HELP, MENU,
-ESPAÑOL / ENGLISH. Returns None for anything else so the person's own flow decides."""
+ESPAÑOL / ENGLISH. Returns None for anything else so the person's own flow decides.
+Pure: it reads, and returns its writes as effects."""
 
 from __future__ import annotations
 
+from bot import effects
 from bot.flows import registry
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_, translator
@@ -31,13 +33,13 @@ def handle(turn: Turn) -> Reply | None:
     s = turn.ctx.settings
     _ = turn._
     if is_opt_out(cmd):
-        first = contacts.opt_out(turn.ctx, inbound.urn, cmd.words[0])
-        if not first:
+        if contacts.is_opted_out(turn.ctx, inbound.urn):
             return Reply()  # already opted out: exactly one confirmation, ever
-        return Reply.say(Outbound(_(STOPPED, program=s.program_name), ignore_optout=True))
+        stopped = Outbound(_(STOPPED, program=s.program_name), ignore_optout=True)
+        return Reply.say(stopped, effects=[effects.OptOut(inbound.urn, cmd.words[0])])
     if is_opt_in(cmd):
-        contacts.opt_in(turn.ctx, inbound.urn)
-        return Reply.say(Outbound(_(STARTED, program=s.program_name)))
+        started = Outbound(_(STARTED, program=s.program_name))
+        return Reply.say(started, effects=[effects.OptIn(inbound.urn)])
     if cmd.keyword == "HELP" and cmd.alone:
         return Reply.say(
             Outbound(
@@ -47,12 +49,12 @@ def handle(turn: Turn) -> Reply | None:
         )
     if cmd.keyword in ("ESPANOL", "ENGLISH") and cmd.alone:
         lang = "es" if cmd.keyword == "ESPANOL" else "en"
-        contacts.set_language(turn.ctx, turn.person.id, lang)
         text = translator(lang)(NOW_SPANISH if lang == "es" else NOW_ENGLISH)
         home = registry.home_flow(turn.person.kind)
         turn.person = type(turn.person)(**{**turn.person.__dict__, "language": lang})
         menu = home.menu(turn)
-        return Reply.say(Outbound(text + "\n" + menu.text, buttons=menu.buttons))
+        change = effects.SetLanguage(turn.person.id, lang)
+        return Reply.say(Outbound(text + "\n" + menu.text, buttons=menu.buttons), effects=[change])
     if cmd.keyword == "MENU" and cmd.alone:
         home = registry.home_flow(turn.person.kind)
         return Reply.say(home.menu(turn), flow=home.name, state=home.machine.initial, data={})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot import effects
 from bot.display import shorten
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_
@@ -16,7 +17,6 @@ from bot.machine import machine as _machine
 from bot.messages import Outbound
 from bot.rules import consent as rules
 from bot.services import consent as svc
-from bot.services import consent_answers as answers
 from bot.services import contacts
 from bot.services.consent_docs import TITLE_MAX
 
@@ -88,9 +88,9 @@ def _trigger(turn: Turn) -> Reply:
     trigger = turn.trigger
     assert trigger is not None
     if trigger.kind == svc.PAPER:
-        return Reply(answers.paper_check(turn.ctx, trigger.subject_id))
+        return Reply(effects=[effects.PaperCheck(trigger.subject_id)])
     last = bool(trigger.payload.get("last"))
-    return Reply(answers.remind(turn.ctx, trigger.subject_id, last=last))
+    return Reply(effects=[effects.ConsentReminder(trigger.subject_id, last)])
 
 
 def _button(turn: Turn) -> Reply:
@@ -162,14 +162,19 @@ def _apply(turn: Turn, request: ConsentRequest, verb: str, raw: str | None = Non
         raw_text=raw if raw is not None and not inbound.text else inbound.text,
         opted_out=contacts.is_opted_out(turn.ctx, inbound.urn),
     )
-    return _done(turn, answers.apply_answer(turn.ctx, request, signer, verb))
+    return _done(turn, [], [effects.ConsentAnswer(request.id, verb, signer)])
 
 
-def _done(turn: Turn, messages: list[Outbound]) -> Reply:
-    """Reply and, when this flow holds the conversation, go back to idle."""
+def _done(
+    turn: Turn, messages: list[Outbound], writes: list[effects.Effect] | None = None
+) -> Reply:
+    """Reply and, when this flow holds the conversation, go back to idle.
+
+    An answer's confirmation and notices are composed by the service that records it.
+    """
     if turn.flow == name:
-        return Reply(messages, state="idle", data={})
-    return Reply(messages)
+        return Reply(messages, state="idle", data={}, effects=writes or [])
+    return Reply(messages, effects=writes or [])
 
 
 def _labels(turn: Turn, request: ConsentRequest) -> dict[str, str]:

@@ -16,6 +16,12 @@ HOME_BY_KIND = {
     "staff": "staff",
 }
 
+# Flows that only read: they return their writes as effects (bot.effects) and the engine
+# runs them under a guard that refuses any write (bot.read_only). Not yet here, because
+# they still call writing services themselves: "link" (redeeming a code also counts
+# throttled attempts), "student" (its find and work steps), "supervisor".
+PURE = frozenset({"common", "consent", "staff"})
+
 
 @cache
 def _modules() -> dict[str, ModuleType]:

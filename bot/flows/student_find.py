@@ -14,14 +14,13 @@ from typing import Any
 
 from babel.dates import format_date
 
-from bot import kinds, payloads
+from bot import effects, kinds, payloads
 from bot.display import shorten
 from bot.errors import WBLError
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_
 from bot.messages import Button, Outbound
 from bot.services import opportunities as opps
-from bot.services import placements
 from bot.services.opportunities import Query, Ranked
 
 actions: frozenset[str] = frozenset({"fd", "fa", "fm", "fk", "fh"})
@@ -301,19 +300,26 @@ def _apply_typed(turn: Turn, n: int | None) -> Reply:
 
 
 def apply(turn: Turn, opportunity_id: int) -> Reply:
-    """Record the application (auto-approved when the opportunity says so)."""
+    """Decide on the application (auto-approved when the opportunity says so).
+
+    The engine records it (effects.Apply); if the seat went meanwhile, the service's
+    re-check refuses and the engine answers with its reason instead of this reply. An
+    approval's notices are composed by the service that makes the placement.
+    """
     _ = turn._
     try:
-        app, item = opps.apply(turn.ctx, turn.person.id, opportunity_id)
+        item = opps.may_apply(turn.ctx, turn.person.id, opportunity_id)
     except WBLError as err:
         return Reply.say(Outbound(_(err.msgid, **err.params)))
     data = {k: v for k, v in turn.data.items() if k != "view"}
+    write = effects.Apply(turn.person.id, opportunity_id, approve=item.opp.auto_approve)
     if item.opp.auto_approve:
-        return Reply(placements.approve(turn.ctx, app.id, direct=True), state="idle", data=data)
+        return Reply(state="idle", data=data, effects=[write])
     text = _(APPLIED, title=item.opp.title)
     if not item.place.reachable:
         text += " " + _(RIDE_NOTE)
-    return Reply.say(Outbound(text, buttons=[[_menu_button(turn)]]), state="idle", data=data)
+    answer = Outbound(text, buttons=[[_menu_button(turn)]])
+    return Reply.say(answer, state="idle", data=data, effects=[write])
 
 
 def _kind_label(turn: Turn, code: str) -> str:

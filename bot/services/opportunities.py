@@ -372,8 +372,8 @@ def details(session: Session, opportunity_id: int) -> Details:
     )
 
 
-def apply(ctx: Context, student_id: int, opportunity_id: int) -> tuple[Application, Ranked]:
-    """Record a pending application, or raise WBLError saying why not and what to do."""
+def may_apply(ctx: Context, student_id: int, opportunity_id: int) -> Ranked:
+    """The opportunity as this student sees it, or WBLError saying why they can't apply."""
     student = student_facts(ctx.session, student_id)
     ranked = one(ctx, student_id, opportunity_id, student)
     if ranked is None:
@@ -382,6 +382,15 @@ def apply(ctx: Context, student_id: int, opportunity_id: int) -> tuple[Applicati
     reason = why_not(student, opp, ctx.today, ctx.settings.policy)
     if reason is not None:
         raise WBLError(REFUSALS[reason], title=opp.title, min_age=opp.min_age)
+    return ranked
+
+
+def apply(ctx: Context, student_id: int, opportunity_id: int) -> tuple[Application, Ranked]:
+    """Record a pending application, or raise WBLError saying why not and what to do.
+
+    It checks again what the flow checked (may_apply): the seat may have gone meanwhile.
+    """
+    ranked = may_apply(ctx, student_id, opportunity_id)
     app = ctx.session.scalar(
         select(Application).where(
             Application.student_id == student_id, Application.opportunity_id == opportunity_id

@@ -1,0 +1,74 @@
+"""The engine applies what a flow decided: each effect through its service, in order,
+in the caller's transaction.
+
+Most effects only write. While services still compose some messages (the notices a
+consent answer or an approval sends to other people, a reminder's text), an effect
+whose service returns messages hands them back here and the engine queues them after
+the flow's own. A service's WBLError propagates: the engine undoes the turn's effects
+(a savepoint) and answers politely instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from bot import effects as fx
+from bot.context import Context
+from bot.messages import Outbound
+from bot.services import consent, consent_answers, contacts, placements
+from bot.services import opportunities as opps
+
+
+def apply(ctx: Context, effects: Sequence[fx.Effect]) -> list[Outbound]:
+    """Apply `effects` in order; the messages their services composed, in order."""
+    out: list[Outbound] = []
+    for effect in effects:
+        out += _APPLIERS[type(effect)](ctx, effect)
+    return out
+
+
+def _opt_out(ctx: Context, e: fx.OptOut) -> list[Outbound]:
+    contacts.opt_out(ctx, e.urn, e.keyword)
+    return []
+
+
+def _opt_in(ctx: Context, e: fx.OptIn) -> list[Outbound]:
+    contacts.opt_in(ctx, e.urn)
+    return []
+
+
+def _set_language(ctx: Context, e: fx.SetLanguage) -> list[Outbound]:
+    contacts.set_language(ctx, e.person_id, e.language)
+    return []
+
+
+def _apply(ctx: Context, e: fx.Apply) -> list[Outbound]:
+    app, _ = opps.apply(ctx, e.student_id, e.opportunity_id)
+    return placements.approve(ctx, app.id, direct=True) if e.approve else []
+
+
+def _consent_answer(ctx: Context, e: fx.ConsentAnswer) -> list[Outbound]:
+    request = consent.lock(ctx, e.request_id)
+    if request is None:
+        raise LookupError(f"no consent request {e.request_id}")
+    return consent_answers.apply_answer(ctx, request, e.signer, e.verb)
+
+
+def _consent_reminder(ctx: Context, e: fx.ConsentReminder) -> list[Outbound]:
+    return consent_answers.remind(ctx, e.request_id, last=e.last)
+
+
+def _paper_check(ctx: Context, e: fx.PaperCheck) -> list[Outbound]:
+    return consent_answers.paper_check(ctx, e.request_id)
+
+
+_APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
+    fx.OptOut: _opt_out,
+    fx.OptIn: _opt_in,
+    fx.SetLanguage: _set_language,
+    fx.Apply: _apply,
+    fx.ConsentAnswer: _consent_answer,
+    fx.ConsentReminder: _consent_reminder,
+    fx.PaperCheck: _paper_check,
+}

@@ -1,0 +1,72 @@
+"""Effects: the writes a flow has decided on, as data. Pure types: no I/O here.
+
+A flow reads through query functions and returns a Reply; the writes it wants go in
+`Reply.effects`, in order. The engine applies them (bot.applier) through the services, in
+the same transaction as the reply and the new conversation state. An effect only names
+what to write: the flow has already decided from reads; the service re-checks and raises
+WBLError on a race (someone took the last seat meanwhile), which the engine turns into a
+polite answer and a rolled-back set of effects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.services.consent import Signer
+
+
+@dataclass(frozen=True)
+class OptOut:
+    """STOP (or a synonym): this address gets nothing more."""
+
+    urn: str
+    keyword: str
+
+
+@dataclass(frozen=True)
+class OptIn:
+    urn: str
+
+
+@dataclass(frozen=True)
+class SetLanguage:
+    person_id: int
+    language: str
+
+
+@dataclass(frozen=True)
+class Apply:
+    """A student applies; `approve` when the opportunity approves on its own."""
+
+    student_id: int
+    opportunity_id: int
+    approve: bool = False
+
+
+@dataclass(frozen=True)
+class ConsentAnswer:
+    """YES / NO / REVOKE from `signer` to one permission request."""
+
+    request_id: int
+    verb: str
+    signer: Signer
+
+
+@dataclass(frozen=True)
+class ConsentReminder:
+    """A due reminder to the family about one request (`last`: the final one)."""
+
+    request_id: int
+    last: bool
+
+
+@dataclass(frozen=True)
+class PaperCheck:
+    """A due check whether a paper form came back for one request."""
+
+    request_id: int
+
+
+Effect = OptOut | OptIn | SetLanguage | Apply | ConsentAnswer | ConsentReminder | PaperCheck
