@@ -16,7 +16,7 @@ from typing import Any
 from bot import effects as fx
 from bot.context import Context
 from bot.messages import Outbound
-from bot.services import consent, consent_answers, contacts, placements
+from bot.services import consent, consent_answers, contacts, deliverables, hours_log, placements
 from bot.services import opportunities as opps
 
 
@@ -63,6 +63,16 @@ def _paper_check(ctx: Context, e: fx.PaperCheck) -> list[Outbound]:
     return consent_answers.paper_check(ctx, e.request_id)
 
 
+def _log_hours(ctx: Context, e: fx.LogHours) -> list[Outbound]:
+    hours_log.log_hours(ctx, e.placement_id, e.student_id, e.line)
+    return []
+
+
+def _submit(ctx: Context, e: fx.Submit) -> list[Outbound]:
+    deliverables.submit(ctx, e.placement_id, e.text, e.attachment)
+    return []
+
+
 _APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
     fx.OptOut: _opt_out,
     fx.OptIn: _opt_in,
@@ -71,4 +81,6 @@ _APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
     fx.ConsentAnswer: _consent_answer,
     fx.ConsentReminder: _consent_reminder,
     fx.PaperCheck: _paper_check,
+    fx.LogHours: _log_hours,
+    fx.Submit: _submit,
 }

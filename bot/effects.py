@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.messages import Attachment
+    from bot.rules.hours import LogLine
     from bot.services.consent import Signer
 
 
@@ -69,4 +71,32 @@ class PaperCheck:
     request_id: int
 
 
-Effect = OptOut | OptIn | SetLanguage | Apply | ConsentAnswer | ConsentReminder | PaperCheck
+@dataclass(frozen=True)
+class LogHours:
+    """Hours a student did away from a site, pending the supervisor's review."""
+
+    placement_id: int
+    student_id: int
+    line: LogLine
+
+
+@dataclass(frozen=True)
+class Submit:
+    """A student's work (a link, text, photo or file), for the supervisor to review."""
+
+    placement_id: int
+    text: str
+    attachment: Attachment | None = None
+
+
+Effect = (
+    OptOut
+    | OptIn
+    | SetLanguage
+    | Apply
+    | ConsentAnswer
+    | ConsentReminder
+    | PaperCheck
+    | LogHours
+    | Submit
+)

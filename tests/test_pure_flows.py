@@ -14,14 +14,15 @@ from bot.flows.base import Reply
 from bot.messages import Inbound
 from bot.read_only import FlowWrote, read_only
 from bot.services import contacts
-from db.models import AuditEntry, Contact
+from db.models import Application, AuditEntry, Contact, Deliverable, TimeEntry
+from tests.test_student_work import placement, rows
 
 # Flows that still write through services themselves, and why. Migrate one, then move it
 # from here to registry.PURE: this test keeps the two lists honest.
 KNOWN_WRITERS = {
     "link": "redeeming a code writes the contact and counts throttled attempts",
-    "student": "its work steps (IN/OUT/LOG/SUBMIT/AGREE) call clocking, hours_log, "
-    "deliverables and work; FIND/APPLY already return effects",
+    "student": "IN, OUT, AGREE, the check-in link and the clock reminders still write "
+    "(clocking, work, checkin_links); FIND, APPLY, LOG and SUBMIT return effects",
     "supervisor": "timesheets, reviews and ratings are recorded by the services it calls",
 }
 
@@ -85,3 +86,26 @@ def test_a_refused_effect_undoes_the_turns_earlier_effects(database, settings, c
     with database.transaction() as s:
         assert s.scalar(select(Contact).where(Contact.urn == urn)).opted_out_at is None
         assert s.scalar(select(func.count()).select_from(AuditEntry)) == 0
+
+
+def test_the_students_migrated_steps_pass_the_guard_and_in_does_not(chat, make, monkeypatch):
+    """Declare the student flow pure for this test: its migrated steps run under the guard
+    and still write, through their effects; IN (not migrated yet) is refused."""
+    monkeypatch.setattr(registry, "PURE", registry.PURE | {"student"})
+    student = make.student()
+    make.opportunity(remote=True, title="Audit our social media", est_hours="6")
+    chat.texts(student, "FIND")
+    (applied,) = chat.texts(student, "APPLY 1")
+    assert "Audit our social media" in applied and "went wrong" not in applied
+    assert [a.status for a in rows(make, Application)] == ["pending"]
+    other = make.opportunity(remote=True, title="Design a flyer", est_hours="4")
+    pid = placement(make, student, other)
+    (logged,) = chat.texts(student, "LOG 1.5 drafted the survey")
+    assert "1.5 h pending, of 4 h" in logged
+    assert [(e.placement_id, e.status) for e in rows(make, TimeEntry)] == [(pid, "pending")]
+    (sent,) = chat.texts(student, "SUBMIT https://example.org/my-flyer")
+    assert "sent to your supervisor" in sent
+    assert [d.placement_id for d in rows(make, Deliverable)] == [pid]
+    (refused,) = chat.texts(student, "IN")
+    assert "went wrong" in refused
+    assert [e.kind for e in rows(make, TimeEntry)] == ["manual"]

@@ -11,10 +11,11 @@ services.clocking, the same path as the SMS check-in page.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot import display, payloads
+from bot import display, effects, payloads
 from bot.channels.specs import spec_for
 from bot.clock import parse_instant
 from bot.flows.base import Reply, Turn
@@ -300,11 +301,13 @@ def _log(turn: Turn, work: Work, args: str) -> Reply:
     line = hours_rules.parse_log(args)
     if isinstance(line, str):
         return _say(turn, _(hours_log.LOG_ERRORS[line]), state="await_log")
-    hours_log.log_hours(turn.ctx, work.placement_id, turn.person.id, line)
-    totals = hour_totals.hours_totals(turn.ctx.session, work.placement_id)
+    before = hour_totals.hours_totals(turn.ctx.session, work.placement_id)
+    totals = replace(before, pending=before.pending + line.hours)  # the new line is pending
     title = display.shorten(work.title, 30)
     text = _(hours_log.LOGGED, hours=hours_rules.fmt(line.hours), title=title)
-    return _say(turn, text + " " + hour_totals.totals_line(_, totals, work.est_hours))
+    reply = _say(turn, text + " " + hour_totals.totals_line(_, totals, work.est_hours))
+    reply.effects.append(effects.LogHours(work.placement_id, turn.person.id, line))
+    return reply
 
 
 def _submit(turn: Turn, work: Work, args: str) -> Reply:
@@ -317,8 +320,9 @@ def _submit(turn: Turn, work: Work, args: str) -> Reply:
         return _say(turn, _(ASK_SUBMIT), state="await_submit")
     if attachment is None and "://" not in text and "www." not in text and len(text) < 20:
         return _say(turn, _(TOO_SHORT), state="await_submit")  # "what?" is not the work
-    deliverables.submit(turn.ctx, work.placement_id, text, attachment)
-    return _say(turn, _(SUBMITTED, title=display.shorten(work.title, 30)))
+    reply = _say(turn, _(SUBMITTED, title=display.shorten(work.title, 30)))
+    reply.effects.append(effects.Submit(work.placement_id, text, attachment))
+    return reply
 
 
 def _status(turn: Turn, work: Work, args: str) -> Reply:
