@@ -16,7 +16,15 @@ from typing import Any
 from bot import effects as fx
 from bot.context import Context
 from bot.messages import Outbound
-from bot.services import consent, consent_answers, contacts, deliverables, hours_log, placements
+from bot.services import (
+    consent,
+    consent_answers,
+    contacts,
+    deliverables,
+    hours_log,
+    placements,
+    ratings,
+)
 from bot.services import opportunities as opps
 
 
@@ -73,6 +81,11 @@ def _submit(ctx: Context, e: fx.Submit) -> list[Outbound]:
     return []
 
 
+def _rating_comment(ctx: Context, e: fx.RatingComment) -> list[Outbound]:
+    ratings.comment(ctx, e.supervisor_id, e.request_id, e.text)
+    return []
+
+
 _APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
     fx.OptOut: _opt_out,
     fx.OptIn: _opt_in,
@@ -83,4 +96,5 @@ _APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
     fx.PaperCheck: _paper_check,
     fx.LogHours: _log_hours,
     fx.Submit: _submit,
+    fx.RatingComment: _rating_comment,
 }

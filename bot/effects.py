@@ -89,6 +89,15 @@ class Submit:
     attachment: Attachment | None = None
 
 
+@dataclass(frozen=True)
+class RatingComment:
+    """A supervisor's optional comment on a rating round they finished."""
+
+    supervisor_id: int
+    request_id: int
+    text: str
+
+
 Effect = (
     OptOut
     | OptIn
@@ -99,4 +108,5 @@ Effect = (
     | PaperCheck
     | LogHours
     | Submit
+    | RatingComment
 )

@@ -23,7 +23,9 @@ KNOWN_WRITERS = {
     "link": "redeeming a code writes the contact and counts throttled attempts",
     "student": "IN, OUT, AGREE, the check-in link and the clock reminders still write "
     "(clocking, work, checkin_links); FIND, APPLY, LOG and SUBMIT return effects",
-    "supervisor": "timesheets, reviews and ratings are recorded by the services it calls",
+    "supervisor": "approving/rejecting hours, reviewing work and saving scores write through "
+    "timesheets, reviews and ratings, and a tapped list is redrawn from the state after "
+    "the write; only the rating comment returns an effect so far",
 }
 
 

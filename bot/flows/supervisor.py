@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from bot import effects
 from bot.channels.specs import Buttons, spec_for
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_
@@ -263,11 +264,10 @@ def _comment(turn: Turn, text: str) -> Reply:
     me = turn.person.id
     req_id = int(turn.data.get("req", 0))
     if fold(text).split()[0] in SKIP_WORDS and len(text.split()) == 1:
-        out = Outbound(turn._(SKIPPED))
-    else:
-        ratings.comment(turn.ctx, me, req_id, text)
-        out = Outbound(turn._(COMMENT_SAVED))
-    return _next_rating(turn, out)
+        return _next_rating(turn, Outbound(turn._(SKIPPED)))
+    reply = _next_rating(turn, Outbound(turn._(COMMENT_SAVED)))
+    reply.effects.append(effects.RatingComment(me, req_id, text))
+    return reply
 
 
 def _next_rating(turn: Turn, out: Outbound) -> Reply:
