@@ -26,6 +26,7 @@ from bot.services import (
     ratings,
 )
 from bot.services import opportunities as opps
+from bot.services import work as works
 
 
 def apply(ctx: Context, effects: Sequence[fx.Effect]) -> list[Outbound]:
@@ -81,6 +82,14 @@ def _submit(ctx: Context, e: fx.Submit) -> list[Outbound]:
     return []
 
 
+def _agree(ctx: Context, e: fx.Agree) -> list[Outbound]:
+    work = works.get_work(ctx, e.placement_id)
+    if work is None:
+        raise LookupError(f"no placement {e.placement_id}")
+    messages, _ = works.agree(ctx, work, e.language)
+    return messages
+
+
 def _rating_comment(ctx: Context, e: fx.RatingComment) -> list[Outbound]:
     ratings.comment(ctx, e.supervisor_id, e.request_id, e.text)
     return []
@@ -96,5 +105,6 @@ _APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
     fx.PaperCheck: _paper_check,
     fx.LogHours: _log_hours,
     fx.Submit: _submit,
+    fx.Agree: _agree,
     fx.RatingComment: _rating_comment,
 }

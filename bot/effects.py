@@ -90,6 +90,14 @@ class Submit:
 
 
 @dataclass(frozen=True)
+class Agree:
+    """A student's OK to a placement's training agreement (answered in `language`)."""
+
+    placement_id: int
+    language: str
+
+
+@dataclass(frozen=True)
 class RatingComment:
     """A supervisor's optional comment on a rating round they finished."""
 
@@ -108,5 +116,6 @@ Effect = (
     | PaperCheck
     | LogHours
     | Submit
+    | Agree
     | RatingComment
 )

@@ -14,15 +14,15 @@ from bot.flows.base import Reply
 from bot.messages import Inbound
 from bot.read_only import FlowWrote, read_only
 from bot.services import contacts
-from db.models import Application, AuditEntry, Contact, Deliverable, TimeEntry
+from db.models import Application, AuditEntry, Contact, Deliverable, Placement, TimeEntry
 from tests.test_student_work import placement, rows
 
 # Flows that still write through services themselves, and why. Migrate one, then move it
 # from here to registry.PURE: this test keeps the two lists honest.
 KNOWN_WRITERS = {
     "link": "redeeming a code writes the contact and counts throttled attempts",
-    "student": "IN, OUT, AGREE, the check-in link and the clock reminders still write "
-    "(clocking, work, checkin_links); FIND, APPLY, LOG and SUBMIT return effects",
+    "student": "IN, OUT, the check-in link and the clock reminders still write "
+    "(clocking, work, checkin_links); FIND, APPLY, AGREE, LOG and SUBMIT return effects",
     "supervisor": "approving/rejecting hours, reviewing work and saving scores write through "
     "timesheets, reviews and ratings, and a tapped list is redrawn from the state after "
     "the write; only the rating comment returns an effect so far",
@@ -108,6 +108,12 @@ def test_the_students_migrated_steps_pass_the_guard_and_in_does_not(chat, make, 
     (sent,) = chat.texts(student, "SUBMIT https://example.org/my-flyer")
     assert "sent to your supervisor" in sent
     assert [d.placement_id for d in rows(make, Deliverable)] == [pid]
-    (refused,) = chat.texts(student, "IN")
+    signing = make.opportunity(remote=True, title="Run a coding club", est_hours="4")
+    signed = placement(make, student, signing, status="paperwork", agreed=False)
+    agreed, ready = chat.texts(student, "AGREE")
+    assert "is recorded" in agreed and "Still missing" not in agreed
+    assert "all set for Run a coding club" in ready
+    assert [p.status for p in rows(make, Placement, Placement.id == signed)] == ["ready"]
+    (refused,) = chat.texts(student, "IN #1")
     assert "went wrong" in refused
     assert [e.kind for e in rows(make, TimeEntry)] == ["manual"]

@@ -200,11 +200,12 @@ def _agree(turn: Turn, work: Work, args: str) -> Reply:
     _ = turn._
     if work.status != "paperwork" or work.agreed:
         return _say(turn, _(ALREADY_AGREED, title=display.shorten(work.title)))
-    messages, missing = works_of.agree(turn.ctx, work, turn.person.language)
+    missing = [m for m in works_of.missing_of(turn.ctx, work.placement_id) if m != "agreement"]
     text = _(AGREED, title=display.shorten(work.title))
     if missing:
         text += " " + _(STILL_MISSING, missing=paperwork.labels(_, missing))
-    return Reply([Outbound(text), *messages], state="idle", data=turn.data)
+    agree = effects.Agree(work.placement_id, turn.person.language)  # "all set" comes with it
+    return Reply([Outbound(text)], state="idle", data=turn.data, effects=[agree])
 
 
 def _in(turn: Turn, work: Work, args: str) -> Reply:
