@@ -17,6 +17,7 @@ from bot import effects as fx
 from bot.context import Context
 from bot.messages import Outbound
 from bot.services import (
+    checkin_links,
     consent,
     consent_answers,
     contacts,
@@ -90,6 +91,11 @@ def _agree(ctx: Context, e: fx.Agree) -> list[Outbound]:
     return messages
 
 
+def _save_checkin_link(ctx: Context, e: fx.SaveCheckinLink) -> list[Outbound]:
+    checkin_links.save_link(ctx, e.token, e.student_id, e.placement_id, e.action)
+    return []
+
+
 def _rating_comment(ctx: Context, e: fx.RatingComment) -> list[Outbound]:
     ratings.comment(ctx, e.supervisor_id, e.request_id, e.text)
     return []
@@ -106,5 +112,6 @@ _APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
     fx.LogHours: _log_hours,
     fx.Submit: _submit,
     fx.Agree: _agree,
+    fx.SaveCheckinLink: _save_checkin_link,
     fx.RatingComment: _rating_comment,
 }

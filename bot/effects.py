@@ -10,7 +10,7 @@ polite answer and a rolled-back set of effects.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -98,6 +98,16 @@ class Agree:
 
 
 @dataclass(frozen=True)
+class SaveCheckinLink:
+    """Store a one-time check-in link the reply hands out (the raw token is its capability)."""
+
+    token: str = field(repr=False)
+    student_id: int
+    placement_id: int
+    action: str  # in | out
+
+
+@dataclass(frozen=True)
 class RatingComment:
     """A supervisor's optional comment on a rating round they finished."""
 
@@ -117,5 +127,6 @@ Effect = (
     | LogHours
     | Submit
     | Agree
+    | SaveCheckinLink
     | RatingComment
 )

@@ -21,8 +21,7 @@ from tests.test_student_work import placement, rows
 # from here to registry.PURE: this test keeps the two lists honest.
 KNOWN_WRITERS = {
     "link": "redeeming a code writes the contact and counts throttled attempts",
-    "student": "IN, OUT, the check-in link and the clock reminders still write "
-    "(clocking, work, checkin_links); FIND, APPLY, AGREE, LOG and SUBMIT return effects",
+    "student": "IN, OUT and the auto-close reminder still write through clocking; FIND, APPLY, AGREE, LOG and SUBMIT return effects",
     "supervisor": "approving/rejecting hours, reviewing work and saving scores write through "
     "timesheets, reviews and ratings, and a tapped list is redrawn from the state after "
     "the write; only the rating comment returns an effect so far",

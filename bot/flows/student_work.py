@@ -234,9 +234,13 @@ def _ask_location(turn: Turn, work: Work, action: str) -> Reply:
     _ = turn._
     inbound = turn.inbound
     if inbound is not None and not spec_for(inbound.channel).can_share_location:
-        url = checkin_links.issue_link(turn.ctx, work, action)
+        raw, url = checkin_links.new_link(turn.ctx)
         text = T.LINK_IN if action == "in" else T.LINK_OUT
-        return _say(turn, _(text, title=display.shorten(work.title, 30), url=url))
+        reply = _say(turn, _(text, title=display.shorten(work.title, 30), url=url))
+        reply.effects.append(
+            effects.SaveCheckinLink(raw, work.student_id, work.placement_id, action)
+        )
+        return reply
     text = T.ASK_IN_LOCATION if action == "in" else T.ASK_OUT_LOCATION
     state = "await_in_location" if action == "in" else "await_out_location"
     return _say(turn, _(text), state=state, request_location=True)

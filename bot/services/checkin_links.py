@@ -20,20 +20,24 @@ def token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_link(ctx: Context, work: Work, action: str) -> str:
-    """A one-time, 15-minute link to clock `action` (in|out) from the phone's browser."""
+def new_link(ctx: Context) -> tuple[str, str]:
+    """(raw token, its URL) for a one-time, 15-minute link; nothing is stored yet."""
     raw = secrets.token_urlsafe(12)
+    return raw, f"{ctx.settings.public_base_url.rstrip('/')}/checkin/{raw}"
+
+
+def save_link(ctx: Context, raw: str, student_id: int, placement_id: int, action: str) -> None:
+    """Store the link's hash: from now on it clocks `action` (in|out) for 15 minutes."""
     ctx.session.add(
         CheckinToken(
             token_sha256=token_hash(raw),
-            person_id=work.student_id,
-            placement_id=work.placement_id,
+            person_id=student_id,
+            placement_id=placement_id,
             action=action,
             expires_at=ctx.now + TOKEN_TTL,
             created_at=ctx.now,
         )
     )
-    return f"{ctx.settings.public_base_url.rstrip('/')}/checkin/{raw}"
 
 
 def find_token(ctx: Context, raw: str) -> tuple[CheckinToken | None, str]:
