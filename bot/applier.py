@@ -18,6 +18,7 @@ from bot.context import Context
 from bot.messages import Outbound
 from bot.services import (
     checkin_links,
+    clocking,
     consent,
     consent_answers,
     contacts,
@@ -96,6 +97,10 @@ def _save_checkin_link(ctx: Context, e: fx.SaveCheckinLink) -> list[Outbound]:
     return []
 
 
+def _close_forgotten(ctx: Context, e: fx.CloseForgotten) -> list[Outbound]:
+    return clocking.close_forgotten(ctx, e.entry_id, e.expected_end, e.language)
+
+
 def _rating_comment(ctx: Context, e: fx.RatingComment) -> list[Outbound]:
     ratings.comment(ctx, e.supervisor_id, e.request_id, e.text)
     return []
@@ -113,5 +118,6 @@ _APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
     fx.Submit: _submit,
     fx.Agree: _agree,
     fx.SaveCheckinLink: _save_checkin_link,
+    fx.CloseForgotten: _close_forgotten,
     fx.RatingComment: _rating_comment,
 }

@@ -11,6 +11,7 @@ polite answer and a rolled-back set of effects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -108,6 +109,15 @@ class SaveCheckinLink:
 
 
 @dataclass(frozen=True)
+class CloseForgotten:
+    """Clock out a forgotten open time entry at its expected end (flagged for review)."""
+
+    entry_id: int
+    expected_end: datetime | None
+    language: str
+
+
+@dataclass(frozen=True)
 class RatingComment:
     """A supervisor's optional comment on a rating round they finished."""
 
@@ -128,5 +138,6 @@ Effect = (
     | Submit
     | Agree
     | SaveCheckinLink
+    | CloseForgotten
     | RatingComment
 )

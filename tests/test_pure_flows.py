@@ -21,7 +21,9 @@ from tests.test_student_work import placement, rows
 # from here to registry.PURE: this test keeps the two lists honest.
 KNOWN_WRITERS = {
     "link": "redeeming a code writes the contact and counts throttled attempts",
-    "student": "IN, OUT and the auto-close reminder still write through clocking; FIND, APPLY, AGREE, LOG and SUBMIT return effects",
+    "student": "IN and OUT still write through clocking.clock_in/clock_out, whose receipt "
+    "reads the entry after the write (approved or not, the new totals); FIND, APPLY, AGREE, "
+    "LOG, SUBMIT, the check-in link and the auto-close reminder return effects",
     "supervisor": "approving/rejecting hours, reviewing work and saving scores write through "
     "timesheets, reviews and ratings, and a tapped list is redrawn from the state after "
     "the write; only the rating comment returns an effect so far",

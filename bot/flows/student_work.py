@@ -344,10 +344,14 @@ def _trigger(turn: Turn) -> Reply | None:
     assert trigger is not None
     if trigger.kind == clocking.NUDGE:
         return Reply(clocking.nudge(turn.ctx, trigger.subject_id, turn.person.language))
+    entry = clocking.clocked_in(turn.ctx, turn.person.id)
+    work = works_of.get_work(turn.ctx, entry.placement_id) if entry else None
+    if entry is None or entry.id != trigger.subject_id or work is None:
+        return Reply()  # clocked out meanwhile: nothing to close
     end = _instant(trigger.payload.get("end"))
-    messages = clocking.close_forgotten(turn.ctx, trigger.subject_id, end, turn.person.language)
-    state = "idle" if messages and turn.state in (*LOCATION_STATES, "await_out_note") else None
-    return Reply(messages, flow="student" if state else None, state=state)
+    close = effects.CloseForgotten(entry.id, end, turn.person.language)  # its notices come with it
+    state = "idle" if turn.state in (*LOCATION_STATES, "await_out_note") else None
+    return Reply(flow="student" if state else None, state=state, effects=[close])
 
 
 def _instant(value: object) -> datetime | None:
