@@ -233,7 +233,8 @@ def _ask_location(turn: Turn, work: Work, action: str) -> Reply:
         text = T.LINK_IN if action == "in" else T.LINK_OUT
         return _say(turn, _(text, title=display.shorten(work.title, 30), url=url))
     text = T.ASK_IN_LOCATION if action == "in" else T.ASK_OUT_LOCATION
-    return _say(turn, _(text), event=action, request_location=True)
+    event = "in" if action == "in" else "out"
+    return _say(turn, _(text), event=event, request_location=True)
 
 
 def _location(turn: Turn) -> Reply:
