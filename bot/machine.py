@@ -38,7 +38,9 @@ class Machine:
     transitions: tuple[Transition, ...]
     finals: tuple[str, ...] = ()
     anywhere: tuple[tuple[str, str], ...] = ()  # (event, target) accepted from every state
-    _table: dict[tuple[str, str], str] = field(default_factory=dict, init=False, repr=False)
+    _table: dict[tuple[str, str], str] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         known = set(self.states)
