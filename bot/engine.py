@@ -20,10 +20,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 from bot import engine_sql as sql
 from bot import outbox, payloads
 from bot.context import Context, PersonInfo
-from bot.errors import WBLError
+from bot.errors import MachineError, WBLError
 from bot.flows import registry
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_, normalize_language
+from bot.machine import Machine
 from bot.messages import Inbound, Outbound, Trigger
 from bot.outbox import enqueue
 from bot.services import contacts
@@ -301,10 +302,9 @@ class Engine:
         flow = registry.flow(new_flow) if new_flow else None
         if flow is not None:
             source = turn.state if turn.flow == new_flow else flow.machine.initial
-            target = reply.state if reply.state is not None else source
-            flow.machine.check(source, target)
+            target = source if reply.event is None else _resolve(flow.machine, source, turn, reply)
         else:
-            target = reply.state or "idle"
+            target = "idle"
         data = reply.data if reply.data is not None else turn.data
         if (conv.flow, conv.state, conv.data) != (new_flow or "", target, data):
             _save(ctx, conv, flow=new_flow or "", state=target, data=data)
@@ -318,6 +318,23 @@ class Engine:
                     in_reply_to=in_reply_to,
                 )
             )
+
+
+def _resolve(machine: Machine, source: str, turn: Turn, reply: Reply) -> str:
+    """Where the reply's event leads; an undeclared one is a bug, logged with ids and
+    raised to `receive`, which rolls back and apologises."""
+    assert reply.event is not None
+    try:
+        return machine.resolve(source, reply.event)
+    except MachineError as err:
+        log.error(
+            "undeclared event flow=%s state=%s event=%s person=%s",
+            err.flow,
+            err.state,
+            err.event,
+            turn.person.id,
+        )
+        raise
 
 
 def _save(ctx: Context, conv: Conversation, **values: Any) -> None:

@@ -46,11 +46,15 @@ class Turn:
 
 @dataclass
 class Reply:
-    """The flow's decision: messages to send and where the conversation now stands."""
+    """The flow's decision: messages to send and where the conversation now stands.
+
+    `event` names a transition of the flow's machine (None: stay where it is); the engine
+    resolves it from the current state, so a flow cannot jump along an undeclared edge.
+    """
 
     messages: list[Outbound] = field(default_factory=list)
     flow: str | None = None
-    state: str | None = None
+    event: str | None = None
     data: dict[str, Any] | None = None
 
     @classmethod

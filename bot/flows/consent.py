@@ -7,11 +7,13 @@ The home flow of guardians; the student router sends a student's YES/NO/REVOKE h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot.display import shorten
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_
+from bot.machine import DONE
 from bot.machine import machine as _machine
 from bot.messages import Outbound
 from bot.rules import consent as rules
@@ -27,9 +29,9 @@ name = "consent"
 machine = _machine(
     name,
     "idle",
-    [("idle", "ambiguous", "choosing"), ("choosing", "chosen", "idle")],
+    [("idle", "choose", "choosing"), ("choosing", "choose", "choosing")],
     finals=["idle"],
-)
+)  # `done` (an answer given, MENU) goes back to idle from anywhere
 actions: frozenset[str] = frozenset({"cy", "cn"})
 triggers: frozenset[str] = frozenset({svc.REMIND, svc.PAPER})
 
@@ -72,13 +74,14 @@ def handle(turn: Turn) -> Reply | None:
     if turn.action is not None:
         return _button(turn)
     words = turn.cmd.words
-    if turn.state == "choosing" and len(words) == 1 and words[0].isdigit():
+    in_question = ANSWERS.get(turn.state)
+    if in_question is not None and len(words) == 1 and words[0].isdigit():
         words = (str(turn.data.get("verb", "")), words[0])
     answer = rules.parse_answer(words)
     if answer is None:
         return None
-    if turn.state == "choosing":
-        return _choose(turn, answer)
+    if in_question is not None:
+        return in_question(turn, answer)
     if answer.number is not None:
         return _by_code(turn, answer)
     return _bare(turn, answer.verb)
@@ -134,7 +137,7 @@ def _ask_which(turn: Turn, waiting: list[ConsentRequest], verb: str) -> Reply:
     )
     text = _(CHOOSE, count=len(waiting), lines=lines, verb=VERB_WORD.get(verb, "YES"))
     data = {"verb": verb, "ids": [r.id for r in waiting]}
-    return Reply.say(Outbound(text), flow=name, state="choosing", data=data)
+    return Reply.say(Outbound(text), flow=name, event="choose", data=data)
 
 
 def _choose(turn: Turn, answer: rules.Answer) -> Reply:
@@ -168,7 +171,7 @@ def _apply(turn: Turn, request: ConsentRequest, verb: str, raw: str | None = Non
 def _done(turn: Turn, messages: list[Outbound]) -> Reply:
     """Reply and, when this flow holds the conversation, go back to idle."""
     if turn.flow == name:
-        return Reply(messages, state="idle", data={})
+        return Reply(messages, event=DONE, data={})
     return Reply(messages)
 
 
@@ -179,3 +182,7 @@ def _labels(turn: Turn, request: ConsentRequest) -> dict[str, str]:
         "title": shorten(facts.title, TITLE_MAX),
         "code": facts.code,
     }
+
+
+# --- what answers the question each waiting state asked ---------------------------------------
+ANSWERS: dict[str, Callable[[Turn, rules.Answer], Reply]] = {"choosing": _choose}

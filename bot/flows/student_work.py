@@ -11,6 +11,7 @@ services.clocking, the same path as the SMS check-in page.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot.channels.specs import spec_for
 from bot.clock import parse_instant
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_
+from bot.machine import DONE
 from bot.messages import Button, Outbound
 from bot.rules import hours as hours_rules
 from bot.services import (
@@ -78,8 +80,8 @@ def handle(turn: Turn) -> Reply | None:
     return _answer(turn)
 
 
-def _say(turn: Turn, text: str, state: str | None = "idle", **kw: Any) -> Reply:
-    return Reply.say(Outbound(text, **kw), state=state, data=turn.data)
+def _say(turn: Turn, text: str, event: str | None = DONE, **kw: Any) -> Reply:
+    return Reply.say(Outbound(text, **kw), event=event, data=turn.data)
 
 
 def _answer(turn: Turn) -> Reply | None:
@@ -88,14 +90,9 @@ def _answer(turn: Turn) -> Reply | None:
     if inbound is None:
         return None
     _ = turn._
-    if turn.state in LOCATION_STATES:
-        return _location(turn)
-    if turn.state == "await_out_note":
-        return _out_note(turn)
-    if turn.state == "await_log":
-        return _work_then(turn, "LOG", inbound.text)
-    if turn.state == "await_submit":
-        return _work_then(turn, "SUBMIT", inbound.text)
+    answer = ANSWERS.get(turn.state)
+    if answer is not None:
+        return answer(turn)
     if inbound.location is not None or inbound.location_denied:
         return _say(turn, _(UNEXPECTED_LOCATION))
     if inbound.attachment is not None:
@@ -162,7 +159,7 @@ def _ask_which(turn: Turn, word: str, args: str, works: list[Work]) -> Reply:
         row[0] = Button(row[0].label, row[0].payload, sms=f"{word} #{n}")
     return Reply.say(
         Outbound(_(WHICH) + "\n" + "\n".join(lines), buttons=buttons),
-        state="idle",
+        event=DONE,
         data=turn.data,
     )
 
@@ -203,7 +200,7 @@ def _agree(turn: Turn, work: Work, args: str) -> Reply:
     text = _(AGREED, title=display.shorten(work.title))
     if missing:
         text += " " + _(STILL_MISSING, missing=paperwork.labels(_, missing))
-    return Reply([Outbound(text), *messages], state="idle", data=turn.data)
+    return Reply([Outbound(text), *messages], event=DONE, data=turn.data)
 
 
 def _in(turn: Turn, work: Work, args: str) -> Reply:
@@ -223,7 +220,7 @@ def _out(turn: Turn) -> Reply:
         return _say(turn, _(T.NOT_IN))
     turn.data["pl"] = work.placement_id
     if work.remote:
-        return _say(turn, _(T.ASK_NOTE), state="await_out_note")
+        return _say(turn, _(T.ASK_NOTE), event="out_remote")
     return _ask_location(turn, work, "out")
 
 
@@ -236,8 +233,8 @@ def _ask_location(turn: Turn, work: Work, action: str) -> Reply:
         text = T.LINK_IN if action == "in" else T.LINK_OUT
         return _say(turn, _(text, title=display.shorten(work.title, 30), url=url))
     text = T.ASK_IN_LOCATION if action == "in" else T.ASK_OUT_LOCATION
-    state = "await_in_location" if action == "in" else "await_out_location"
-    return _say(turn, _(text), state=state, request_location=True)
+    event = "in" if action == "in" else "out"
+    return _say(turn, _(text), event=event, request_location=True)
 
 
 def _location(turn: Turn) -> Reply:
@@ -248,12 +245,12 @@ def _location(turn: Turn) -> Reply:
     loc, point = inbound.location, None
     denied = inbound.location_denied or (turn.cmd.words[:1] and turn.cmd.words[0] in SKIP_WORDS)
     if loc is None and not denied:
-        return _say(turn, _(T.NEED_LOCATION), state=None, request_location=True)
+        return _say(turn, _(T.NEED_LOCATION), event=None, request_location=True)
     if loc is not None:
         if loc.forwarded:
-            return _say(turn, _(T.FORWARDED), state=None, request_location=True)
+            return _say(turn, _(T.FORWARDED), event=None, request_location=True)
         if loc.via_bot:
-            return _say(turn, _(T.VIA_BOT), state=None, request_location=True)
+            return _say(turn, _(T.VIA_BOT), event=None, request_location=True)
         point = Point(loc.lat, loc.lon, loc.accuracy_m)
     lang = turn.person.language
     if turn.state == "await_out_location":
@@ -267,7 +264,7 @@ def _location(turn: Turn) -> Reply:
 def _out_note(turn: Turn) -> Reply:
     text = " ".join((turn.inbound.text if turn.inbound else "").split())
     if len(text) < 3:
-        return _say(turn, turn._(T.ASK_NOTE), state=None)
+        return _say(turn, turn._(T.ASK_NOTE), event=None)
     answer = clocking.clock_out(turn.ctx, turn.person.id, None, turn.person.language, text)
     return _clocked(turn, answer)
 
@@ -275,8 +272,8 @@ def _out_note(turn: Turn) -> Reply:
 def _clocked(turn: Turn, answer: clocking.Answer) -> Reply:
     """Reply with the service's receipt or refusal; an implausible fix is asked for again."""
     if answer.refusal == "implausible":
-        return _say(turn, answer.text, state=None, request_location=True)
-    return Reply.say(answer.message, state="idle", data=turn.data)
+        return _say(turn, answer.text, event=None, request_location=True)
+    return Reply.say(answer.message, event=DONE, data=turn.data)
 
 
 def _work_then(turn: Turn, word: str, args: str) -> Reply:
@@ -296,10 +293,10 @@ def _log(turn: Turn, work: Work, args: str) -> Reply:
     if problem:
         return _say(turn, problem)
     if not args.strip():
-        return _say(turn, _(hours_log.ASK_LOG), state="await_log")
+        return _say(turn, _(hours_log.ASK_LOG), event="log")
     line = hours_rules.parse_log(args)
     if isinstance(line, str):
-        return _say(turn, _(hours_log.LOG_ERRORS[line]), state="await_log")
+        return _say(turn, _(hours_log.LOG_ERRORS[line]), event="log")
     hours_log.log_hours(turn.ctx, work.placement_id, turn.person.id, line)
     totals = hour_totals.hours_totals(turn.ctx.session, work.placement_id)
     title = display.shorten(work.title, 30)
@@ -314,9 +311,9 @@ def _submit(turn: Turn, work: Work, args: str) -> Reply:
     attachment = turn.inbound.attachment if turn.inbound else None
     text = args.strip()
     if not text and attachment is None:
-        return _say(turn, _(ASK_SUBMIT), state="await_submit")
+        return _say(turn, _(ASK_SUBMIT), event="submit")
     if attachment is None and "://" not in text and "www." not in text and len(text) < 20:
-        return _say(turn, _(TOO_SHORT), state="await_submit")  # "what?" is not the work
+        return _say(turn, _(TOO_SHORT), event="submit")  # "what?" is not the work
     deliverables.submit(turn.ctx, work.placement_id, text, attachment)
     return _say(turn, _(SUBMITTED, title=display.shorten(work.title, 30)))
 
@@ -337,8 +334,9 @@ def _trigger(turn: Turn) -> Reply | None:
         return Reply(clocking.nudge(turn.ctx, trigger.subject_id, turn.person.language))
     end = _instant(trigger.payload.get("end"))
     messages = clocking.close_forgotten(turn.ctx, trigger.subject_id, end, turn.person.language)
-    state = "idle" if messages and turn.state in (*LOCATION_STATES, "await_out_note") else None
-    return Reply(messages, flow="student" if state else None, state=state)
+    if messages and turn.state in (*LOCATION_STATES, "await_out_note"):
+        return Reply(messages, flow="student", event=DONE)
+    return Reply(messages)
 
 
 def _instant(value: object) -> datetime | None:
@@ -347,3 +345,21 @@ def _instant(value: object) -> datetime | None:
         return parse_instant(str(value)) if value else None
     except ValueError:
         return None
+
+
+# --- what answers the question each waiting state asked ---------------------------------------
+def _logged(turn: Turn) -> Reply:
+    return _work_then(turn, "LOG", turn.inbound.text if turn.inbound else "")
+
+
+def _submitted(turn: Turn) -> Reply:
+    return _work_then(turn, "SUBMIT", turn.inbound.text if turn.inbound else "")
+
+
+ANSWERS: dict[str, Callable[[Turn], Reply]] = {
+    "await_in_location": _location,
+    "await_out_location": _location,
+    "await_out_note": _out_note,
+    "await_log": _logged,
+    "await_submit": _submitted,
+}
