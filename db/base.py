@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, CheckConstraint, DateTime, MetaData, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
+
+from bot.statuses import check_sql
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -54,3 +57,9 @@ JSONType = JSONDoc()
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+def one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
+    """The CHECK constraint that holds `column` to the members of `values` (bot.statuses);
+    named ck_<table>_<column> by the naming convention."""
+    return CheckConstraint(check_sql(column, values), name=column)

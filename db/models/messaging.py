@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base
+from bot.statuses import InboundStatus, OutboxStatus, ReminderStatus
+from db.base import Base, one_of
 
 
 class Contact(Base):
@@ -45,7 +46,7 @@ class InboundMessage(Base):
     """Every message received, recorded before processing; unique per provider id."""
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("channel", "provider_id"),)
+    __table_args__ = (UniqueConstraint("channel", "provider_id"), one_of("status", InboundStatus))
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     provider_id: Mapped[str] = mapped_column(String(64))
@@ -53,7 +54,7 @@ class InboundMessage(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     text: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    status: Mapped[InboundStatus] = mapped_column(String(16), default=InboundStatus.RECEIVED)
     received_at: Mapped[datetime]
 
 
@@ -74,7 +75,8 @@ class OutboxMessage(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     urgent: Mapped[bool] = mapped_column(default=True)
     category: Mapped[str] = mapped_column(String(32), default="reply")
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # typed str until the dispatcher (bot/dispatch.py, delivery_status) speaks OutboxStatus
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime]
     provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -84,7 +86,10 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
     claimed_at: Mapped[datetime | None]  # when a dispatcher took it (stuck `sending` recovery)
-    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "not_before"),
+        one_of("status", OutboxStatus),
+    )
 
 
 class Reminder(Base):
@@ -99,13 +104,17 @@ class Reminder(Base):
     subject_id: Mapped[int] = mapped_column(Integer)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     due_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    # typed str until bot/scheduler.py speaks ReminderStatus
+    status: Mapped[str] = mapped_column(String(16), default=ReminderStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]  # a running row claimed long ago: its worker died
     done_at: Mapped[datetime | None]
-    __table_args__ = (Index("ix_reminders_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_reminders_due", "status", "due_at"),
+        one_of("status", ReminderStatus),
+    )
 
 
 class LinkCode(Base):
