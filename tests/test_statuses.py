@@ -29,11 +29,12 @@ from sqlalchemy import (
     Table,
     Text,
     insert,
+    select,
 )
 from sqlalchemy.exc import IntegrityError
 
 from bot.statuses import ALLOWED
-from db.base import Base, JSONDoc, UTCDateTime
+from db.base import Base, JSONDoc, Status, UTCDateTime
 from db.session import Database
 
 CASES = sorted(ALLOWED.items())
@@ -89,10 +90,12 @@ def _row(table: Table, column: str, value: str) -> dict[str, object]:
     return row
 
 
-def _insert(database: Database, table: str, column: str, value: str) -> None:
+def _insert(database: Database, table: str, column: str, value: str) -> object:
+    """Insert a row with `column` = `value`; what the column reads back."""
     target = Base.metadata.tables[table]
     with unlinked(database) as conn, conn.begin_nested():
-        conn.execute(insert(target).values(_row(target, column, value)))
+        key = conn.execute(insert(target).values(_row(target, column, value))).inserted_primary_key
+        return conn.scalar(select(target.c[column]).where(target.c.id == key[0]))
 
 
 @pytest.mark.parametrize(("place", "values"), CASES, ids=IDS)
@@ -106,8 +109,11 @@ def test_an_unknown_status_is_refused_by_the_database(database, place, values):
 @pytest.mark.parametrize(("place", "values"), CASES, ids=IDS)
 def test_every_value_of_the_enum_is_allowed(database, place, values: type[StrEnum]):
     table, column = place
+    typed = isinstance(Base.metadata.tables[table].c[column].type, Status)
     for member in values:
-        _insert(database, table, column, member.value)  # raises if the constraint refuses it
+        stored = _insert(database, table, column, member.value)  # raises if refused
+        assert stored == member
+        assert stored is member or not typed  # a typed column reads back the enum member
 
 
 def test_every_status_column_is_typed_and_constrained():

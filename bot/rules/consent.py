@@ -56,7 +56,7 @@ def parse_answer(words: Iterable[str]) -> Answer | None:
     return Answer(verbs[0], int(digits), len(digits))
 
 
-def effect(status: str, verb: str) -> str:
+def effect(status: ConsentStatus, verb: str) -> str:
     """What `verb` does to a request in `status`.
 
     grant | decline | revoke | already_granted | already_withdrawn | not_granted_yet | closed

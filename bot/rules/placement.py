@@ -50,7 +50,7 @@ def is_minor(birth_date: date | None, day: date) -> bool:
     return age is None or age < 18
 
 
-def may_clock_in(status: str, starts_on: date, due_on: date, today: date) -> str | None:
+def may_clock_in(status: P, starts_on: date, due_on: date, today: date) -> str | None:
     """None when the student may clock in today, else the catalog reason why not."""
     if status == P.PAPERWORK:
         return "paperwork"

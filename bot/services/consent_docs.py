@@ -101,7 +101,7 @@ class Facts:
     travel: str  # a TRAVEL key
     code: str
     signer: str
-    status: str
+    status: ConsentStatus
     coordinator_id: int | None
 
 

@@ -25,7 +25,7 @@ MAX_TEXT = 4000
 class DeliverableState:
     """The latest submission of a placement and how many there were."""
 
-    status: str
+    status: DeliverableStatus
     count: int
 
 

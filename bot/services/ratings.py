@@ -58,7 +58,7 @@ class Round:
     id: int
     placement_id: int
     round: int
-    status: str
+    status: RatingStatus
     skills: tuple[str, ...]
     scores: dict[str, int]
     who: Who

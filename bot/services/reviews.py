@@ -55,7 +55,7 @@ class WorkView:
     """One submission as its supervisor sees it."""
 
     id: int
-    status: str
+    status: DeliverableStatus
     student: str
 
 

@@ -84,7 +84,7 @@ class EntryView:
     """One entry as its supervisor sees it."""
 
     id: int
-    status: str
+    status: EntryStatus
     hours: str
     student: str
 

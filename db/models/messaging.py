@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.statuses import InboundStatus, OutboxStatus, ReminderStatus
-from db.base import Base, one_of
+from db.base import Base, Status, one_of
 
 
 class Contact(Base):
@@ -54,7 +54,9 @@ class InboundMessage(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     text: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[InboundStatus] = mapped_column(String(16), default=InboundStatus.RECEIVED)
+    status: Mapped[InboundStatus] = mapped_column(
+        Status(InboundStatus, 16), default=InboundStatus.RECEIVED
+    )
     received_at: Mapped[datetime]
 
 

@@ -31,7 +31,7 @@ from bot.statuses import (
     RatingStatus,
     Verdict,
 )
-from db.base import Base, one_of
+from db.base import Base, Status, one_of
 
 
 class Application(Base):
@@ -45,7 +45,9 @@ class Application(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"), index=True)
-    status: Mapped[ApplicationStatus] = mapped_column(String(16), default=ApplicationStatus.PENDING)
+    status: Mapped[ApplicationStatus] = mapped_column(
+        Status(ApplicationStatus, 16), default=ApplicationStatus.PENDING
+    )
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[str | None] = mapped_column(String(64))
@@ -64,7 +66,7 @@ class Placement(Base):
     student_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id"), index=True)
     status: Mapped[PlacementStatus] = mapped_column(
-        String(16), default=PlacementStatus.PAPERWORK, index=True
+        Status(PlacementStatus, 16), default=PlacementStatus.PAPERWORK, index=True
     )
     starts_on: Mapped[date] = mapped_column(Date)
     due_on: Mapped[date] = mapped_column(Date)
@@ -87,7 +89,9 @@ class ConsentRequest(Base):
     placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"), index=True)
     code: Mapped[str] = mapped_column(String(8), index=True)
     signer: Mapped[str] = mapped_column(String(16), default="guardians")
-    status: Mapped[ConsentStatus] = mapped_column(String(16), default=ConsentStatus.OPEN)
+    status: Mapped[ConsentStatus] = mapped_column(
+        Status(ConsentStatus, 16), default=ConsentStatus.OPEN
+    )
     template_version: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
@@ -106,7 +110,7 @@ class ConsentRecord(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("consent_requests.id"), index=True)
     placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"), index=True)
     signer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    action: Mapped[ConsentAction] = mapped_column(String(16))
+    action: Mapped[ConsentAction] = mapped_column(Status(ConsentAction, 16))
     channel: Mapped[str] = mapped_column(String(16))  # sms|telegram|sim|paper
     from_address: Mapped[str | None] = mapped_column(String(64))  # E.164 or chat id
     inbound_message_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
@@ -133,8 +137,10 @@ class TimeEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    kind: Mapped[EntryKind] = mapped_column(String(8))
-    status: Mapped[EntryStatus] = mapped_column(String(16), default=EntryStatus.PENDING, index=True)
+    kind: Mapped[EntryKind] = mapped_column(Status(EntryKind, 8))
+    status: Mapped[EntryStatus] = mapped_column(
+        Status(EntryStatus, 16), default=EntryStatus.PENDING, index=True
+    )
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
@@ -143,12 +149,12 @@ class TimeEntry(Base):
     in_lon: Mapped[float | None] = mapped_column(Float)
     in_accuracy_m: Mapped[float | None] = mapped_column(Float)
     in_distance_m: Mapped[float | None] = mapped_column(Float)
-    in_verdict: Mapped[Verdict | None] = mapped_column(String(16))
+    in_verdict: Mapped[Verdict | None] = mapped_column(Status(Verdict, 16))
     out_lat: Mapped[float | None] = mapped_column(Float)
     out_lon: Mapped[float | None] = mapped_column(Float)
     out_accuracy_m: Mapped[float | None] = mapped_column(Float)
     out_distance_m: Mapped[float | None] = mapped_column(Float)
-    out_verdict: Mapped[Verdict | None] = mapped_column(String(16))
+    out_verdict: Mapped[Verdict | None] = mapped_column(Status(Verdict, 16))
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     flag_reason: Mapped[str | None] = mapped_column(String(255))
     auto_closed: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -179,7 +185,7 @@ class Deliverable(Base):
     url: Mapped[str | None] = mapped_column(String(2048))
     file_ref: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[DeliverableStatus] = mapped_column(
-        String(24), default=DeliverableStatus.SUBMITTED
+        Status(DeliverableStatus, 24), default=DeliverableStatus.SUBMITTED
     )
     submitted_at: Mapped[datetime]
     reviewed_at: Mapped[datetime | None]
@@ -198,7 +204,9 @@ class RatingRequest(Base):
     placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"), index=True)
     supervisor_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     round: Mapped[int] = mapped_column(Integer, default=1)
-    status: Mapped[RatingStatus] = mapped_column(String(16), default=RatingStatus.OPEN)
+    status: Mapped[RatingStatus] = mapped_column(
+        Status(RatingStatus, 16), default=RatingStatus.OPEN
+    )
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
