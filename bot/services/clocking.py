@@ -235,9 +235,8 @@ def _close_entry(
 ) -> Clocked:
     """Close the open time entry with its hours; cancel its nudge and auto-close."""
     entry = ctx.session.get(TimeEntry, open_entry.id)
-    assert (
-        entry is not None and entry.status == EntryStatus.OPEN
-    )  # the caller holds the person's lock
+    # the caller holds the person's lock
+    assert entry is not None and entry.status == EntryStatus.OPEN
     verdict, distance, reason = _judge(work, point)
     entry.ended_at = ctx.now
     entry.hours = hours_rules.clocked_hours(open_entry.started_at, ctx.now)
