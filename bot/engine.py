@@ -29,6 +29,7 @@ from bot.messages import Inbound, Outbound, Trigger
 from bot.outbox import enqueue
 from bot.services import contacts
 from bot.settings import Settings
+from bot.statuses import InboundStatus
 from db.locks import lock_person
 from db.models import Contact, Conversation, OutboxMessage, Person
 from db.session import Database
@@ -110,7 +111,7 @@ class Engine:
             inbound,
             contact if known else None,
             person if known else None,
-            status="failed" if failed else None,
+            status=InboundStatus.FAILED if failed else None,
         )
         if inbound_id is None:  # a repeat delivery, or another one got through meanwhile
             log.info("duplicate inbound channel=%s", inbound.channel)
@@ -164,7 +165,7 @@ class Engine:
         inbound: Inbound,
         contact: Contact | None,
         person: Person | None,
-        status: str | None = None,
+        status: InboundStatus | None = None,
     ) -> int | None:
         """Insert the inbound row unless its provider id was seen; its id, or None."""
         values = dict(
@@ -172,7 +173,7 @@ class Engine:
             provider_id=inbound.provider_id[:64],
             text=inbound.text,
             payload=_payload_summary(inbound),
-            status=status or ("processed" if person is not None else "stranger"),
+            status=status or (InboundStatus.PROCESSED if person else InboundStatus.STRANGER),
             contact_id=contact.id if contact else None,
             person_id=person.id if person else None,
             received_at=inbound.received_at,

@@ -21,6 +21,7 @@ from bot.services import consent as svc
 from bot.services import consent_answers as answers
 from bot.services import contacts
 from bot.services.consent_docs import TITLE_MAX
+from bot.statuses import ConsentStatus
 
 if TYPE_CHECKING:
     from db.models import ConsentRequest
@@ -119,7 +120,7 @@ def _by_code(turn: Turn, answer: rules.Answer) -> Reply:
 def _bare(turn: Turn, verb: str) -> Reply:
     _ = turn._
     if verb == "REVOKE":  # REVOCAR alone: say how, change nothing
-        granted = svc.family_requests(turn.ctx, turn.person.id, ("granted",))
+        granted = svc.family_requests(turn.ctx, turn.person.id, (ConsentStatus.GRANTED,))
         text = _(REVOKE_HOW, code=granted[-1].code) if granted else _(REVOKE_NONE)
         return _done(turn, [Outbound(text)])
     waiting = svc.family_requests(turn.ctx, turn.person.id, rules.ANSWERABLE)

@@ -37,6 +37,7 @@ from bot.services import clock_texts as T
 from bot.services import work as works_of
 from bot.services.clocking import Point
 from bot.services.work import Work
+from bot.statuses import PlacementStatus
 
 actions: frozenset[str] = frozenset({"wi", "wo", "wl", "ws", "wt", "wa", "wp"})
 triggers: frozenset[str] = frozenset({clocking.NUDGE, clocking.AUTOCLOSE})
@@ -103,9 +104,9 @@ def _answer(turn: Turn) -> Reply | None:
 # --- choosing the placement ------------------------------------------------------------
 def _fits(word: str, work: Work) -> bool:
     if word == "AGREE":
-        return work.status == "paperwork" and not work.agreed
+        return work.status == PlacementStatus.PAPERWORK and not work.agreed
     if word in ("IN", "LOG", "SUBMIT"):
-        return work.status == "ready"
+        return work.status == PlacementStatus.READY
     return True
 
 
@@ -194,7 +195,7 @@ def _command(turn: Turn, word: str, args: str) -> Reply:
 
 def _agree(turn: Turn, work: Work, args: str) -> Reply:
     _ = turn._
-    if work.status != "paperwork" or work.agreed:
+    if work.status != PlacementStatus.PAPERWORK or work.agreed:
         return _say(turn, _(ALREADY_AGREED, title=display.shorten(work.title)))
     messages, missing = works_of.agree(turn.ctx, work, turn.person.language)
     text = _(AGREED, title=display.shorten(work.title))
@@ -306,7 +307,7 @@ def _log(turn: Turn, work: Work, args: str) -> Reply:
 
 def _submit(turn: Turn, work: Work, args: str) -> Reply:
     _ = turn._
-    if work.status != "ready":
+    if work.status != PlacementStatus.READY:
         return _say(turn, clocking.start_problem(turn.ctx, work, turn.person.language) or "")
     attachment = turn.inbound.attachment if turn.inbound else None
     text = args.strip()

@@ -21,6 +21,7 @@ from bot.machine import machine as _machine
 from bot.messages import Outbound
 from bot.rules.hours import fmt as hours_fmt
 from bot.services import nudges, ratings, reviews, timesheets
+from bot.statuses import DeliverableStatus, EntryStatus, RatingStatus
 
 log = logging.getLogger("wbl.supervisor")
 
@@ -163,7 +164,7 @@ def _reject(turn: Turn, number: int, reason: str) -> Reply:
     ctx, me = turn.ctx, turn.person.id
     if not reason.strip():
         seen = timesheets.view(ctx.session, me, number)
-        if seen is None or seen.status != "pending":
+        if seen is None or seen.status != EntryStatus.PENDING:
             outcome = "not_yours" if seen is None else "already"
             return _after(turn, _entry_line(turn, outcome, number, REJECTED))
         data = {"entry": number}
@@ -189,7 +190,7 @@ def _changes(turn: Turn, number: int, comment: str) -> Reply:
     ctx, me = turn.ctx, turn.person.id
     if not comment.strip():
         seen = reviews.view(ctx.session, me, number)
-        if seen is None or seen.status != "submitted":
+        if seen is None or seen.status != DeliverableStatus.SUBMITTED:
             outcome = "not_yours" if seen is None else "already"
             return _after(turn, _work_line(turn, outcome, number, CHANGES_SENT))
         data = {"work": number}
@@ -248,7 +249,7 @@ def _current_round(turn: Turn) -> ratings.Round | None:
     wanted = turn.data.get("rating")
     if wanted:
         rnd = ratings.owned(turn.ctx.session, me, int(wanted))
-        if rnd is not None and rnd.status == "open":
+        if rnd is not None and rnd.status == RatingStatus.OPEN:
             return rnd
     for req in ratings.open_rounds(turn.ctx.session, me):
         rnd = ratings.owned(turn.ctx.session, me, req.id)
@@ -289,7 +290,7 @@ def _tap(turn: Turn, args: list[int]) -> Reply:
     if rnd is None:
         log.warning("supervisor %s: rating %s not theirs", me, req_id)
         return _say(turn, NOT_YOURS, number=req_id)
-    if rnd.status != "open":
+    if rnd.status != RatingStatus.OPEN:
         return _say(turn, RATED_ALREADY)
     if not (0 <= index < len(rnd.skills) and 1 <= score <= 5):
         return _say(turn, STALE)
@@ -333,7 +334,7 @@ def _button(turn: Turn) -> Reply:
         return _tap(turn, args)
     if action in ("rd", "ro"):
         rnd = ratings.owned(turn.ctx.session, turn.person.id, args[0])
-        if rnd is None or rnd.status != "open":
+        if rnd is None or rnd.status != RatingStatus.OPEN:
             return _say(turn, RATED_ALREADY if rnd is not None else NOT_YOURS, number=args[0])
         if action == "rd":
             return _finish(turn, rnd)
