@@ -13,6 +13,7 @@ from bot.errors import ConfigError
 from bot.logs import quiet_noisy_loggers
 from bot.runtime import Runtime
 from bot.settings import Settings
+from bot.statuses import ApplicationStatus
 
 Command = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], None]]] = {}
@@ -186,7 +187,7 @@ def approve_by_ids(rt: Runtime, sid: str, ext: str, actor: str = "cli") -> str:
         found = placements.application_by_ids(session, sid, ext)
         if isinstance(found, str):
             return NO_APPLICATION[found].format(sid=sid, ext=ext)
-        if found.status != "pending":
+        if found.status != ApplicationStatus.PENDING:
             return f"not approved: the application is already {found.status}"
         try:
             done = placements.approve_application(ctx, found)

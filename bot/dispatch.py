@@ -36,6 +36,7 @@ from bot.delivery import leases, rate_limit
 from bot.delivery.claimer import ChannelLimits, Claimed, Claimer, DispatchSummary
 from bot.services import contacts
 from bot.settings import Settings
+from bot.statuses import OutboxStatus
 from db.models import OutboxMessage
 from db.session import Database
 
@@ -190,17 +191,17 @@ class Dispatcher:
                 update(OutboxMessage)
                 .where(
                     OutboxMessage.id == item.envelope.id,
-                    OutboxMessage.status == "sending",
+                    OutboxMessage.status == OutboxStatus.SENDING,
                     OutboxMessage.claimed_by == self.worker,
                 )
                 .values(claimed_by=None, lease_until=None, **values)
             )
 
     def _record_sent(self, item: Claimed, provider_id: str, status: str, now: datetime) -> None:
-        delivered = status == "delivered"
+        delivered = status == OutboxStatus.DELIVERED
         self._finish(
             item,
-            status="delivered" if delivered else "sent",
+            status=OutboxStatus.DELIVERED if delivered else OutboxStatus.SENT,
             provider_message_id=provider_id[:64],
             sent_at=now,
             delivered_at=now if delivered else None,
@@ -209,7 +210,7 @@ class Dispatcher:
         log.info("outbox %s sent", item.envelope.id)
 
     def _record_failed(self, item: Claimed, reason: str) -> None:
-        self._finish(item, status="failed", last_error=reason[:500])
+        self._finish(item, status=OutboxStatus.FAILED, last_error=reason[:500])
 
     def _record_retry(
         self, item: Claimed, reason: str, retry_after: float | None, now: datetime
@@ -221,7 +222,9 @@ class Dispatcher:
             log.warning("outbox %s failed after %d attempts", oid, item.attempts)
             return False
         delay = backoff(self.settings.dispatch_backoff_s, item.attempts, retry_after)
-        self._finish(item, status="pending", not_before=now + delay, last_error=reason[:500])
+        self._finish(
+            item, status=OutboxStatus.PENDING, not_before=now + delay, last_error=reason[:500]
+        )
         log.info("outbox %s retry in %.1fs", oid, delay.total_seconds())
         return True
 
@@ -231,7 +234,7 @@ class Dispatcher:
         def opt_out(s: Session) -> None:
             contacts.opt_out(Context(s, self.settings, now), env.urn, f"provider:{exc.code}")
 
-        self._finish(item, opt_out, status="suppressed", last_error=exc.reason[:500])
+        self._finish(item, opt_out, status=OutboxStatus.SUPPRESSED, last_error=exc.reason[:500])
         log.info("outbox %s: recipient opted out person=%s", env.id, env.person_id)
 
     # --- leases ------------------------------------------------------------------------

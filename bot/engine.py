@@ -21,15 +21,17 @@ from sqlalchemy.orm.attributes import set_committed_value
 from bot import applier, outbox, payloads
 from bot import engine_sql as sql
 from bot.context import Context, PersonInfo
-from bot.errors import WBLError
+from bot.errors import MachineError, WBLError
 from bot.flows import registry
 from bot.flows.base import Flow, Reply, Turn
 from bot.i18n import N_, normalize_language
+from bot.machine import Machine
 from bot.messages import Inbound, Outbound, Trigger
 from bot.outbox import enqueue
 from bot.read_only import read_only
 from bot.services import contacts
 from bot.settings import Settings
+from bot.statuses import InboundStatus
 from db.locks import lock_person
 from db.models import Contact, Conversation, OutboxMessage, Person
 from db.session import Database
@@ -111,7 +113,7 @@ class Engine:
             inbound,
             contact if known else None,
             person if known else None,
-            status="failed" if failed else None,
+            status=InboundStatus.FAILED if failed else None,
         )
         if inbound_id is None:  # a repeat delivery, or another one got through meanwhile
             log.info("duplicate inbound channel=%s", inbound.channel)
@@ -165,7 +167,7 @@ class Engine:
         inbound: Inbound,
         contact: Contact | None,
         person: Person | None,
-        status: str | None = None,
+        status: InboundStatus | None = None,
     ) -> int | None:
         """Insert the inbound row unless its provider id was seen; its id, or None."""
         values = dict(
@@ -173,7 +175,7 @@ class Engine:
             provider_id=inbound.provider_id[:64],
             text=inbound.text,
             payload=_payload_summary(inbound),
-            status=status or ("processed" if person is not None else "stranger"),
+            status=status or (InboundStatus.PROCESSED if person else InboundStatus.STRANGER),
             contact_id=contact.id if contact else None,
             person_id=person.id if person else None,
             received_at=inbound.received_at,
@@ -322,10 +324,9 @@ class Engine:
         flow = registry.flow(new_flow) if new_flow else None
         if flow is not None:
             source = turn.state if turn.flow == new_flow else flow.machine.initial
-            target = reply.state if reply.state is not None else source
-            flow.machine.check(source, target)
+            target = source if reply.event is None else _resolve(flow.machine, source, turn, reply)
         else:
-            target = reply.state or "idle"
+            target = "idle"
         data = reply.data if reply.data is not None else turn.data
         if (conv.flow, conv.state, conv.data) != (new_flow or "", target, data):
             _save(ctx, conv, flow=new_flow or "", state=target, data=data)
@@ -339,6 +340,23 @@ class Engine:
                     in_reply_to=in_reply_to,
                 )
             )
+
+
+def _resolve(machine: Machine, source: str, turn: Turn, reply: Reply) -> str:
+    """Where the reply's event leads; an undeclared one is a bug, logged with ids and
+    raised to `receive`, which rolls back and apologises."""
+    assert reply.event is not None
+    try:
+        return machine.resolve(source, reply.event)
+    except MachineError as err:
+        log.error(
+            "undeclared event flow=%s state=%s event=%s person=%s",
+            err.flow,
+            err.state,
+            err.event,
+            turn.person.id,
+        )
+        raise
 
 
 def _run(flow: Flow, turn: Turn) -> Reply | None:

@@ -20,3 +20,11 @@ class ConfigError(Exception):
 
 class TransitionError(RuntimeError):
     """A flow tried to move along a transition its definition does not declare."""
+
+
+class MachineError(TransitionError):
+    """A flow named an event its machine does not declare from the current state."""
+
+    def __init__(self, flow: str, state: str, event: str) -> None:
+        super().__init__(f"{flow}: no event {event!r} from state {state!r}")
+        self.flow, self.state, self.event = flow, state, event

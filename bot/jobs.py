@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from bot.context import Context
+from bot.statuses import ReminderStatus
 from db.models import Reminder
 
 Sweep = Callable[[Context], None]
@@ -48,7 +49,7 @@ def schedule(
         subject_id=subject_id,
         person_id=person_id,
         due_at=due_at,
-        status="pending",
+        status=ReminderStatus.PENDING,
         attempts=0,
         payload=payload or {},
         created_at=ctx.now,
@@ -62,9 +63,11 @@ def cancel(ctx: Context, kind: str, subject_id: int) -> int:
     result = ctx.session.execute(
         update(Reminder)
         .where(
-            Reminder.kind == kind, Reminder.subject_id == subject_id, Reminder.status == "pending"
+            Reminder.kind == kind,
+            Reminder.subject_id == subject_id,
+            Reminder.status == ReminderStatus.PENDING,
         )
-        .values(status="cancelled", done_at=ctx.now)
+        .values(status=ReminderStatus.CANCELLED, done_at=ctx.now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -75,7 +78,7 @@ def pending(ctx: Context, kind: str, subject_id: int) -> list[Reminder]:
             select(Reminder).where(
                 Reminder.kind == kind,
                 Reminder.subject_id == subject_id,
-                Reminder.status == "pending",
+                Reminder.status == ReminderStatus.PENDING,
             )
         )
     )

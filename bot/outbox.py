@@ -13,6 +13,7 @@ from bot.context import Context
 from bot.messages import Outbound, channel_of
 from bot.rules.delivery import Verdict, decide
 from bot.settings import Settings
+from bot.statuses import OutboxStatus
 from db.models import OutboxMessage
 
 
@@ -43,7 +44,7 @@ def enqueue(
         extra=extra,
         urgent=out.urgent,
         category=out.category,
-        status="pending" if urn else "failed",
+        status=OutboxStatus.PENDING if urn else OutboxStatus.FAILED,
         last_error=None if urn else "no usable address",
         not_before=ctx.now,
         in_reply_to=in_reply_to,

@@ -25,6 +25,7 @@ from bot.dispatch import close_dispatcher, dispatch_all, dispatch_once, stop_dis
 from bot.jobs import SWEEPS
 from bot.messages import Trigger
 from bot.runtime import Runtime
+from bot.statuses import ReminderStatus
 from db.models import Person, Reminder
 from db.session import Database
 
@@ -84,12 +85,14 @@ def claim_due(database: Database, now: datetime, limit: int = CLAIM_BATCH) -> li
     with database.transaction() as s:
         s.execute(
             update(Reminder)
-            .where(Reminder.status == "running", Reminder.claimed_at < now - STUCK_AFTER)
-            .values(status="pending")
+            .where(
+                Reminder.status == ReminderStatus.RUNNING, Reminder.claimed_at < now - STUCK_AFTER
+            )
+            .values(status=ReminderStatus.PENDING)
         )
         stmt = (
             select(Reminder.id)
-            .where(Reminder.status == "pending", Reminder.due_at <= now)
+            .where(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
             .order_by(Reminder.due_at, Reminder.id)
             .limit(limit)
         )
@@ -100,7 +103,7 @@ def claim_due(database: Database, now: datetime, limit: int = CLAIM_BATCH) -> li
             s.execute(
                 update(Reminder)
                 .where(Reminder.id.in_(ids))
-                .values(status="running", claimed_at=now)
+                .values(status=ReminderStatus.RUNNING, claimed_at=now)
             )
     return ids
 
@@ -109,12 +112,12 @@ def run_reminder(runtime: Runtime, reminder_id: int, now: datetime) -> str:
     """Route one claimed reminder through the engine in its own transaction; its outcome."""
     with runtime.database.transaction() as s:
         row = s.get(Reminder, reminder_id)
-        if row is None or row.status != "running":
+        if row is None or row.status != ReminderStatus.RUNNING:
             return "skipped"
         if row.person_id is not None:
             person = s.get(Person, row.person_id)
             if person is None or not person.active:
-                row.status, row.done_at = "done", now
+                row.status, row.done_at = ReminderStatus.DONE, now
                 return "vanished"
         trigger = Trigger(row.kind, row.subject_id, row.person_id, row.due_at, dict(row.payload))
         try:
@@ -122,9 +125,9 @@ def run_reminder(runtime: Runtime, reminder_id: int, now: datetime) -> str:
                 runtime.engine.handle_trigger(s, trigger, now)
         except Exception:  # the boundary for one reminder: record it, go on with the rest
             log.exception("reminder %s (%s) failed", row.id, row.kind)
-            row.status, row.attempts = "failed", row.attempts + 1
+            row.status, row.attempts = ReminderStatus.FAILED, row.attempts + 1
             return "failed"
-        row.status, row.done_at = "done", now
+        row.status, row.done_at = ReminderStatus.DONE, now
         return "done"
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator
+from sqlalchemy import JSON, CheckConstraint, DateTime, MetaData, String, TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
+
+from bot.statuses import check_sql
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -54,3 +57,30 @@ JSONType = JSONDoc()
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType, list[Any]: JSONType}
+
+
+class Status(TypeDecorator[StrEnum]):
+    """A lifecycle column: stored as its plain string, read back as a member of `values`.
+
+    Writing passes the string through unchecked: the CHECK constraint (`one_of`) is what
+    refuses a value the enum does not have.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, values: type[StrEnum], length: int = 16) -> None:
+        super().__init__(length)
+        self.values = values
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> StrEnum | None:
+        return None if value is None else self.values(value)
+
+
+def one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
+    """The CHECK constraint that holds `column` to the members of `values` (bot.statuses);
+    named ck_<table>_<column> by the naming convention."""
+    return CheckConstraint(check_sql(column, values), name=column)

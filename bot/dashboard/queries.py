@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from bot.statuses import ApplicationStatus, ConsentStatus, EntryStatus, OutboxStatus
 from db.models import (
     Application,
     AuditEntry,
@@ -44,7 +45,9 @@ def overview(session: Session, coordinator_id: int | None) -> dict[str, Any]:
     )
     pending = session.scalar(
         scoped(
-            select(func.count()).select_from(Application).where(Application.status == "pending"),
+            select(func.count())
+            .select_from(Application)
+            .where(Application.status == ApplicationStatus.PENDING),
             Application.student_id,
         )
     )
@@ -52,7 +55,7 @@ def overview(session: Session, coordinator_id: int | None) -> dict[str, Any]:
         scoped(
             select(func.count())
             .select_from(TimeEntry)
-            .where(TimeEntry.flagged.is_(True), TimeEntry.status == "pending"),
+            .where(TimeEntry.flagged.is_(True), TimeEntry.status == EntryStatus.PENDING),
             TimeEntry.student_id,
         )
     )
@@ -61,7 +64,7 @@ def overview(session: Session, coordinator_id: int | None) -> dict[str, Any]:
             select(func.count())
             .select_from(ConsentRequest)
             .join(Placement, Placement.id == ConsentRequest.placement_id)
-            .where(ConsentRequest.status == "paper_needed"),
+            .where(ConsentRequest.status == ConsentStatus.PAPER_NEEDED),
             Placement.student_id,
         )
     )
@@ -104,7 +107,7 @@ def applications(session: Session, coordinator_id: int | None) -> list[Any]:
         .join(Student, Student.person_id == student.id)
         .join(Opportunity, Opportunity.id == Application.opportunity_id)
         .join(Employer, Employer.id == Opportunity.employer_id)
-        .where(Application.status == "pending")
+        .where(Application.status == ApplicationStatus.PENDING)
         .order_by(Application.created_at)
         .limit(PAGE)
     )
@@ -196,7 +199,7 @@ def flags(session: Session, coordinator_id: int | None) -> list[Any]:
     return list(session.execute(stmt))
 
 
-UNDELIVERED = ("failed", "undelivered")
+UNDELIVERED = (OutboxStatus.FAILED, OutboxStatus.UNDELIVERED)
 
 
 def undelivered(session: Session, coordinator_id: int | None) -> list[Any]:

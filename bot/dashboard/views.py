@@ -19,6 +19,7 @@ from bot.dashboard.auth import _rt, csrf_token, guard, viewer
 from bot.errors import WBLError
 from bot.i18n import translate
 from bot.outbox import enqueue
+from bot.statuses import PlacementStatus
 from db.models import (
     Application,
     ConsentRecord,
@@ -114,7 +115,7 @@ def decide_application(application_id: int) -> Any:
 def placements_list() -> Any:
     with _rt().database.transaction() as s:
         rows = queries.placements(s, _scope(), request.args.get("status") or None)
-    return render_template("dashboard/placements.html", rows=rows)
+    return render_template("dashboard/placements.html", rows=rows, statuses=list(PlacementStatus))
 
 
 @bp.get("/placements/<int(max=2147483647):placement_id>")

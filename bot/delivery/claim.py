@@ -11,9 +11,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.settings import Settings
+from bot.statuses import OutboxStatus
 from db.models import Contact, OutboxMessage, Person
 
-COUNTED = ("sending", "sent", "delivered")
+COUNTED = (OutboxStatus.SENDING, OutboxStatus.SENT, OutboxStatus.DELIVERED)
 
 
 def due(channel: str, now: datetime, limit: int, postgres: bool) -> Select[Any]:
@@ -24,12 +25,12 @@ def due(channel: str, now: datetime, limit: int, postgres: bool) -> Select[Any]:
     claim different rows.
     """
     in_flight = select(OutboxMessage.urn).where(
-        OutboxMessage.status == "sending", OutboxMessage.channel == channel
+        OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.channel == channel
     )
     stmt = (
         select(OutboxMessage)
         .where(
-            OutboxMessage.status == "pending",
+            OutboxMessage.status == OutboxStatus.PENDING,
             OutboxMessage.channel == channel,
             OutboxMessage.not_before <= now,
             OutboxMessage.urn.not_in(in_flight),
@@ -45,7 +46,9 @@ def unconfigured(s: Session, channels: set[str], limit: int = 500) -> list[Outbo
     return list(
         s.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.status == "pending", OutboxMessage.channel.not_in(channels))
+            .where(
+                OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.channel.not_in(channels)
+            )
             .limit(limit)
         )
     )

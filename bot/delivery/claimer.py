@@ -26,6 +26,7 @@ from bot.channels.sender import OutboundEnvelope
 from bot.delivery import claim, rate_limit
 from bot.delivery.rate_limit import Slot
 from bot.settings import Settings
+from bot.statuses import OutboxStatus
 from db.models import OutboxMessage
 from db.session import Database
 
@@ -196,7 +197,7 @@ class Claimer:
                 if not own:
                     waits.append(recipient.wait(AHEAD_SECONDS))
                     continue
-            row.status, row.claimed_at, row.attempts = "sending", now, row.attempts + 1
+            row.status, row.claimed_at, row.attempts = OutboxStatus.SENDING, now, row.attempts + 1
             row.claimed_by, row.lease_until = self.worker, now + self.lease
             picked.append((row, own))
         return picked
@@ -221,7 +222,7 @@ class Claimer:
             sent_today=today[row.person_id or 0],
         )
         if verdict.action == "suppress":
-            row.status, row.last_error = "suppressed", verdict.reason
+            row.status, row.last_error = OutboxStatus.SUPPRESSED, verdict.reason
             summary.suppressed += 1
             log.info("outbox %s suppressed (%s) person=%s", row.id, verdict.reason, row.person_id)
             return True
@@ -237,7 +238,10 @@ class Claimer:
     def fail_unconfigured(self, summary: DispatchSummary) -> None:
         with self.database.transaction() as s:
             for row in claim.unconfigured(s, set(self.channels())):
-                row.status, row.last_error = "failed", f"{row.channel} channel is not configured"
+                row.status, row.last_error = (
+                    OutboxStatus.FAILED,
+                    f"{row.channel} channel is not configured",
+                )
                 summary.failed += 1
                 log.warning("outbox %s failed: no %s sender", row.id, row.channel)
 

@@ -26,6 +26,7 @@ from types import TracebackType
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from bot.statuses import OutboxStatus
 from db.models import OutboxMessage
 from db.session import Database
 
@@ -43,11 +44,11 @@ def recover_expired(database: Database, now: datetime) -> int:
         result = s.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.status == "sending",
+                OutboxMessage.status == OutboxStatus.SENDING,
                 (OutboxMessage.lease_until < now) | OutboxMessage.lease_until.is_(None),
             )
             .values(
-                status="pending",
+                status=OutboxStatus.PENDING,
                 claimed_by=None,
                 lease_until=None,
                 last_error="lease lapsed: its worker stopped mid-batch (it may have been sent)",
@@ -63,7 +64,7 @@ def renew(s: Session, worker: str, until: datetime) -> int:
     """Extend the lease of every row `worker` still holds."""
     result = s.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.status == "sending", OutboxMessage.claimed_by == worker)
+        .where(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_by == worker)
         .values(lease_until=until)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -77,11 +78,11 @@ def release(s: Session, worker: str, ids: list[int]) -> int:
         update(OutboxMessage)
         .where(
             OutboxMessage.id.in_(ids),
-            OutboxMessage.status == "sending",
+            OutboxMessage.status == OutboxStatus.SENDING,
             OutboxMessage.claimed_by == worker,
         )
         .values(
-            status="pending",
+            status=OutboxStatus.PENDING,
             claimed_by=None,
             lease_until=None,
             attempts=OutboxMessage.attempts - 1,

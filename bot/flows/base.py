@@ -48,11 +48,15 @@ class Turn:
 @dataclass
 class Reply:
     """The flow's decision: messages to send, where the conversation now stands, and the
-    writes (effects) the engine applies, in order, in the same transaction."""
+    writes (effects) the engine applies, in order, in the same transaction.
+
+    `event` names a transition of the flow's machine (None: stay where it is); the engine
+    resolves it from the current state, so a flow cannot jump along an undeclared edge.
+    """
 
     messages: list[Outbound] = field(default_factory=list)
     flow: str | None = None
-    state: str | None = None
+    event: str | None = None
     data: dict[str, Any] | None = None
     effects: list[Effect] = field(default_factory=list)
 

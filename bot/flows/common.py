@@ -9,6 +9,7 @@ from bot.flows import registry
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_, translator
 from bot.keywords import is_opt_in, is_opt_out
+from bot.machine import DONE
 from bot.messages import Outbound
 from bot.services import contacts
 
@@ -57,5 +58,5 @@ def handle(turn: Turn) -> Reply | None:
         return Reply.say(Outbound(text + "\n" + menu.text, buttons=menu.buttons), effects=[change])
     if cmd.keyword == "MENU" and cmd.alone:
         home = registry.home_flow(turn.person.kind)
-        return Reply.say(home.menu(turn), flow=home.name, state=home.machine.initial, data={})
+        return Reply.say(home.menu(turn), flow=home.name, event=DONE, data={})
     return None

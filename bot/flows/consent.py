@@ -7,18 +7,21 @@ The home flow of guardians; the student router sends a student's YES/NO/REVOKE h
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from bot import effects
 from bot.display import shorten
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_
+from bot.machine import DONE
 from bot.machine import machine as _machine
 from bot.messages import Outbound
 from bot.rules import consent as rules
 from bot.services import consent as svc
 from bot.services import contacts
 from bot.services.consent_docs import TITLE_MAX
+from bot.statuses import ConsentStatus
 
 if TYPE_CHECKING:
     from db.models import ConsentRequest
@@ -27,9 +30,9 @@ name = "consent"
 machine = _machine(
     name,
     "idle",
-    [("idle", "ambiguous", "choosing"), ("choosing", "chosen", "idle")],
+    [("idle", "choose", "choosing"), ("choosing", "choose", "choosing")],
     finals=["idle"],
-)
+)  # `done` (an answer given, MENU) goes back to idle from anywhere
 actions: frozenset[str] = frozenset({"cy", "cn"})
 triggers: frozenset[str] = frozenset({svc.REMIND, svc.PAPER})
 
@@ -72,13 +75,14 @@ def handle(turn: Turn) -> Reply | None:
     if turn.action is not None:
         return _button(turn)
     words = turn.cmd.words
-    if turn.state == "choosing" and len(words) == 1 and words[0].isdigit():
+    in_question = ANSWERS.get(turn.state)
+    if in_question is not None and len(words) == 1 and words[0].isdigit():
         words = (str(turn.data.get("verb", "")), words[0])
     answer = rules.parse_answer(words)
     if answer is None:
         return None
-    if turn.state == "choosing":
-        return _choose(turn, answer)
+    if in_question is not None:
+        return in_question(turn, answer)
     if answer.number is not None:
         return _by_code(turn, answer)
     return _bare(turn, answer.verb)
@@ -116,7 +120,7 @@ def _by_code(turn: Turn, answer: rules.Answer) -> Reply:
 def _bare(turn: Turn, verb: str) -> Reply:
     _ = turn._
     if verb == "REVOKE":  # REVOCAR alone: say how, change nothing
-        granted = svc.family_requests(turn.ctx, turn.person.id, ("granted",))
+        granted = svc.family_requests(turn.ctx, turn.person.id, (ConsentStatus.GRANTED,))
         text = _(REVOKE_HOW, code=granted[-1].code) if granted else _(REVOKE_NONE)
         return _done(turn, [Outbound(text)])
     waiting = svc.family_requests(turn.ctx, turn.person.id, rules.ANSWERABLE)
@@ -134,7 +138,7 @@ def _ask_which(turn: Turn, waiting: list[ConsentRequest], verb: str) -> Reply:
     )
     text = _(CHOOSE, count=len(waiting), lines=lines, verb=VERB_WORD.get(verb, "YES"))
     data = {"verb": verb, "ids": [r.id for r in waiting]}
-    return Reply.say(Outbound(text), flow=name, state="choosing", data=data)
+    return Reply.say(Outbound(text), flow=name, event="choose", data=data)
 
 
 def _choose(turn: Turn, answer: rules.Answer) -> Reply:
@@ -173,7 +177,7 @@ def _done(
     An answer's confirmation and notices are composed by the service that records it.
     """
     if turn.flow == name:
-        return Reply(messages, state="idle", data={}, effects=writes or [])
+        return Reply(messages, event=DONE, data={}, effects=writes or [])
     return Reply(messages, effects=writes or [])
 
 
@@ -184,3 +188,7 @@ def _labels(turn: Turn, request: ConsentRequest) -> dict[str, str]:
         "title": shorten(facts.title, TITLE_MAX),
         "code": facts.code,
     }
+
+
+# --- what answers the question each waiting state asked ---------------------------------------
+ANSWERS: dict[str, Callable[[Turn, rules.Answer], Reply]] = {"choosing": _choose}

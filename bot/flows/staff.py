@@ -8,7 +8,7 @@ from bot.machine import machine as _machine
 from bot.messages import Outbound
 
 name = "staff"
-machine = _machine(name, "idle", [("idle", "message", "idle")], finals=["idle"])
+machine = _machine(name, "idle", [], finals=["idle"])  # only `done` (MENU): it stays idle
 actions: frozenset[str] = frozenset()
 triggers: frozenset[str] = frozenset()
 

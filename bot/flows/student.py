@@ -8,6 +8,8 @@ Keywords work from any state, so a student is never stuck; MENU always goes home
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from bot import kinds
 from bot.flows import consent, student_find, student_work
 from bot.flows.base import Reply, Turn
@@ -17,41 +19,24 @@ from bot.messages import Button, Outbound
 
 name = "student"
 
-FIND_STATES = ("browsing", "viewing")
-WORK_STATES = (
-    "await_in_location",
-    "await_out_location",
-    "await_out_note",
-    "await_log",
-    "await_submit",
+machine = _machine(  # the commands work from any state, so each of them is an anywhere event
+    name,
+    "idle",
+    [("browsing", "pick", "viewing"), ("viewing", "pick", "viewing")],
+    finals=["idle"],
+    anywhere=[
+        ("find", "browsing"),  # FIND, MORE, a kind, an opportunity from an old list
+        ("in", "await_in_location"),
+        ("out", "await_out_location"),
+        ("out_remote", "await_out_note"),
+        ("log", "await_log"),
+        ("submit", "await_submit"),
+    ],
 )
-_HOME = ("idle", *FIND_STATES)
-_moves: list[tuple[str, str, str]] = []
-for _src in _HOME:
-    _moves += [
-        (_src, "find", "browsing"),
-        (_src, "in", "await_in_location"),
-        (_src, "out", "await_out_location"),
-        (_src, "out_remote", "await_out_note"),
-        (_src, "log", "await_log"),
-        (_src, "submit", "await_submit"),
-    ]
-for _src in WORK_STATES:
-    _moves += [(_src, "find", "browsing"), (_src, "done", "idle")]
-_moves += [
-    ("browsing", "pick", "viewing"),
-    ("viewing", "back", "browsing"),
-    ("browsing", "apply", "idle"),
-    ("viewing", "apply", "idle"),
-    ("await_in_location", "other_command", "await_out_location"),
-    ("await_out_location", "location", "await_out_note"),
-    ("await_out_location", "other_command", "await_in_location"),
-]
-for _src in WORK_STATES:
-    for _dst in WORK_STATES:
-        if _src != _dst:
-            _moves.append((_src, "other_command", _dst))
-machine = _machine(name, "idle", _moves, finals=["idle"])
+# the half that answers a message that is no command, by the state that asked for it
+OWNER: dict[str, ModuleType] = {s: student_find for s in student_find.FIND_STATES} | {
+    s: student_work for s in student_work.ANSWERS
+}
 actions = student_find.actions | student_work.actions
 triggers = student_find.triggers | student_work.triggers
 
@@ -98,10 +83,7 @@ def handle(turn: Turn) -> Reply | None:
     if command is not None:  # a kind's own command (the words above win)
         return command(turn)
     inbound = turn.inbound
-    if turn.state in WORK_STATES:
-        return student_work.handle(turn)
+    half = OWNER.get(turn.state)
     if inbound is not None and (inbound.location or inbound.attachment or inbound.location_denied):
-        return student_work.handle(turn)
-    if turn.state in FIND_STATES:
-        return student_find.handle(turn)
-    return None
+        half = student_work  # a location or a file, whatever was asked: the work half's
+    return half.handle(turn) if half is not None else None

@@ -19,12 +19,14 @@ from bot.display import shorten
 from bot.errors import WBLError
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_
+from bot.machine import DONE
 from bot.messages import Button, Outbound
 from bot.services import opportunities as opps
 from bot.services.opportunities import Query, Ranked
 
 actions: frozenset[str] = frozenset({"fd", "fa", "fm", "fk", "fh"})
 triggers: frozenset[str] = frozenset()
+FIND_STATES = ("browsing", "viewing")  # a list or an opportunity on screen
 PAGE = 3
 WHERE = {
     "remote": N_("remote"),
@@ -99,7 +101,7 @@ def handle(turn: Turn) -> Reply | None:
         return _apply_typed(turn, cmd.number)
     if len(cmd.words) == 1 and cmd.words[0].isdigit() and len(cmd.words[0]) < 6:
         return _details_by_number(turn, int(cmd.words[0]))
-    if turn.state in ("browsing", "viewing"):
+    if turn.state in FIND_STATES:
         return Reply.say(Outbound(turn._(LIST_HINT)))
     return None
 
@@ -138,7 +140,7 @@ def find(turn: Turn, query: Query) -> Reply:
     """Rank the catalog for this student and show the first page."""
     ranked, left_out = opps.find(turn.ctx, turn.person.id, query, shown=PAGE)
     if not ranked:
-        return Reply.say(_nothing(turn, query, left_out), state="browsing", data={})
+        return Reply.say(_nothing(turn, query, left_out), event="find", data={})
     data = {"list": [r.opp.id for r in ranked], "page": 0}
     turn.data = data
     return _page(turn, ranked[:PAGE], 0, len(ranked), edit=False)
@@ -170,7 +172,7 @@ def show_page(turn: Turn, page: int, edit: bool = False) -> Reply:
     if not ids:
         return Reply.say(Outbound(turn._(NO_LIST)))
     if page * PAGE >= len(ids):
-        return Reply.say(Outbound(turn._(NO_MORE)), state="browsing")
+        return Reply.say(Outbound(turn._(NO_MORE)), event="find")
     chunk = ids[page * PAGE : (page + 1) * PAGE]
     ranked = opps.listed(turn.ctx, turn.person.id, chunk)
     turn.data = {**{k: v for k, v in turn.data.items() if k != "view"}, "page": page}
@@ -199,7 +201,7 @@ def _page(turn: Turn, ranked: list[Ranked], page: int, total: int, edit: bool) -
     buttons.append([*nav, _menu_button(turn)])
     ref = turn.inbound.message_ref if (edit and turn.inbound) else None
     out = Outbound("\n".join(lines), buttons=buttons, edit_ref=ref)
-    return Reply.say(out, state="browsing", data=turn.data)
+    return Reply.say(out, event="find", data=turn.data)
 
 
 def _menu_button(turn: Turn) -> Button:
@@ -210,7 +212,7 @@ def _home(turn: Turn) -> Reply:
     """The Menu button: the student's home menu, as MENU would answer."""
     from bot.flows import student  # the router imports this module
 
-    return Reply.say(student.menu(turn), state="idle", data={})
+    return Reply.say(student.menu(turn), event=DONE, data={})
 
 
 def _signer(turn: Turn) -> Any:
@@ -276,8 +278,8 @@ def details(turn: Turn, opportunity_id: int) -> Reply:
     buttons.append([Button(_(B_LIST), sign("fm", turn.data.get("page", 0)), _(K_MORE))])
     buttons.append([_menu_button(turn)])
     data = {**turn.data, "view": opportunity_id}
-    state = "viewing" if turn.state in ("browsing", "viewing") else "browsing"
-    return Reply.say(Outbound(text, buttons=buttons), state=state, data=data)
+    event = "pick" if turn.state in FIND_STATES else "find"  # from the list, or anew
+    return Reply.say(Outbound(text, buttons=buttons), event=event, data=data)
 
 
 def _getting(turn: Turn, item: Ranked, site: str) -> str:
@@ -289,7 +291,7 @@ def _getting(turn: Turn, item: Ranked, site: str) -> str:
 def _apply_typed(turn: Turn, n: int | None) -> Reply:
     ids = _ids(turn)
     if n is None:
-        if turn.state in ("browsing", "viewing") and turn.data.get("view"):
+        if turn.state in FIND_STATES and turn.data.get("view"):
             return apply(turn, int(turn.data["view"]))
         return Reply.say(Outbound(turn._(WHICH if ids else NO_LIST)))
     if not ids:
@@ -314,12 +316,12 @@ def apply(turn: Turn, opportunity_id: int) -> Reply:
     data = {k: v for k, v in turn.data.items() if k != "view"}
     write = effects.Apply(turn.person.id, opportunity_id, approve=item.opp.auto_approve)
     if item.opp.auto_approve:
-        return Reply(state="idle", data=data, effects=[write])
+        return Reply(event=DONE, data=data, effects=[write])
     text = _(APPLIED, title=item.opp.title)
     if not item.place.reachable:
         text += " " + _(RIDE_NOTE)
     answer = Outbound(text, buttons=[[_menu_button(turn)]])
-    return Reply.say(answer, state="idle", data=data, effects=[write])
+    return Reply.say(answer, event=DONE, data=data, effects=[write])
 
 
 def _kind_label(turn: Turn, code: str) -> str:

@@ -11,6 +11,7 @@ services.clocking, the same path as the SMS check-in page.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from bot.channels.specs import spec_for
 from bot.clock import parse_instant
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_
+from bot.machine import DONE
 from bot.messages import Button, Outbound
 from bot.rules import hours as hours_rules
 from bot.services import (
@@ -36,6 +38,7 @@ from bot.services import clock_texts as T
 from bot.services import work as works_of
 from bot.services.clocking import Point
 from bot.services.work import Work
+from bot.statuses import PlacementStatus
 
 actions: frozenset[str] = frozenset({"wi", "wo", "wl", "ws", "wt", "wa", "wp"})
 triggers: frozenset[str] = frozenset({clocking.NUDGE, clocking.AUTOCLOSE})
@@ -79,8 +82,8 @@ def handle(turn: Turn) -> Reply | None:
     return _answer(turn)
 
 
-def _say(turn: Turn, text: str, state: str | None = "idle", **kw: Any) -> Reply:
-    return Reply.say(Outbound(text, **kw), state=state, data=turn.data)
+def _say(turn: Turn, text: str, event: str | None = DONE, **kw: Any) -> Reply:
+    return Reply.say(Outbound(text, **kw), event=event, data=turn.data)
 
 
 def _answer(turn: Turn) -> Reply | None:
@@ -89,14 +92,9 @@ def _answer(turn: Turn) -> Reply | None:
     if inbound is None:
         return None
     _ = turn._
-    if turn.state in LOCATION_STATES:
-        return _location(turn)
-    if turn.state == "await_out_note":
-        return _out_note(turn)
-    if turn.state == "await_log":
-        return _work_then(turn, "LOG", inbound.text)
-    if turn.state == "await_submit":
-        return _work_then(turn, "SUBMIT", inbound.text)
+    answer = ANSWERS.get(turn.state)
+    if answer is not None:
+        return answer(turn)
     if inbound.location is not None or inbound.location_denied:
         return _say(turn, _(UNEXPECTED_LOCATION))
     if inbound.attachment is not None:
@@ -107,9 +105,9 @@ def _answer(turn: Turn) -> Reply | None:
 # --- choosing the placement ------------------------------------------------------------
 def _fits(word: str, work: Work) -> bool:
     if word == "AGREE":
-        return work.status == "paperwork" and not work.agreed
+        return work.status == PlacementStatus.PAPERWORK and not work.agreed
     if word in ("IN", "LOG", "SUBMIT"):
-        return work.status == "ready"
+        return work.status == PlacementStatus.READY
     return True
 
 
@@ -163,7 +161,7 @@ def _ask_which(turn: Turn, word: str, args: str, works: list[Work]) -> Reply:
         row[0] = Button(row[0].label, row[0].payload, sms=f"{word} #{n}")
     return Reply.say(
         Outbound(_(WHICH) + "\n" + "\n".join(lines), buttons=buttons),
-        state="idle",
+        event=DONE,
         data=turn.data,
     )
 
@@ -198,14 +196,14 @@ def _command(turn: Turn, word: str, args: str) -> Reply:
 
 def _agree(turn: Turn, work: Work, args: str) -> Reply:
     _ = turn._
-    if work.status != "paperwork" or work.agreed:
+    if work.status != PlacementStatus.PAPERWORK or work.agreed:
         return _say(turn, _(ALREADY_AGREED, title=display.shorten(work.title)))
     missing = [m for m in works_of.missing_of(turn.ctx, work.placement_id) if m != "agreement"]
     text = _(AGREED, title=display.shorten(work.title))
     if missing:
         text += " " + _(STILL_MISSING, missing=paperwork.labels(_, missing))
     agree = effects.Agree(work.placement_id, turn.person.language)  # "all set" comes with it
-    return Reply([Outbound(text)], state="idle", data=turn.data, effects=[agree])
+    return Reply([Outbound(text)], event=DONE, data=turn.data, effects=[agree])
 
 
 def _in(turn: Turn, work: Work, args: str) -> Reply:
@@ -225,7 +223,7 @@ def _out(turn: Turn) -> Reply:
         return _say(turn, _(T.NOT_IN))
     turn.data["pl"] = work.placement_id
     if work.remote:
-        return _say(turn, _(T.ASK_NOTE), state="await_out_note")
+        return _say(turn, _(T.ASK_NOTE), event="out_remote")
     return _ask_location(turn, work, "out")
 
 
@@ -242,8 +240,8 @@ def _ask_location(turn: Turn, work: Work, action: str) -> Reply:
         )
         return reply
     text = T.ASK_IN_LOCATION if action == "in" else T.ASK_OUT_LOCATION
-    state = "await_in_location" if action == "in" else "await_out_location"
-    return _say(turn, _(text), state=state, request_location=True)
+    event = "in" if action == "in" else "out"
+    return _say(turn, _(text), event=event, request_location=True)
 
 
 def _location(turn: Turn) -> Reply:
@@ -254,12 +252,12 @@ def _location(turn: Turn) -> Reply:
     loc, point = inbound.location, None
     denied = inbound.location_denied or (turn.cmd.words[:1] and turn.cmd.words[0] in SKIP_WORDS)
     if loc is None and not denied:
-        return _say(turn, _(T.NEED_LOCATION), state=None, request_location=True)
+        return _say(turn, _(T.NEED_LOCATION), event=None, request_location=True)
     if loc is not None:
         if loc.forwarded:
-            return _say(turn, _(T.FORWARDED), state=None, request_location=True)
+            return _say(turn, _(T.FORWARDED), event=None, request_location=True)
         if loc.via_bot:
-            return _say(turn, _(T.VIA_BOT), state=None, request_location=True)
+            return _say(turn, _(T.VIA_BOT), event=None, request_location=True)
         point = Point(loc.lat, loc.lon, loc.accuracy_m)
     lang = turn.person.language
     if turn.state == "await_out_location":
@@ -273,7 +271,7 @@ def _location(turn: Turn) -> Reply:
 def _out_note(turn: Turn) -> Reply:
     text = " ".join((turn.inbound.text if turn.inbound else "").split())
     if len(text) < 3:
-        return _say(turn, turn._(T.ASK_NOTE), state=None)
+        return _say(turn, turn._(T.ASK_NOTE), event=None)
     answer = clocking.clock_out(turn.ctx, turn.person.id, None, turn.person.language, text)
     return _clocked(turn, answer)
 
@@ -281,8 +279,8 @@ def _out_note(turn: Turn) -> Reply:
 def _clocked(turn: Turn, answer: clocking.Answer) -> Reply:
     """Reply with the service's receipt or refusal; an implausible fix is asked for again."""
     if answer.refusal == "implausible":
-        return _say(turn, answer.text, state=None, request_location=True)
-    return Reply.say(answer.message, state="idle", data=turn.data)
+        return _say(turn, answer.text, event=None, request_location=True)
+    return Reply.say(answer.message, event=DONE, data=turn.data)
 
 
 def _work_then(turn: Turn, word: str, args: str) -> Reply:
@@ -302,10 +300,10 @@ def _log(turn: Turn, work: Work, args: str) -> Reply:
     if problem:
         return _say(turn, problem)
     if not args.strip():
-        return _say(turn, _(hours_log.ASK_LOG), state="await_log")
+        return _say(turn, _(hours_log.ASK_LOG), event="log")
     line = hours_rules.parse_log(args)
     if isinstance(line, str):
-        return _say(turn, _(hours_log.LOG_ERRORS[line]), state="await_log")
+        return _say(turn, _(hours_log.LOG_ERRORS[line]), event="log")
     before = hour_totals.hours_totals(turn.ctx.session, work.placement_id)
     totals = replace(before, pending=before.pending + line.hours)  # the new line is pending
     title = display.shorten(work.title, 30)
@@ -317,14 +315,14 @@ def _log(turn: Turn, work: Work, args: str) -> Reply:
 
 def _submit(turn: Turn, work: Work, args: str) -> Reply:
     _ = turn._
-    if work.status != "ready":
+    if work.status != PlacementStatus.READY:
         return _say(turn, clocking.start_problem(turn.ctx, work, turn.person.language) or "")
     attachment = turn.inbound.attachment if turn.inbound else None
     text = args.strip()
     if not text and attachment is None:
-        return _say(turn, _(ASK_SUBMIT), state="await_submit")
+        return _say(turn, _(ASK_SUBMIT), event="submit")
     if attachment is None and "://" not in text and "www." not in text and len(text) < 20:
-        return _say(turn, _(TOO_SHORT), state="await_submit")  # "what?" is not the work
+        return _say(turn, _(TOO_SHORT), event="submit")  # "what?" is not the work
     reply = _say(turn, _(SUBMITTED, title=display.shorten(work.title, 30)))
     reply.effects.append(effects.Submit(work.placement_id, text, attachment))
     return reply
@@ -350,8 +348,8 @@ def _trigger(turn: Turn) -> Reply | None:
         return Reply()  # clocked out meanwhile: nothing to close
     end = _instant(trigger.payload.get("end"))
     close = effects.CloseForgotten(entry.id, end, turn.person.language)  # its notices come with it
-    state = "idle" if turn.state in (*LOCATION_STATES, "await_out_note") else None
-    return Reply(flow="student" if state else None, state=state, effects=[close])
+    done = turn.state in (*LOCATION_STATES, "await_out_note")
+    return Reply(flow="student" if done else None, event=DONE if done else None, effects=[close])
 
 
 def _instant(value: object) -> datetime | None:
@@ -360,3 +358,21 @@ def _instant(value: object) -> datetime | None:
         return parse_instant(str(value)) if value else None
     except ValueError:
         return None
+
+
+# --- what answers the question each waiting state asked ---------------------------------------
+def _logged(turn: Turn) -> Reply:
+    return _work_then(turn, "LOG", turn.inbound.text if turn.inbound else "")
+
+
+def _submitted(turn: Turn) -> Reply:
+    return _work_then(turn, "SUBMIT", turn.inbound.text if turn.inbound else "")
+
+
+ANSWERS: dict[str, Callable[[Turn], Reply]] = {
+    "await_in_location": _location,
+    "await_out_location": _location,
+    "await_out_note": _out_note,
+    "await_log": _logged,
+    "await_submit": _submitted,
+}

@@ -10,28 +10,33 @@ Numbers are the items' own ids, as listed in our messages.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from bot import effects
 from bot.channels.specs import Buttons, spec_for
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_
 from bot.keywords import fold
+from bot.machine import DONE
 from bot.machine import machine as _machine
 from bot.messages import Outbound
 from bot.rules.hours import fmt as hours_fmt
 from bot.services import nudges, ratings, reviews, timesheets
+from bot.statuses import DeliverableStatus, EntryStatus, RatingStatus
 
 log = logging.getLogger("wbl.supervisor")
 
 name = "supervisor"
-_WAITS = ("await_comment", "await_reason", "await_changes")
-machine = _machine(
-    name,
+machine = _machine(  # commands and buttons work from any state, so each question can be
+    name,  # asked from anywhere; `done` (answered, or MENU) goes back to idle
     "idle",
-    [("idle", "ask", w) for w in _WAITS]
-    + [(a, "ask", b) for a in _WAITS for b in _WAITS if a != b]
-    + [(w, "answer", "idle") for w in _WAITS],
+    [],
     finals=["idle"],
+    anywhere=[
+        ("ask_reason", "await_reason"),
+        ("ask_changes", "await_changes"),
+        ("ask_comment", "await_comment"),
+    ],
 )
 actions: frozenset[str] = frozenset({"r", "rd", "ro", "ta", "tr", "tb", "da", "dc"})
 triggers: frozenset[str] = frozenset()
@@ -78,14 +83,8 @@ def handle(turn: Turn) -> Reply | None:
     reply = _command(turn)
     if reply is not None:
         return reply
-    text = turn.inbound.text.strip()
-    if turn.state == "await_reason":
-        return _reject(turn, int(turn.data.get("entry", 0)), text)
-    if turn.state == "await_changes":
-        return _changes(turn, int(turn.data.get("work", 0)), text)
-    if turn.state == "await_comment":
-        return _comment(turn, text)
-    return None
+    answer = ANSWERS.get(turn.state)
+    return answer(turn, turn.inbound.text.strip()) if answer is not None else None
 
 
 def _typed(turn: Turn) -> bool:
@@ -94,9 +93,9 @@ def _typed(turn: Turn) -> bool:
 
 
 def _say(
-    turn: Turn, msgid: str, state: str = "idle", data: dict | None = None, **kw: object
+    turn: Turn, msgid: str, event: str = DONE, data: dict | None = None, **kw: object
 ) -> Reply:
-    return Reply.say(Outbound(turn._(msgid, **kw)), state=state, data=data or {})
+    return Reply.say(Outbound(turn._(msgid, **kw)), event=event, data=data or {})
 
 
 # --- typed commands ---------------------------------------------------------------------
@@ -166,12 +165,12 @@ def _reject(turn: Turn, number: int, reason: str) -> Reply:
     ctx, me = turn.ctx, turn.person.id
     if not reason.strip():
         seen = timesheets.view(ctx.session, me, number)
-        if seen is None or seen.status != "pending":
+        if seen is None or seen.status != EntryStatus.PENDING:
             outcome = "not_yours" if seen is None else "already"
             return _after(turn, _entry_line(turn, outcome, number, REJECTED))
         data = {"entry": number}
         kw = {"number": number, "hours": seen.hours, "student": seen.student}
-        return _say(turn, ASK_REASON, "await_reason", data, **kw)
+        return _say(turn, ASK_REASON, "ask_reason", data, **kw)
     outcome, notices = timesheets.reject(ctx, me, number, reason)
     reply = _after(turn, _entry_line(turn, outcome, number, REJECTED))
     reply.messages.extend(notices)
@@ -192,11 +191,11 @@ def _changes(turn: Turn, number: int, comment: str) -> Reply:
     ctx, me = turn.ctx, turn.person.id
     if not comment.strip():
         seen = reviews.view(ctx.session, me, number)
-        if seen is None or seen.status != "submitted":
+        if seen is None or seen.status != DeliverableStatus.SUBMITTED:
             outcome = "not_yours" if seen is None else "already"
             return _after(turn, _work_line(turn, outcome, number, CHANGES_SENT))
         data = {"work": number}
-        return _say(turn, ASK_CHANGES, "await_changes", data, number=number, student=seen.student)
+        return _say(turn, ASK_CHANGES, "ask_changes", data, number=number, student=seen.student)
     outcome, notices = reviews.request_changes(ctx, me, number, comment)
     reply = _after(turn, _work_line(turn, outcome, number, CHANGES_SENT))
     reply.messages.extend(notices)
@@ -222,8 +221,8 @@ def _after(turn: Turn, text: str) -> Reply:
         edit = Outbound(
             text + "\n\n" + rest.text, buttons=rest.buttons, edit_ref=inbound.message_ref
         )
-        return Reply.say(edit, state="idle", data={})
-    return Reply.say(Outbound(text), state="idle", data={})
+        return Reply.say(edit, event=DONE, data={})
+    return Reply.say(Outbound(text), event=DONE, data={})
 
 
 # --- ratings ----------------------------------------------------------------------------
@@ -236,13 +235,13 @@ def _digits(turn: Turn) -> Reply:
         return _say(turn, NO_RATINGS)
     scores = ratings.parse_digits(_, turn.inbound.text if turn.inbound else "", rnd.skills)
     if isinstance(scores, str):
-        return Reply.say(Outbound(scores), state="idle", data={"rating": rnd.id})
+        return Reply.say(Outbound(scores), event=DONE, data={"rating": rnd.id})
     for skill, score in zip(rnd.skills, scores, strict=True):
         ratings.save(ctx, me, rnd, skill, score)
     ratings.finish(ctx, me, rnd.id)
     text = _(RATED, student=rnd.who.student, scores=" ".join(str(s) for s in scores))
     ask = _(ASK_COMMENT, student=rnd.who.student)
-    return Reply.say(Outbound(f"{text} {ask}"), state="await_comment", data={"req": rnd.id})
+    return Reply.say(Outbound(f"{text} {ask}"), event="ask_comment", data={"req": rnd.id})
 
 
 def _current_round(turn: Turn) -> ratings.Round | None:
@@ -251,7 +250,7 @@ def _current_round(turn: Turn) -> ratings.Round | None:
     wanted = turn.data.get("rating")
     if wanted:
         rnd = ratings.owned(turn.ctx.session, me, int(wanted))
-        if rnd is not None and rnd.status == "open":
+        if rnd is not None and rnd.status == RatingStatus.OPEN:
             return rnd
     for req in ratings.open_rounds(turn.ctx.session, me):
         rnd = ratings.owned(turn.ctx.session, me, req.id)
@@ -275,12 +274,12 @@ def _next_rating(turn: Turn, out: Outbound) -> Reply:
     turn.data = {}
     rnd = _current_round(turn)
     if rnd is None:
-        return Reply.say(out, state="idle", data={})
+        return Reply.say(out, event=DONE, data={})
     if _typed(turn):
         ask = ratings.sms_ask(turn.ctx, turn.person.language, rnd)
-        return Reply.say(Outbound(f"{out.text}\n{ask}"), state="idle", data={"rating": rnd.id})
+        return Reply.say(Outbound(f"{out.text}\n{ask}"), event=DONE, data={"rating": rnd.id})
     keyboard = ratings.telegram_ask(turn.ctx, turn.person.language, turn.person.id, rnd)
-    return Reply.say(out, keyboard, state="idle", data={"rating": rnd.id})
+    return Reply.say(out, keyboard, event=DONE, data={"rating": rnd.id})
 
 
 def _tap(turn: Turn, args: list[int]) -> Reply:
@@ -291,7 +290,7 @@ def _tap(turn: Turn, args: list[int]) -> Reply:
     if rnd is None:
         log.warning("supervisor %s: rating %s not theirs", me, req_id)
         return _say(turn, NOT_YOURS, number=req_id)
-    if rnd.status != "open":
+    if rnd.status != RatingStatus.OPEN:
         return _say(turn, RATED_ALREADY)
     if not (0 <= index < len(rnd.skills) and 1 <= score <= 5):
         return _say(turn, STALE)
@@ -301,7 +300,7 @@ def _tap(turn: Turn, args: list[int]) -> Reply:
     if len(rnd.scores) == len(rnd.skills):
         return _finish(turn, rnd)
     edit = ratings.telegram_ask(ctx, turn.person.language, me, rnd, _ref(turn))
-    return Reply.say(edit, state="idle", data={"rating": rnd.id})
+    return Reply.say(edit, event=DONE, data={"rating": rnd.id})
 
 
 def _finish(turn: Turn, rnd: ratings.Round) -> Reply:
@@ -314,7 +313,7 @@ def _finish(turn: Turn, rnd: ratings.Round) -> Reply:
     assert done is not None
     final = ratings.telegram_ask(ctx, turn.person.language, me, done, _ref(turn))
     ask = Outbound(turn._(ASK_COMMENT, student=rnd.who.student))
-    return Reply.say(final, ask, state="await_comment", data={"req": rnd.id})
+    return Reply.say(final, ask, event="ask_comment", data={"req": rnd.id})
 
 
 def _ref(turn: Turn) -> str | None:
@@ -335,12 +334,12 @@ def _button(turn: Turn) -> Reply:
         return _tap(turn, args)
     if action in ("rd", "ro"):
         rnd = ratings.owned(turn.ctx.session, turn.person.id, args[0])
-        if rnd is None or rnd.status != "open":
+        if rnd is None or rnd.status != RatingStatus.OPEN:
             return _say(turn, RATED_ALREADY if rnd is not None else NOT_YOURS, number=args[0])
         if action == "rd":
             return _finish(turn, rnd)
         keyboard = ratings.telegram_ask(turn.ctx, turn.person.language, turn.person.id, rnd)
-        return Reply.say(keyboard, state="idle", data={"rating": rnd.id})
+        return Reply.say(keyboard, event=DONE, data={"rating": rnd.id})
     handlers = {
         "ta": lambda n: _approve(turn, [n]),
         "tr": lambda n: _reject(turn, n, ""),
@@ -349,3 +348,11 @@ def _button(turn: Turn) -> Reply:
         "dc": lambda n: _changes(turn, n, ""),
     }
     return handlers[action](args[0]) if action in handlers else _say(turn, STALE)
+
+
+# --- what answers the question each waiting state asked ---------------------------------------
+ANSWERS: dict[str, Callable[[Turn, str], Reply]] = {
+    "await_reason": lambda turn, text: _reject(turn, int(turn.data.get("entry", 0)), text),
+    "await_changes": lambda turn, text: _changes(turn, int(turn.data.get("work", 0)), text),
+    "await_comment": _comment,
+}

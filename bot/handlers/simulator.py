@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.context import Context
 from bot.messages import Attachment, Inbound, Location
+from bot.rules.placement import OPEN_STATUSES
 from bot.services import linking
 from bot.web import runtime_of_app
 from db.models import (
@@ -48,7 +49,6 @@ bp = Blueprint(
 )
 KINDS = ("student", "guardian", "supervisor", "staff")
 ROLE = {"student": "Student", "guardian": "Parent / guardian", "supervisor": "Supervisor"}
-LIVE_PLACEMENTS = ("paperwork", "ready", "active", "paused")
 PAGE = 100
 
 
@@ -220,7 +220,7 @@ def _site_of(session: Session, person_id: int) -> dict[str, float] | None:
         select(Site.lat, Site.lon)
         .join(Opportunity, Opportunity.site_id == Site.id)
         .join(Placement, Placement.opportunity_id == Opportunity.id)
-        .where(Placement.student_id == person_id, Placement.status.in_(LIVE_PLACEMENTS))
+        .where(Placement.student_id == person_id, Placement.status.in_(OPEN_STATUSES))
         .order_by(Placement.id.desc())
         .limit(1)
     ).first()

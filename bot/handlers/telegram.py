@@ -51,6 +51,8 @@ def telegram_update() -> Response:
         inbound = update_to_inbound(update, now)
     except ValueError:
         return _kept_failed(str(update.update_id), "ids out of range", now)
+    except (AttributeError, TypeError):  # a field of the wrong type, e.g. "text": true
+        return _kept_failed(str(update.update_id), "unreadable update", now)
     if inbound is not None:
         runtime.engine.receive(runtime.database, inbound)
     if update.callback_query is not None:

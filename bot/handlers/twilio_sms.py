@@ -29,6 +29,7 @@ from bot.engine import Outcome
 from bot.messages import Attachment, Inbound
 from bot.services import delivery_status
 from bot.settings import Settings
+from bot.statuses import OutboxStatus
 from bot.web import runtime_of_app
 from db.models import InboundMessage, OutboxMessage
 from db.session import Database
@@ -153,14 +154,14 @@ def claim_replies(settings: Settings, outcome: Outcome, urn: str, now: datetime)
     """
     texts: list[str] = []
     for row in outcome.outbox:
-        if row.urn != urn or row.status != "pending" or not row.urgent:
+        if row.urn != urn or row.status != OutboxStatus.PENDING or not row.urgent:
             continue
         verdict = outbox.verdict(settings, row, now, opted_out=outcome.opted_out, sent_today=0)
         if verdict.action == "suppress":
-            row.status, row.last_error = "suppressed", verdict.reason
+            row.status, row.last_error = OutboxStatus.SUPPRESSED, verdict.reason
         elif verdict.action == "send":
             texts.append(render_sms(row.text, row.buttons or [], outcome.language))
-            row.status, row.sent_at, row.attempts = "sent", now, (row.attempts or 0) + 1
+            row.status, row.sent_at, row.attempts = OutboxStatus.SENT, now, (row.attempts or 0) + 1
             row.extra = {**(row.extra or {}), "transport": "twiml", "lang": outcome.language}
     return texts
 

@@ -14,15 +14,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.rules.placement import is_minor
+from bot.statuses import ConsentStatus
 
 VERBS = {"YES": "YES", "SI": "YES", "Y": "YES", "NO": "NO", "N": "NO"}
 VERBS |= {"REVOKE": "REVOKE", "REVOCAR": "REVOKE"}
 # a request a guardian can still answer YES/NO to (paper_needed: the coordinator was asked
 # to collect it on paper, but an SMS answer that arrives first still counts)
-ANSWERABLE = ("open", "paper_needed")
+ANSWERABLE = (ConsentStatus.OPEN, ConsentStatus.PAPER_NEEDED)
 # a request whose code still means something to its family (grant, revoke, re-grant)
-LIVE = ("open", "paper_needed", "granted", "revoked")
-CLOSED = ("declined", "cancelled")
+LIVE = (*ANSWERABLE, ConsentStatus.GRANTED, ConsentStatus.REVOKED)
+CLOSED = (ConsentStatus.DECLINED, ConsentStatus.CANCELLED)
 
 
 @dataclass(frozen=True)
@@ -55,27 +56,26 @@ def parse_answer(words: Iterable[str]) -> Answer | None:
     return Answer(verbs[0], int(digits), len(digits))
 
 
-def effect(status: str, verb: str) -> str:
+def effect(status: ConsentStatus, verb: str) -> str:
     """What `verb` does to a request in `status`.
 
     grant | decline | revoke | already_granted | already_withdrawn | not_granted_yet | closed
     """
     if status in ANSWERABLE:
         return {"YES": "grant", "NO": "decline"}.get(verb, "not_granted_yet")
-    if status == "granted":
+    if status == ConsentStatus.GRANTED:
         return "already_granted" if verb == "YES" else "revoke"
-    if status == "revoked":
+    if status == ConsentStatus.REVOKED:
         return "grant" if verb == "YES" else "already_withdrawn"
     return "closed"
 
 
 def status_after_grant(
     required: Collection[int], granted: Collection[int], *, all_required: bool
-) -> str:
+) -> ConsentStatus:
     """`granted` when enough guardians said YES, else `open`."""
-    if not all_required:
-        return "granted" if granted else "open"
-    return "granted" if set(required) <= set(granted) and granted else "open"
+    enough = bool(granted) and (not all_required or set(required) <= set(granted))
+    return ConsentStatus.GRANTED if enough else ConsentStatus.OPEN
 
 
 def signer_for(birth_date: date | None, starts_on: date) -> str:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from geopy.distance import geodesic
 
+from bot.statuses import Verdict
+
 ACCURACY_CAP_M = 100.0  # the most a reported accuracy may widen the site's circle
 MAX_ACCURACY_M = 250.0  # coarser fixes (cell towers, IP) cannot verify anything
 MAX_PLAUSIBLE_KM = 500.0  # farther from the site than this: not a real clock-in point
@@ -41,7 +43,7 @@ class Assessment:
     """What a point says about presence at a site."""
 
     distance_m: float
-    verdict: str  # verified|outside|unverified
+    verdict: Verdict  # verified|outside|unverified
     reason: str | None = None  # outside|imprecise
 
 
@@ -76,7 +78,7 @@ def assess(fence: Fence, lat: float, lon: float, accuracy_m: float | None) -> As
     distance = distance_m(fence, lat, lon)
     accuracy = accuracy_m or 0.0
     if accuracy > MAX_ACCURACY_M:
-        return Assessment(round(distance, 1), "unverified", "imprecise")
+        return Assessment(round(distance, 1), Verdict.UNVERIFIED, "imprecise")
     if distance - min(accuracy, ACCURACY_CAP_M) <= fence.radius_m:
-        return Assessment(round(distance, 1), "verified")
-    return Assessment(round(distance, 1), "outside", "outside")
+        return Assessment(round(distance, 1), Verdict.VERIFIED)
+    return Assessment(round(distance, 1), Verdict.OUTSIDE, "outside")

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from bot.statuses import EntryStatus
+
 QUARTER = Decimal("0.25")
 MIN_LOG_H = Decimal("0.25")
 MAX_LOG_H = Decimal("12")
@@ -84,12 +86,13 @@ def parse_log(args: str) -> LogLine | str:
     return LogLine(hours, description)
 
 
-def totals(rows: Iterable[tuple[str, Decimal | None]]) -> dict[str, Decimal]:
+def totals(rows: Iterable[tuple[str, Decimal | None]]) -> dict[EntryStatus, Decimal]:
     """Sum hours by status (approved, pending, rejected; open time entries count nowhere)."""
-    out = {"approved": Decimal("0"), "pending": Decimal("0"), "rejected": Decimal("0")}
+    counted = (EntryStatus.APPROVED, EntryStatus.PENDING, EntryStatus.REJECTED)
+    out = {status: Decimal("0") for status in counted}
     for status, hours in rows:
         if status in out and hours is not None:
-            out[status] += Decimal(hours)
+            out[EntryStatus(status)] += Decimal(hours)
     return out
 
 

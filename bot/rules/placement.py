@@ -11,26 +11,27 @@ from __future__ import annotations
 from datetime import date
 
 from bot.machine import machine
+from bot.statuses import PlacementStatus as P
 
 PLACEMENT = machine(
     "placement",
-    "paperwork",
+    P.PAPERWORK,
     [
-        ("paperwork", "paperwork_complete", "ready"),
-        ("paperwork", "consent_declined", "declined"),
-        ("paperwork", "cancel", "cancelled"),
-        ("ready", "consent_revoked", "paused"),
-        ("ready", "complete", "completed"),
-        ("ready", "cancel", "cancelled"),
-        ("paused", "consent_given", "ready"),
-        ("paused", "consent_declined", "declined"),
-        ("paused", "cancel", "cancelled"),
+        (P.PAPERWORK, "paperwork_complete", P.READY),
+        (P.PAPERWORK, "consent_declined", P.DECLINED),
+        (P.PAPERWORK, "cancel", P.CANCELLED),
+        (P.READY, "consent_revoked", P.PAUSED),
+        (P.READY, "complete", P.COMPLETED),
+        (P.READY, "cancel", P.CANCELLED),
+        (P.PAUSED, "consent_given", P.READY),
+        (P.PAUSED, "consent_declined", P.DECLINED),
+        (P.PAUSED, "cancel", P.CANCELLED),
     ],
-    finals=["completed", "declined", "cancelled"],
+    finals=[P.COMPLETED, P.DECLINED, P.CANCELLED],
     reset_to_initial=False,
 )
 
-OPEN_STATUSES = ("paperwork", "ready", "paused")
+OPEN_STATUSES = (P.PAPERWORK, P.READY, P.PAUSED)
 
 
 def age_on(birth_date: date | None, day: date) -> int | None:
@@ -49,13 +50,13 @@ def is_minor(birth_date: date | None, day: date) -> bool:
     return age is None or age < 18
 
 
-def may_clock_in(status: str, starts_on: date, due_on: date, today: date) -> str | None:
+def may_clock_in(status: P, starts_on: date, due_on: date, today: date) -> str | None:
     """None when the student may clock in today, else the catalog reason why not."""
-    if status == "paperwork":
+    if status == P.PAPERWORK:
         return "paperwork"
-    if status == "paused":
+    if status == P.PAUSED:
         return "paused"
-    if status != "ready":
+    if status != P.READY:
         return "closed"
     if today < starts_on:
         return "not_started"

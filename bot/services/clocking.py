@@ -40,12 +40,13 @@ from bot.services import alerts, paperwork
 from bot.services import clock_texts as T
 from bot.services.hour_totals import hours_totals, totals_line
 from bot.services.work import Work, get_work, missing_of
+from bot.statuses import EntryKind, EntryStatus, Verdict
 from db import trail
 from db.models import TimeEntry
 
 NUDGE = "clock.nudge"
 AUTOCLOSE = "clock.autoclose"
-ENTRY_KIND = "clock"  # TimeEntry.kind of clocked time ("manual": hours logged by hand)
+ENTRY_KIND = EntryKind.CLOCK  # TimeEntry.kind of clocked time (MANUAL: hours logged by hand)
 Refusal = Literal["already_in", "not_in", "start", "implausible"]
 
 
@@ -112,7 +113,7 @@ _OPEN_ENTRY = (
     .where(
         TimeEntry.student_id == bindparam("student"),
         TimeEntry.kind == ENTRY_KIND,
-        TimeEntry.status == "open",
+        TimeEntry.status == EntryStatus.OPEN,
     )
     .order_by(TimeEntry.id.desc())
     .limit(1)
@@ -150,15 +151,15 @@ def plausible(work: Work, point: Point | None) -> bool:
     return point is None or geofence.plausible(work.fence, point.lat, point.lon, point.accuracy_m)
 
 
-def _judge(work: Work, point: Point | None) -> tuple[str, float | None, str | None]:
+def _judge(work: Work, point: Point | None) -> tuple[Verdict, float | None, str | None]:
     """(verdict, distance, flag reason) for a clock event."""
     if work.remote or work.fence is None:
-        return "remote", None, None
+        return Verdict.REMOTE, None, None
     if point is None:
-        return "unverified", None, "no location"
+        return Verdict.UNVERIFIED, None, "no location"
     found = geofence.assess(work.fence, point.lat, point.lon, point.accuracy_m)
-    if found.verdict == "verified":
-        return "verified", found.distance_m, None
+    if found.verdict == Verdict.VERIFIED:
+        return Verdict.VERIFIED, found.distance_m, None
     reason = "imprecise location" if found.reason == "imprecise" else "outside the site"
     return found.verdict, found.distance_m, reason
 
@@ -198,7 +199,7 @@ def _open_entry(ctx: Context, work: Work, point: Point | None) -> Clocked:
         placement_id=work.placement_id,
         student_id=work.student_id,
         kind=ENTRY_KIND,
-        status="open",
+        status=EntryStatus.OPEN,
         started_at=ctx.now,
         in_lat=located.lat if located else None,
         in_lon=located.lon if located else None,
@@ -234,7 +235,8 @@ def _close_entry(
 ) -> Clocked:
     """Close the open time entry with its hours; cancel its nudge and auto-close."""
     entry = ctx.session.get(TimeEntry, open_entry.id)
-    assert entry is not None and entry.status == "open"  # the caller holds the person's lock
+    # the caller holds the person's lock
+    assert entry is not None and entry.status == EntryStatus.OPEN
     verdict, distance, reason = _judge(work, point)
     entry.ended_at = ctx.now
     entry.hours = hours_rules.clocked_hours(open_entry.started_at, ctx.now)
@@ -251,8 +253,9 @@ def _close_entry(
         reasons.append("over 12 hours")
     entry.flagged = bool(reasons)
     entry.flag_reason = "; ".join(reasons)[:255] or None
-    both_verified = entry.in_verdict == "verified" and verdict == "verified"
-    entry.status = "approved" if both_verified and not entry.flagged else "pending"
+    both_verified = entry.in_verdict == verdict == Verdict.VERIFIED
+    approved = both_verified and not entry.flagged
+    entry.status = EntryStatus.APPROVED if approved else EntryStatus.PENDING
     _cancel(ctx, entry.id)
     _audit(ctx, "clock:out", entry, verdict)
     return Clocked(entry.id, "out", verdict, distance, ctx.now, entry.hours)
@@ -261,13 +264,13 @@ def _close_entry(
 def auto_close(ctx: Context, entry_id: int, expected_end: datetime | None) -> Clocked | None:
     """Clock out a forgotten entry at its expected end, flagged; None when it is not open."""
     entry = ctx.session.get(TimeEntry, entry_id)
-    if entry is None or entry.status != "open" or entry.started_at is None:
+    if entry is None or entry.status != EntryStatus.OPEN or entry.started_at is None:
         return None
     default = timedelta(hours=float(hours_rules.DEFAULT_CLOCKED_H))
     end = min(max(expected_end or entry.started_at + default, entry.started_at), ctx.now)
     entry.ended_at = end
     entry.hours = hours_rules.clocked_hours(entry.started_at, end)
-    entry.status, entry.flagged, entry.auto_closed = "pending", True, True
+    entry.status, entry.flagged, entry.auto_closed = EntryStatus.PENDING, True, True
     reasons = [r for r in (entry.flag_reason, "auto-closed: no clock-out") if r]
     entry.flag_reason = "; ".join(reasons)[:255]
     _cancel(ctx, entry.id)
@@ -308,7 +311,7 @@ def close_forgotten(
 def _still_open(ctx: Context, entry_id: int) -> ClockedIn | None:
     """The time entry a reminder is about, while it is still open."""
     entry = ctx.session.get(TimeEntry, entry_id)
-    if entry is None or entry.status != "open" or entry.started_at is None:
+    if entry is None or entry.status != EntryStatus.OPEN or entry.started_at is None:
         return None
     return ClockedIn(entry.id, entry.placement_id, entry.started_at)
 
@@ -349,12 +352,16 @@ def receipt(ctx: Context, lang: str, work: Work, done: Clocked) -> str:
     title = display.shorten(work.title)
     when = display.time_of_day(done.at, ctx.settings.tz, lang)
     if done.action == "in":
-        msgid = T.IN_RECEIPTS.get(done.verdict, T.IN_RECEIPTS["unverified"])
+        msgid = T.IN_RECEIPTS.get(done.verdict, T.IN_RECEIPTS[Verdict.UNVERIFIED])
         return _(msgid, title=title, time=when, distance=display.distance(done.distance_m))
     entry = ctx.session.get(TimeEntry, done.entry_id)
-    approved = entry is not None and entry.status == "approved"
+    approved = entry is not None and entry.status == EntryStatus.APPROVED
     after = (
-        T.OUT_REMOTE if done.verdict == "remote" else T.OUT_COUNTED if approved else T.OUT_CONFIRM
+        T.OUT_REMOTE
+        if done.verdict == Verdict.REMOTE
+        else T.OUT_COUNTED
+        if approved
+        else T.OUT_CONFIRM
     )
     hours = hours_rules.fmt(done.hours or Decimal(0))
     totals = totals_line(_, hours_totals(ctx.session, work.placement_id), work.est_hours)

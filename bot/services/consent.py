@@ -32,6 +32,7 @@ from bot.services.consent_docs import (
     request_text,
     sha256,
 )
+from bot.statuses import ConsentAction, ConsentStatus
 from db import trail
 from db.models import (
     ConsentRecord,
@@ -159,7 +160,7 @@ def start_paperwork(ctx: Context, placement: Placement) -> list[Outbound]:
         placement_id=placement.id,
         code=free_code(ctx, placement.student_id),
         signer=signer,
-        status="open",
+        status=ConsentStatus.OPEN,
         template_version=TEMPLATE_VERSION,
         created_at=ctx.now,
         reminders_sent=0,
@@ -229,7 +230,7 @@ def _send_request(ctx: Context, request: ConsentRequest, facts: Facts, person: P
     append_record(
         ctx,
         request,
-        "request_sent",
+        ConsentAction.REQUEST_SENT,
         signer_id=person.id,
         channel=row.channel,
         from_address=contact.urn,
@@ -259,7 +260,7 @@ def _all_opted_out(ctx: Context, people: list[Person]) -> bool:
 
 def paper_needed(ctx: Context, request: ConsentRequest, facts: Facts, msgid: str) -> list[Outbound]:
     """Mark the request for paper collection and give the coordinator the task."""
-    request.status = "paper_needed"
+    request.status = ConsentStatus.PAPER_NEEDED
     jobs.cancel(ctx, REMIND, request.id)
     return alert(ctx, facts, "consent_paper", msgid)
 
@@ -300,7 +301,10 @@ def _sent_record(ctx: Context, request: ConsentRequest, person_id: int) -> Conse
     """The request text this person was sent (else the latest sent to anyone)."""
     rows = ctx.session.scalars(
         select(ConsentRecord)
-        .where(ConsentRecord.request_id == request.id, ConsentRecord.action == "request_sent")
+        .where(
+            ConsentRecord.request_id == request.id,
+            ConsentRecord.action == ConsentAction.REQUEST_SENT,
+        )
         .order_by(ConsentRecord.id)
     ).all()
     own = [r for r in rows if r.signer_id == person_id] or list(rows)

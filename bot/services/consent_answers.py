@@ -19,8 +19,12 @@ from bot.rules import consent as rules
 from bot.services import consent as svc
 from bot.services import lifecycle, paperwork
 from bot.services.consent_docs import Facts, reminder_text
+from bot.statuses import ConsentAction, ConsentStatus, PlacementStatus
 from db import trail
 from db.models import ConsentRecord, ConsentRequest, Person, Placement, Student
+
+# the answers a signer gives; the latest one per signer is their word
+ANSWERS = (ConsentAction.GRANT, ConsentAction.DECLINE, ConsentAction.REVOKE)
 
 GRANTED = N_(
     'Thank you. Your permission for {student} to do "{title}" is recorded (ref {ref}). '
@@ -96,7 +100,7 @@ def _student_note(ctx: Context, facts: Facts, msgid: str, **params: object) -> O
     return Outbound(text, to=facts.student_id, urgent=False, category="consent")
 
 
-def _close(ctx: Context, request: ConsentRequest, status: str) -> None:
+def _close(ctx: Context, request: ConsentRequest, status: ConsentStatus) -> None:
     request.status = status
     request.closed_at = ctx.now
     jobs.cancel(ctx, svc.REMIND, request.id)
@@ -122,26 +126,26 @@ def _grant(
     facts: Facts,
     signer: svc.Signer,
 ) -> list[Outbound]:
-    record = svc.record_answer(ctx, request, signer, "grant")
-    _audit(ctx, request, "grant", record)
+    record = svc.record_answer(ctx, request, signer, ConsentAction.GRANT)
+    _audit(ctx, request, ConsentAction.GRANT, record)
     status = rules.status_after_grant(
         _required(ctx, request), _granters(ctx, request), all_required=_all_required(ctx, request)
     )
-    if status != "granted":
-        request.status = "open"
+    if status != ConsentStatus.GRANTED:
+        request.status = ConsentStatus.OPEN
         return [_confirm(ctx, signer, facts, GRANTED_WAITING, record.id)]
-    _close(ctx, request, "granted")
+    _close(ctx, request, ConsentStatus.GRANTED)
     msgid = GRANTED_SELF if request.signer == "self" else GRANTED
     return [_confirm(ctx, signer, facts, msgid, record.id), *on_granted(ctx, placement, facts)]
 
 
 def on_granted(ctx: Context, placement: Placement, facts: Facts) -> list[Outbound]:
     """Consent is on file: restore a paused placement, or move on the paperwork."""
-    if placement.status == "paused":
-        lifecycle.move(ctx, placement, "ready", "consent given again")
+    if placement.status == PlacementStatus.PAUSED:
+        lifecycle.move(ctx, placement, PlacementStatus.READY, "consent given again")
         restored = svc.alert(ctx, facts, "consent_restored", svc.ALERT_RESTORED)
         return [_student_note(ctx, facts, svc.STUDENT_RESTORED), *restored]
-    if placement.status != "paperwork":
+    if placement.status != PlacementStatus.PAPERWORK:
         return []
     student = ctx.session.get(Person, facts.student_id)
     lang = student.language if student else "en"
@@ -160,9 +164,9 @@ def _decline(
     facts: Facts,
     signer: svc.Signer,
 ) -> list[Outbound]:
-    record = svc.record_answer(ctx, request, signer, "decline")
-    _audit(ctx, request, "decline", record)
-    _close(ctx, request, "declined")
+    record = svc.record_answer(ctx, request, signer, ConsentAction.DECLINE)
+    _audit(ctx, request, ConsentAction.DECLINE, record)
+    _close(ctx, request, ConsentStatus.DECLINED)
     out = [_confirm(ctx, signer, facts, DECLINED, record.id)]
     return out + end_placement(ctx, placement, facts, notify_student=request.signer != "self")
 
@@ -171,8 +175,8 @@ def end_placement(
     ctx: Context, placement: Placement, facts: Facts, *, notify_student: bool, alert: bool = True
 ) -> list[Outbound]:
     """A NO declines the placement; the student and the coordinator are told."""
-    if placement.status in ("paperwork", "paused"):
-        lifecycle.move(ctx, placement, "declined", "consent declined")
+    if placement.status in (PlacementStatus.PAPERWORK, PlacementStatus.PAUSED):
+        lifecycle.move(ctx, placement, PlacementStatus.DECLINED, "consent declined")
     notes = [_student_note(ctx, facts, svc.STUDENT_DECLINED)] if notify_student else []
     if not alert:
         return notes
@@ -186,13 +190,13 @@ def _revoke(
     facts: Facts,
     signer: svc.Signer,
 ) -> list[Outbound]:
-    record = svc.record_answer(ctx, request, signer, "revoke")
-    _audit(ctx, request, "revoke", record)
-    request.status = "revoked"
+    record = svc.record_answer(ctx, request, signer, ConsentAction.REVOKE)
+    _audit(ctx, request, ConsentAction.REVOKE, record)
+    request.status = ConsentStatus.REVOKED
     request.closed_at = ctx.now
     placement.paper_consent = False
-    if placement.status == "ready":
-        lifecycle.move(ctx, placement, "paused", "consent revoked")
+    if placement.status == PlacementStatus.READY:
+        lifecycle.move(ctx, placement, PlacementStatus.PAUSED, "consent revoked")
     out = [_confirm(ctx, signer, facts, REVOKED, record.id)]
     if request.signer != "self":
         out.append(_student_note(ctx, facts, svc.STUDENT_REVOKED))
@@ -218,27 +222,30 @@ def _granters(ctx: Context, request: ConsentRequest) -> set[int]:
         select(ConsentRecord.signer_id, ConsentRecord.action)
         .where(
             ConsentRecord.request_id == request.id,
-            ConsentRecord.action.in_(("grant", "decline", "revoke")),
+            ConsentRecord.action.in_(ANSWERS),
         )
         .order_by(ConsentRecord.id)
     ).all()
     for signer_id, action in rows:
         if signer_id is not None:
             latest[signer_id] = action
-    return {pid for pid, action in latest.items() if action == "grant"}
+    return {pid for pid, action in latest.items() if action == ConsentAction.GRANT}
 
 
 # --- reminders -------------------------------------------------------------------------
 def remind(ctx: Context, request_id: int, *, last: bool) -> list[Outbound]:
     """Remind whoever was asked and hasn't answered; after the last, schedule paper."""
     request = ctx.session.get(ConsentRequest, request_id)
-    if request is None or request.status != "open":
+    if request is None or request.status != ConsentStatus.OPEN:
         return []
     facts = svc.facts_of(ctx, request)
     answered = _answered(ctx, request)
     asked = ctx.session.scalars(
         select(ConsentRecord.signer_id)
-        .where(ConsentRecord.request_id == request.id, ConsentRecord.action == "request_sent")
+        .where(
+            ConsentRecord.request_id == request.id,
+            ConsentRecord.action == ConsentAction.REQUEST_SENT,
+        )
         .distinct()
     ).all()
     out: list[Outbound] = []
@@ -262,7 +269,7 @@ def _answered(ctx: Context, request: ConsentRequest) -> set[int]:
     rows = ctx.session.scalars(
         select(ConsentRecord.signer_id).where(
             ConsentRecord.request_id == request.id,
-            ConsentRecord.action.in_(("grant", "decline", "revoke")),
+            ConsentRecord.action.in_(ANSWERS),
         )
     ).all()
     return {r for r in rows if r is not None}
@@ -271,7 +278,7 @@ def _answered(ctx: Context, request: ConsentRequest) -> set[int]:
 def paper_check(ctx: Context, request_id: int) -> list[Outbound]:
     """Still no answer a day after the last reminder: the coordinator collects it on paper."""
     request = ctx.session.get(ConsentRequest, request_id)
-    if request is None or request.status != "open":
+    if request is None or request.status != ConsentStatus.OPEN:
         return []
     return svc.paper_needed(ctx, request, svc.facts_of(ctx, request), svc.PAPER_NO_ANSWER)
 
@@ -291,14 +298,18 @@ def record_paper_consent(
     placement = ctx.session.get(Placement, placement_id)
     if placement is None:
         raise WBLError(svc.NO_PLACEMENT)
-    if placement.status not in ("paperwork", "ready", "paused"):
+    if placement.status not in (
+        PlacementStatus.PAPERWORK,
+        PlacementStatus.READY,
+        PlacementStatus.PAUSED,
+    ):
         raise WBLError(svc.PLACEMENT_CLOSED)
     ctx.actor = f"staff:{staff_person_id}"
     request = _latest_request(ctx, placement)
     record = svc.append_record(
         ctx,
         request,
-        "paper_grant" if granted else "paper_decline",
+        ConsentAction.PAPER_GRANT if granted else ConsentAction.PAPER_DECLINE,
         channel="paper",
         recorded_by=ctx.actor,
         method=(method or "paper")[:255],
@@ -308,9 +319,9 @@ def record_paper_consent(
     _audit(ctx, request, record.action, record)
     facts = svc.facts_of(ctx, request)
     if not granted:
-        _close(ctx, request, "declined")
+        _close(ctx, request, ConsentStatus.DECLINED)
         return end_placement(ctx, placement, facts, notify_student=True, alert=False)
-    _close(ctx, request, "granted")
+    _close(ctx, request, ConsentStatus.GRANTED)
     placement.paper_consent = True
     return on_granted(ctx, placement, facts)
 
@@ -330,7 +341,7 @@ def _latest_request(ctx: Context, placement: Placement) -> ConsentRequest:
         placement_id=placement.id,
         code=svc.free_code(ctx, placement.student_id),
         signer=rules.signer_for(student.birth_date if student else None, placement.starts_on),
-        status="paper_needed",
+        status=ConsentStatus.PAPER_NEEDED,
         template_version="paper",
         created_at=ctx.now,
         reminders_sent=0,

@@ -24,6 +24,7 @@ from bot import kinds
 from bot.display import shorten
 from bot.i18n import N_, normalize_language, translator
 from bot.settings import Settings
+from bot.statuses import ConsentStatus
 from db.models import (
     ConsentRequest,
     Employer,
@@ -100,7 +101,7 @@ class Facts:
     travel: str  # a TRAVEL key
     code: str
     signer: str
-    status: str
+    status: ConsentStatus
     coordinator_id: int | None
 
 
@@ -250,7 +251,7 @@ def read_slip_token(settings: Settings, token: str) -> tuple[int, str] | None:
     return request_id, lang
 
 
-SLIP_LIVE = frozenset({"open", "paper_needed"})
+SLIP_LIVE = frozenset({ConsentStatus.OPEN, ConsentStatus.PAPER_NEEDED})
 
 
 def slip_is_live(request: ConsentRequest) -> bool:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from bot.context import Context
 from bot.messages import Attachment
+from bot.statuses import DeliverableStatus
 from db import trail
 from db.models import Deliverable
 
@@ -24,7 +25,7 @@ MAX_TEXT = 4000
 class DeliverableState:
     """The latest submission of a placement and how many there were."""
 
-    status: str
+    status: DeliverableStatus
     count: int
 
 
@@ -48,7 +49,7 @@ def submit(
         text=body,
         url=url,
         file_ref=f"{attachment.kind}:{attachment.ref}"[:255] if attachment else None,
-        status="submitted",
+        status=DeliverableStatus.SUBMITTED,
         submitted_at=ctx.now,
     )
     ctx.session.add(row)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.rules.delivery import PROVIDER_OPTED_OUT
+from bot.statuses import OutboxStatus
 from db import trail
 from db.models import Contact, OutboxMessage
 
@@ -24,16 +25,17 @@ FINAL = {"delivered", "read", "failed", "undelivered", "suppressed", "canceled"}
 FAILED = {"failed", "undelivered", "canceled"}
 
 
-def next_status(current: str, reported: str) -> str | None:
-    """The status to store when `reported` arrives for a row at `current`; None to keep it."""
+def next_status(current: str, reported: str) -> OutboxStatus | None:
+    """The status to store when `reported` (the provider's word) arrives for a row at
+    `current`; None to keep it."""
     if current in FINAL or reported == current:
         return None
     if reported in FAILED:
-        return "undelivered" if reported == "undelivered" else "failed"
+        return OutboxStatus.UNDELIVERED if reported == "undelivered" else OutboxStatus.FAILED
     if reported in ("delivered", "read"):
-        return "delivered"
+        return OutboxStatus.DELIVERED
     if reported in RANK and RANK[reported] > RANK.get(current, 0):
-        return reported if reported in ("sending", "sent") else None
+        return OutboxStatus(reported) if reported in ("sending", "sent") else None
     return None
 
 
@@ -48,7 +50,7 @@ def update(
     new = next_status(row.status, status)
     if new is not None:
         row.status = new
-        if new == "delivered":
+        if new == OutboxStatus.DELIVERED:
             row.delivered_at = now
         if new in FAILED and error_code:
             row.last_error = f"provider error {error_code}"[:512]

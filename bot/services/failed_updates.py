@@ -11,6 +11,7 @@ import hashlib
 from datetime import datetime
 
 from bot import engine_sql as sql
+from bot.statuses import InboundStatus
 from db.session import Database
 
 
@@ -32,7 +33,7 @@ def keep_failed(
                 provider_id=provider_id[:64],
                 text=None,
                 payload={"error": reason},
-                status="failed",
+                status=InboundStatus.FAILED,
                 contact_id=None,
                 person_id=None,
                 received_at=now,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.i18n import N_
 from bot.rules import hours as hours_rules
+from bot.statuses import EntryStatus
 from db.models import TimeEntry
 
 TOTALS = N_("So far: {approved} h approved, {pending} h pending, of {est} h.")
@@ -39,7 +40,9 @@ def hours_totals(session: Session, placement_id: int) -> HoursTotals:
         .group_by(TimeEntry.status)
     ).all()
     sums = hours_rules.totals((status, Decimal(total or 0)) for status, total in rows)
-    return HoursTotals(sums["approved"], sums["pending"], sums["rejected"])
+    return HoursTotals(
+        sums[EntryStatus.APPROVED], sums[EntryStatus.PENDING], sums[EntryStatus.REJECTED]
+    )
 
 
 def totals_line(_: Callable[..., str], totals: HoursTotals, est_hours: Decimal) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.i18n import N_
 from bot.rules import hours as hours_rules
+from bot.statuses import EntryKind, EntryStatus
 from db import trail
 from db.models import TimeEntry
 
@@ -25,8 +26,8 @@ def log_hours(
     entry = TimeEntry(
         placement_id=placement_id,
         student_id=student_id,
-        kind="manual",
-        status="pending",
+        kind=EntryKind.MANUAL,
+        status=EntryStatus.PENDING,
         hours=line.hours,
         description=line.description,
         flagged=False,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.rules.placement import PLACEMENT
+from bot.statuses import PlacementStatus
 from db import trail
 from db.models import Placement
 
 
-def move(ctx: Context, placement: Placement, target: str, reason: str) -> bool:
+def move(ctx: Context, placement: Placement, target: PlacementStatus, reason: str) -> bool:
     """Set `placement.status` to `target` if the lifecycle allows; False when already there."""
     if placement.status == target:
         return False
@@ -23,6 +24,6 @@ def move(ctx: Context, placement: Placement, target: str, reason: str) -> bool:
         details={"from": placement.status, "reason": reason},
     )
     placement.status = target
-    if target == "completed":
+    if target == PlacementStatus.COMPLETED:
         placement.completed_at = ctx.now
     return True

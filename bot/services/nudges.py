@@ -31,6 +31,7 @@ from bot.rules import hours as hours_rules
 from bot.rules.delivery import in_quiet_hours
 from bot.services import alerts, ratings, reviews, timesheets
 from bot.services.timesheets import Who, about
+from bot.statuses import DeliverableStatus, EntryStatus, RatingStatus
 from db.models import (
     Deliverable,
     Employer,
@@ -206,16 +207,16 @@ def _candidates(session: Session, cutoff: datetime) -> list[int]:
         select(Opportunity.supervisor_id)
         .join(Placement, Placement.opportunity_id == Opportunity.id)
         .join(TimeEntry, TimeEntry.placement_id == Placement.id)
-        .where(TimeEntry.status == "pending", stale(TimeEntry))
+        .where(TimeEntry.status == EntryStatus.PENDING, stale(TimeEntry))
     )
     work = (
         select(Opportunity.supervisor_id)
         .join(Placement, Placement.opportunity_id == Opportunity.id)
         .join(Deliverable, Deliverable.placement_id == Placement.id)
-        .where(Deliverable.status == "submitted", stale(Deliverable))
+        .where(Deliverable.status == DeliverableStatus.SUBMITTED, stale(Deliverable))
     )
     rounds = select(RatingRequest.supervisor_id).where(
-        RatingRequest.status == "open", stale(RatingRequest)
+        RatingRequest.status == RatingStatus.OPEN, stale(RatingRequest)
     )
     found = session.scalars(select(union(hours, work, rounds).subquery().c[0])).all()
     return sorted(int(s) for s in found if s is not None)

@@ -36,11 +36,12 @@ from bot.rules.reachability import (
 )
 from bot.services import catalog_cache
 from bot.services.vetting import problems_by_opportunity
+from bot.statuses import ApplicationStatus, PlacementStatus
 from db import trail
 from db.models import Application, Employer, Opportunity, Org, Person, Placement, Site, Student
 from db.models.people import split_interests
 
-TAKEN_STATUSES = (*OPEN_STATUSES, "completed")
+TAKEN_STATUSES = (*OPEN_STATUSES, PlacementStatus.COMPLETED)
 _SLOTS = 1 << 24  # candidates per ranking (the catalog index rides in the key's low bits)
 LIST_LIMIT = 30  # a FIND keeps this many ranked ids in the conversation (10 SMS pages)
 
@@ -198,7 +199,7 @@ _HISTORY: Any = union_all(  # placements (status, dates) and applications (oppor
         Placement.student_id == bindparam("student")
     ),
     select(null(), null(), null(), Application.opportunity_id).where(
-        Application.student_id == bindparam("student"), Application.status != "withdrawn"
+        Application.student_id == bindparam("student"), Application.status != ApplicationStatus.WITHDRAWN
     ),
 )  # fmt: skip
 
@@ -399,7 +400,12 @@ def apply(ctx: Context, student_id: int, opportunity_id: int) -> tuple[Applicati
     if app is None:
         app = Application(student_id=student_id, opportunity_id=opportunity_id)
         ctx.session.add(app)
-    app.status, app.created_at, app.decided_at, app.decided_by = "pending", ctx.now, None, None
+    app.status, app.created_at, app.decided_at, app.decided_by = (
+        ApplicationStatus.PENDING,
+        ctx.now,
+        None,
+        None,
+    )
     ctx.session.flush()
     trail.record(
         ctx.session,

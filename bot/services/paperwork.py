@@ -18,6 +18,7 @@ from bot.i18n import N_
 from bot.kinds import Paper
 from bot.messages import Outbound
 from bot.services import lifecycle
+from bot.statuses import ConsentStatus, PlacementStatus
 from db.models import ConsentRequest, Opportunity, Placement
 
 MISSING_LABELS = {
@@ -33,7 +34,10 @@ def consent_on_file(ctx: Context, placement: Placement) -> bool:
         return True
     granted = ctx.session.scalar(
         select(ConsentRequest.id)
-        .where(ConsentRequest.placement_id == placement.id, ConsentRequest.status == "granted")
+        .where(
+            ConsentRequest.placement_id == placement.id,
+            ConsentRequest.status == ConsentStatus.GRANTED,
+        )
         .limit(1)
     )
     return granted is not None
@@ -77,8 +81,8 @@ def refresh(
     `urgent`: True when this answers the student's own message (AGREE), False when it is
     a notice caused by someone else (a guardian's YES).
     """
-    if placement.status != "paperwork" or missing(ctx, placement):
+    if placement.status != PlacementStatus.PAPERWORK or missing(ctx, placement):
         return []
-    lifecycle.move(ctx, placement, "ready", "paperwork complete")
+    lifecycle.move(ctx, placement, PlacementStatus.READY, "paperwork complete")
     text = ctx.tr(lang)(READY, title=title)
     return [Outbound(text, to=placement.student_id, urgent=urgent)]

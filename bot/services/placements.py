@@ -20,6 +20,7 @@ from bot.messages import Outbound
 from bot.rules.eligibility import why_not
 from bot.services import consent, paperwork
 from bot.services.opportunities import TAKEN_STATUSES, catalog, student_facts
+from bot.statuses import ApplicationStatus, PlacementStatus
 from db import trail
 from db.models import Application, Opportunity, Person, Placement
 
@@ -51,7 +52,9 @@ def _load(ctx: Context, application_id: int) -> Application:
     return app
 
 
-def _decide(ctx: Context, app: Application, status: str, details: dict[str, object]) -> None:
+def _decide(
+    ctx: Context, app: Application, status: ApplicationStatus, details: dict[str, object]
+) -> None:
     app.status, app.decided_at, app.decided_by = status, ctx.now, ctx.actor[:64]
     trail.record(
         ctx.session,
@@ -70,7 +73,7 @@ def approve(ctx: Context, application_id: int, *, direct: bool = False) -> list[
     `direct` when the student is the one talking (auto-approve): their notice is a reply.
     """
     app = _load(ctx, application_id)
-    if app.status != "pending":
+    if app.status != ApplicationStatus.PENDING:
         raise WBLError(NOT_PENDING, status=app.status)
     student = ctx.session.get(Person, app.student_id)
     if student is None or not student.active:
@@ -89,14 +92,16 @@ def approve(ctx: Context, application_id: int, *, direct: bool = False) -> list[
         application_id=app.id,
         student_id=app.student_id,
         opportunity_id=opp.id,
-        status="paperwork",
+        status=PlacementStatus.PAPERWORK,
         starts_on=opp.starts_on,
         due_on=opp.due_on,
         created_at=ctx.now,
     )
     ctx.session.add(placement)
     ctx.session.flush()
-    _decide(ctx, app, "approved", {"placement": placement.id, "opportunity": opp.id})
+    _decide(
+        ctx, app, ApplicationStatus.APPROVED, {"placement": placement.id, "opportunity": opp.id}
+    )
     trail.record(
         ctx.session,
         at=ctx.now,
@@ -104,7 +109,7 @@ def approve(ctx: Context, application_id: int, *, direct: bool = False) -> list[
         action="placement:create",
         entity="placement",
         entity_id=placement.id,
-        details={"application": app.id, "status": "paperwork"},
+        details={"application": app.id, "status": PlacementStatus.PAPERWORK},
     )
     requests = consent.start_paperwork(ctx, placement)
     return [_tell_student(ctx, placement, opp.title, opp.employer, direct), *requests]
@@ -126,9 +131,14 @@ def _tell_student(
 def decline(ctx: Context, application_id: int, reason: str = "") -> list[Outbound]:
     """Decline a pending application and tell the student (reason kept in the audit)."""
     app = _load(ctx, application_id)
-    if app.status != "pending":
+    if app.status != ApplicationStatus.PENDING:
         raise WBLError(NOT_PENDING, status=app.status)
-    _decide(ctx, app, "declined", {"opportunity": app.opportunity_id, "reason": reason[:200]})
+    _decide(
+        ctx,
+        app,
+        ApplicationStatus.DECLINED,
+        {"opportunity": app.opportunity_id, "reason": reason[:200]},
+    )
     opp = ctx.session.get(Opportunity, app.opportunity_id)
     student = ctx.session.get(Person, app.student_id)
     _ = ctx.tr(student.language if student else "en")
@@ -142,7 +152,10 @@ def applications_queue(session: Session, opportunity_id: int) -> list[Applicatio
     """Pending applications for one opportunity: first-timers first, then first come."""
     apps = session.scalars(
         select(Application)
-        .where(Application.opportunity_id == opportunity_id, Application.status == "pending")
+        .where(
+            Application.opportunity_id == opportunity_id,
+            Application.status == ApplicationStatus.PENDING,
+        )
         .order_by(Application.created_at, Application.id)
     ).all()
     ids = [a.student_id for a in apps]
@@ -192,7 +205,7 @@ def application_by_ids(session: Session, sourced_id: str, external_id: str) -> A
             Application.student_id == person.id, Application.opportunity_id == opp.id
         )
     )
-    if app is None or app.status == "withdrawn":
+    if app is None or app.status == ApplicationStatus.WITHDRAWN:
         return "no_application"
     return app
 
@@ -205,6 +218,9 @@ def pending_titles(session: Session, student_id: int) -> list[str]:
 _PENDING_TITLES = (
     select(Opportunity.title)
     .join(Application, Application.opportunity_id == Opportunity.id)
-    .where(Application.student_id == bindparam("student"), Application.status == "pending")
+    .where(
+        Application.student_id == bindparam("student"),
+        Application.status == ApplicationStatus.PENDING,
+    )
     .order_by(Application.created_at)
 )

@@ -28,6 +28,7 @@ from bot.jobs import sweep
 from bot.messages import Button, Outbound
 from bot.services import lifecycle
 from bot.services.timesheets import Who, about
+from bot.statuses import EntryStatus, PlacementStatus, RatingStatus
 from db import trail
 from db.models import Opportunity, Placement, Rating, RatingRequest, TimeEntry
 
@@ -57,7 +58,7 @@ class Round:
     id: int
     placement_id: int
     round: int
-    status: str
+    status: RatingStatus
     skills: tuple[str, ...]
     scores: dict[str, int]
     who: Who
@@ -87,7 +88,10 @@ def open_rounds(session: Session, supervisor_id: int) -> list[RatingRequest]:
     return list(
         session.scalars(
             select(RatingRequest)
-            .where(RatingRequest.supervisor_id == supervisor_id, RatingRequest.status == "open")
+            .where(
+                RatingRequest.supervisor_id == supervisor_id,
+                RatingRequest.status == RatingStatus.OPEN,
+            )
             .order_by(RatingRequest.created_at, RatingRequest.id)
         )
     )
@@ -136,9 +140,9 @@ def save(ctx: Context, supervisor_id: int, rnd: Round, skill: str, score: int) -
 def finish(ctx: Context, supervisor_id: int, request_id: int) -> bool:
     """Close an open round; False when it was already closed."""
     req = ctx.session.get(RatingRequest, request_id)
-    if req is None or req.status != "open":
+    if req is None or req.status != RatingStatus.OPEN:
         return False
-    req.status, req.completed_at = "done", ctx.now
+    req.status, req.completed_at = RatingStatus.DONE, ctx.now
     trail.record(
         ctx.session,
         at=ctx.now,
@@ -176,15 +180,15 @@ def telegram_ask(
 ) -> Outbound:
     """The rating message: chosen scores in the text, one row of 1-5 per skill, Done."""
     _ = ctx.tr(lang)
-    head = TG_DONE if rnd.status != "open" else TG_ASK
+    head = TG_DONE if rnd.status != RatingStatus.OPEN else TG_ASK
     lines = [_(head, student=rnd.who.student, title=shorten(rnd.who.title))]
     for skill in rnd.skills:
         got = rnd.scores.get(skill)
         lines.append(f"{skill_name(_, skill)}: {f'{got} ✓' if got else '-'}")
-    if rnd.status == "open":
+    if rnd.status == RatingStatus.OPEN:
         lines.append(_(SCALE_LINE))
     buttons: list[list[Button]] = []
-    if rnd.status == "open":
+    if rnd.status == RatingStatus.OPEN:
         secret = ctx.settings.secret_key
         for index, skill in enumerate(rnd.skills):
             row = []
@@ -248,7 +252,7 @@ def _approved_hours(session: Session, placement_ids: list[int]) -> dict[int, Dec
         return {}
     rows = session.execute(
         select(TimeEntry.placement_id, func.sum(TimeEntry.hours))
-        .where(TimeEntry.placement_id.in_(placement_ids), TimeEntry.status == "approved")
+        .where(TimeEntry.placement_id.in_(placement_ids), TimeEntry.status == EntryStatus.APPROVED)
         .group_by(TimeEntry.placement_id)
     ).all()
     return {pid: Decimal(total or 0) for pid, total in rows}
@@ -259,7 +263,7 @@ def open_round(ctx: Context, placement_id: int, supervisor_id: int, final: bool)
     rounds = list(
         ctx.session.scalars(select(RatingRequest).where(RatingRequest.placement_id == placement_id))
     )
-    still_open = [r for r in rounds if r.status == "open"]
+    still_open = [r for r in rounds if r.status == RatingStatus.OPEN]
     if still_open:
         if final:
             still_open[0].extra = {**(still_open[0].extra or {}), "final": True}
@@ -268,7 +272,7 @@ def open_round(ctx: Context, placement_id: int, supervisor_id: int, final: bool)
         placement_id=placement_id,
         supervisor_id=supervisor_id,
         round=max((r.round for r in rounds), default=0) + 1,
-        status="open",
+        status=RatingStatus.OPEN,
         created_at=ctx.now,
         extra={"skills": list(ctx.settings.policy.skills), "final": final},
         reminders_sent=0,
@@ -298,7 +302,7 @@ def ratings_due(ctx: Context) -> None:
             Opportunity.est_hours,
         )
         .join(Opportunity, Opportunity.id == Placement.opportunity_id)
-        .where(Placement.status == "ready", Opportunity.supervisor_id.is_not(None))
+        .where(Placement.status == PlacementStatus.READY, Opportunity.supervisor_id.is_not(None))
         .order_by(Placement.id)
     ).all()
     ids = [row.id for row in rows]
@@ -310,7 +314,9 @@ def ratings_due(ctx: Context) -> None:
         if hours_done or today > due_on:
             placement = ctx.session.get(Placement, pid)
             assert placement is not None
-            lifecycle.move(ctx, placement, "completed", "hours" if hours_done else "due date")
+            lifecycle.move(
+                ctx, placement, PlacementStatus.COMPLETED, "hours" if hours_done else "due date"
+            )
             open_round(ctx, pid, supervisor_id or 0, final=True)
         else:
             had, still_open = rounds.get(pid, (0, 0))
@@ -322,7 +328,7 @@ def _round_counts(session: Session, placement_ids: list[int]) -> dict[int, tuple
     """placement id -> (rounds so far, rounds still open)."""
     if not placement_ids:
         return {}
-    is_open = case((RatingRequest.status == "open", 1), else_=0)
+    is_open = case((RatingRequest.status == RatingStatus.OPEN, 1), else_=0)
     rows = session.execute(
         select(RatingRequest.placement_id, func.count(), func.sum(is_open))
         .where(RatingRequest.placement_id.in_(placement_ids))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.statuses import RatingStatus
 from db.models import Placement, Rating, RatingRequest, Student
 
 
@@ -34,7 +35,7 @@ def ratings_summary(
         select(Rating.skill, func.avg(Rating.score))
         .join(RatingRequest, RatingRequest.id == Rating.request_id)
         .join(Placement, Placement.id == Rating.placement_id)
-        .where(RatingRequest.status == "done")
+        .where(RatingRequest.status == RatingStatus.DONE)
         .group_by(Rating.skill)
         .order_by(Rating.skill)
     )

@@ -17,6 +17,7 @@ from bot.display import shorten
 from bot.i18n import N_
 from bot.messages import Outbound
 from bot.services.timesheets import Who, about
+from bot.statuses import DeliverableStatus
 from db import trail
 from db.models import Deliverable, Opportunity, Placement
 
@@ -40,7 +41,10 @@ def pending_work(session: Session, supervisor_id: int) -> list[Deliverable]:
             select(Deliverable)
             .join(Placement, Placement.id == Deliverable.placement_id)
             .join(Opportunity, Opportunity.id == Placement.opportunity_id)
-            .where(Opportunity.supervisor_id == supervisor_id, Deliverable.status == "submitted")
+            .where(
+                Opportunity.supervisor_id == supervisor_id,
+                Deliverable.status == DeliverableStatus.SUBMITTED,
+            )
             .order_by(Deliverable.id)
         )
     )
@@ -51,7 +55,7 @@ class WorkView:
     """One submission as its supervisor sees it."""
 
     id: int
-    status: str
+    status: DeliverableStatus
     student: str
 
 
@@ -72,7 +76,9 @@ def _owned(ctx: Context, supervisor_id: int, work_id: int) -> tuple[Deliverable 
     return work, who
 
 
-def _decide(ctx: Context, work: Deliverable, supervisor_id: int, status: str, note: str) -> None:
+def _decide(
+    ctx: Context, work: Deliverable, supervisor_id: int, status: DeliverableStatus, note: str
+) -> None:
     work.status = status
     work.reviewed_at = ctx.now
     work.review_comment = note or None
@@ -92,9 +98,9 @@ def accept(ctx: Context, supervisor_id: int, work_id: int) -> tuple[str, list[Ou
     work, who = _owned(ctx, supervisor_id, work_id)
     if work is None or who is None:
         return "not_yours", []
-    if work.status != "submitted":
+    if work.status != DeliverableStatus.SUBMITTED:
         return "already", []
-    _decide(ctx, work, supervisor_id, "accepted", "")
+    _decide(ctx, work, supervisor_id, DeliverableStatus.ACCEPTED, "")
     text = ctx.tr(who.student_language)(ACCEPTED_NOTICE, title=shorten(who.title))
     return "accepted", [Outbound(text, to=who.student_id, urgent=False, category="work")]
 
@@ -106,10 +112,10 @@ def request_changes(
     work, who = _owned(ctx, supervisor_id, work_id)
     if work is None or who is None:
         return "not_yours", []
-    if work.status != "submitted":
+    if work.status != DeliverableStatus.SUBMITTED:
         return "already", []
     comment = " ".join(comment.split())[:500]
-    _decide(ctx, work, supervisor_id, "changes_requested", comment)
+    _decide(ctx, work, supervisor_id, DeliverableStatus.CHANGES_REQUESTED, comment)
     text = ctx.tr(who.student_language)(CHANGES_NOTICE, title=shorten(who.title), comment=comment)
     return "changes_requested", [Outbound(text, to=who.student_id, urgent=False, category="work")]
 

@@ -22,6 +22,7 @@ from bot.display import day, shorten
 from bot.i18n import N_
 from bot.messages import Outbound
 from bot.rules import hours as hours_rules
+from bot.statuses import EntryStatus, Verdict
 from db import trail
 from db.models import Opportunity, Person, Placement, TimeEntry
 
@@ -70,7 +71,7 @@ def pending_entries(
         select(TimeEntry)
         .join(Placement, Placement.id == TimeEntry.placement_id)
         .join(Opportunity, Opportunity.id == Placement.opportunity_id)
-        .where(Opportunity.supervisor_id == supervisor_id, TimeEntry.status == "pending")
+        .where(Opportunity.supervisor_id == supervisor_id, TimeEntry.status == EntryStatus.PENDING)
         .order_by(TimeEntry.id)
     )
     if up_to_id is not None:
@@ -83,7 +84,7 @@ class EntryView:
     """One entry as its supervisor sees it."""
 
     id: int
-    status: str
+    status: EntryStatus
     hours: str
     student: str
 
@@ -107,7 +108,9 @@ def _owned(ctx: Context, supervisor_id: int, entry_id: int) -> tuple[TimeEntry |
     return entry, who
 
 
-def _decide(ctx: Context, entry: TimeEntry, supervisor_id: int, status: str, note: str) -> None:
+def _decide(
+    ctx: Context, entry: TimeEntry, supervisor_id: int, status: EntryStatus, note: str
+) -> None:
     entry.status = status
     entry.reviewed_by = supervisor_id
     entry.reviewed_at = ctx.now
@@ -128,9 +131,9 @@ def approve(ctx: Context, supervisor_id: int, entry_id: int) -> str:
     entry, _who = _owned(ctx, supervisor_id, entry_id)
     if entry is None:
         return "not_yours"
-    if entry.status != "pending":
+    if entry.status != EntryStatus.PENDING:
         return "already"
-    _decide(ctx, entry, supervisor_id, "approved", "")
+    _decide(ctx, entry, supervisor_id, EntryStatus.APPROVED, "")
     return "approved"
 
 
@@ -141,10 +144,10 @@ def reject(
     entry, who = _owned(ctx, supervisor_id, entry_id)
     if entry is None or who is None:
         return "not_yours", []
-    if entry.status != "pending":
+    if entry.status != EntryStatus.PENDING:
         return "already", []
     reason = " ".join(reason.split())[:300]
-    _decide(ctx, entry, supervisor_id, "rejected", reason)
+    _decide(ctx, entry, supervisor_id, EntryStatus.REJECTED, reason)
     _ = ctx.tr(who.student_language)
     text = _(
         REJECTED_NOTICE,
@@ -160,7 +163,7 @@ def approve_all(ctx: Context, supervisor_id: int, up_to_id: int | None) -> tuple
     """Approve every pending entry (up to `up_to_id`); (how many, hours)."""
     entries = pending_entries(ctx.session, supervisor_id, up_to_id)
     for entry in entries:
-        _decide(ctx, entry, supervisor_id, "approved", "bulk")
+        _decide(ctx, entry, supervisor_id, EntryStatus.APPROVED, "bulk")
     return len(entries), totals(entries)
 
 
@@ -182,7 +185,7 @@ def describe(ctx: Context, _: Callable[..., str], lang: str, entry: TimeEntry, w
         else "flagged"
         if entry.flagged
         else "remote"
-        if entry.in_verdict == "remote"
+        if entry.in_verdict == Verdict.REMOTE
         else ""
     )
     line = _(

@@ -17,6 +17,7 @@ from bot.messages import Outbound
 from bot.rules import geofence
 from bot.rules.placement import OPEN_STATUSES
 from bot.services import paperwork
+from bot.statuses import PlacementStatus
 from db import trail
 from db.models import Opportunity, Placement, Site
 
@@ -27,7 +28,7 @@ class Work:
 
     placement_id: int
     student_id: int
-    status: str
+    status: PlacementStatus
     starts_on: date
     due_on: date
     title: str

@@ -15,6 +15,7 @@ from bot.services import paperwork
 from bot.services.clocking import ENTRY_KIND
 from bot.services.hour_totals import HoursTotals, hours_totals
 from bot.services.work import Work, missing_of
+from bot.statuses import DeliverableStatus, EntryStatus, PlacementStatus
 from db.models import TimeEntry
 
 ST_HOURS = N_("{title}: {approved} h approved, {pending} h pending, of {est} h.")
@@ -56,7 +57,7 @@ def status(ctx: Context, lang: str, work: Work, submitted: str | None) -> str:
             est=hours_rules.fmt(work.est_hours),
         )
     ]
-    missing = missing_of(ctx, work.placement_id) if work.status == "paperwork" else []
+    missing = missing_of(ctx, work.placement_id) if work.status == PlacementStatus.PAPERWORK else []
     if missing:
         lines.append(_(ST_MISSING, missing=paperwork.labels(_, missing)))
     since = _clocked_in_since(ctx, work.placement_id)
@@ -77,15 +78,15 @@ def next_step(
     submitted: str | None,
 ) -> str:
     """The one thing the student should do next (a key of NEXT)."""
-    if work.status == "paperwork":
+    if work.status == PlacementStatus.PAPERWORK:
         return missing[0] if missing else "review"
-    if work.status == "paused":
+    if work.status == PlacementStatus.PAUSED:
         return "paused"
     if clocked_in:
         return "out"
     if ctx.today < work.starts_on:
         return "wait"
-    if submitted == "changes_requested":
+    if submitted == DeliverableStatus.CHANGES_REQUESTED:
         return "fix"
     if totals.counted >= work.est_hours:
         return "submit" if submitted is None else "review"
@@ -100,7 +101,7 @@ def _clocked_in_since(ctx: Context, placement_id: int) -> datetime | None:
         .where(
             TimeEntry.placement_id == placement_id,
             TimeEntry.kind == ENTRY_KIND,
-            TimeEntry.status == "open",
+            TimeEntry.status == EntryStatus.OPEN,
         )
         .limit(1)
     )

@@ -19,6 +19,10 @@ def run_migrations_online() -> None:
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            # SQLite rebuilds a table to change it (batch mode), which needs foreign keys
+            # off; the pragma is ignored inside a transaction, so set it before the first.
+            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
         _run(conn)
     engine.dispose()
 

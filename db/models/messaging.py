@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base
+from bot.statuses import InboundStatus, OutboxStatus, ReminderStatus
+from db.base import Base, Status, one_of
 
 
 class Contact(Base):
@@ -45,7 +46,7 @@ class InboundMessage(Base):
     """Every message received, recorded before processing; unique per provider id."""
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (UniqueConstraint("channel", "provider_id"),)
+    __table_args__ = (UniqueConstraint("channel", "provider_id"), one_of("status", InboundStatus))
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     provider_id: Mapped[str] = mapped_column(String(64))
@@ -53,7 +54,9 @@ class InboundMessage(Base):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     text: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    status: Mapped[InboundStatus] = mapped_column(
+        Status(InboundStatus, 16), default=InboundStatus.RECEIVED
+    )
     received_at: Mapped[datetime]
 
 
@@ -74,7 +77,9 @@ class OutboxMessage(Base):
     extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
     urgent: Mapped[bool] = mapped_column(default=True)
     category: Mapped[str] = mapped_column(String(32), default="reply")
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[OutboxStatus] = mapped_column(
+        Status(OutboxStatus, 16), default=OutboxStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     not_before: Mapped[datetime]
     provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -87,7 +92,10 @@ class OutboxMessage(Base):
     # the worker holding a `sending` row, and until when; a lapsed lease makes it pending again
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None]
-    __table_args__ = (Index("ix_outbox_due", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "not_before"),
+        one_of("status", OutboxStatus),
+    )
 
 
 # the dispatcher's claim: one channel's due rows, urgent first, then the oldest
@@ -126,13 +134,18 @@ class Reminder(Base):
     subject_id: Mapped[int] = mapped_column(Integer)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     due_at: Mapped[datetime]
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[ReminderStatus] = mapped_column(
+        Status(ReminderStatus, 16), default=ReminderStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]  # a running row claimed long ago: its worker died
     done_at: Mapped[datetime | None]
-    __table_args__ = (Index("ix_reminders_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_reminders_due", "status", "due_at"),
+        one_of("status", ReminderStatus),
+    )
 
 
 class LinkCode(Base):
