@@ -24,6 +24,7 @@ from bot.services import (
     contacts,
     deliverables,
     hours_log,
+    linking,
     placements,
     ratings,
 )
@@ -106,6 +107,16 @@ def _rating_comment(ctx: Context, e: fx.RatingComment) -> list[Outbound]:
     return []
 
 
+def _redeem_code(ctx: Context, e: fx.RedeemCode) -> list[Outbound]:
+    linking.redeem(ctx, e.code, e.urn, e.person_id, admitted=e.admitted)
+    return []
+
+
+def _link(ctx: Context, e: fx.Link) -> list[Outbound]:
+    linking.attach(ctx, e.person_id, e.urn, how=e.how)
+    return []
+
+
 _APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
     fx.OptOut: _opt_out,
     fx.OptIn: _opt_in,
@@ -120,4 +131,6 @@ _APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
     fx.SaveCheckinLink: _save_checkin_link,
     fx.CloseForgotten: _close_forgotten,
     fx.RatingComment: _rating_comment,
+    fx.RedeemCode: _redeem_code,
+    fx.Link: _link,
 }

@@ -126,6 +126,27 @@ class RatingComment:
     text: str
 
 
+@dataclass(frozen=True)
+class RedeemCode:
+    """A stranger tried a link code: count the attempt (always) and, when the flow found
+    the code good (`person_id`), link `urn` to that person. `admitted`: the flow read that
+    the throttle would let this attempt through (its answer depends on it)."""
+
+    code: str = field(repr=False)
+    urn: str
+    person_id: int | None
+    admitted: bool
+
+
+@dataclass(frozen=True)
+class Link:
+    """Point `urn` at `person_id` (a shared contact proved who it is)."""
+
+    person_id: int
+    urn: str
+    how: str
+
+
 Effect = (
     OptOut
     | OptIn
@@ -140,4 +161,6 @@ Effect = (
     | SaveCheckinLink
     | CloseForgotten
     | RatingComment
+    | RedeemCode
+    | Link
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -184,7 +185,9 @@ class Engine:
         return session.connection().execute(statement, values).scalar()
 
     def _stranger(self, ctx: Context, inbound: Inbound, inbound_id: int, outcome: Outcome) -> None:
-        reply = self._effects(ctx, registry.link_flow().handle_stranger(ctx, inbound), "en")
+        with read_only(ctx.session, "link") if "link" in registry.PURE else nullcontext():
+            decided = registry.link_flow().handle_stranger(ctx, inbound)
+        reply = self._effects(ctx, decided, "en")
         for out in reply.messages:
             outcome.outbox.append(enqueue(ctx, out, sender_urn=inbound.urn, in_reply_to=inbound_id))
 

@@ -8,6 +8,7 @@ import re
 
 import phonenumbers
 
+from bot import effects as fx
 from bot.channels.specs import spec_for
 from bot.context import Context
 from bot.flows.base import Reply
@@ -15,6 +16,7 @@ from bot.i18n import N_, translator
 from bot.keywords import is_opt_out, parse
 from bot.messages import Inbound, Outbound
 from bot.services import link_throttle, linking
+from bot.services.linking import BAD_CODE, TOO_MANY_CODES
 
 HOW_TO_JOIN = N_(
     "Hi! This is {program}, the work-based learning line for our school district. "
@@ -22,13 +24,6 @@ HOW_TO_JOIN = N_(
     "link code, then send it here."
 )
 LINKED = N_("You're linked, {name}! Reply MENU to see what you can do.")
-BAD_CODE = N_(
-    "That code didn't work (it may be used or expired). Ask your coordinator for a new one."
-)
-TOO_MANY_CODES = N_(
-    "Too many codes were tried from here. Please wait an hour and try again, or ask your "
-    "coordinator for help."
-)
 NOT_OWN_CONTACT = N_("Please share your own contact with the button, not someone else's.")
 STRANGER_STOPPED = N_("You won't get messages from us.")
 
@@ -60,19 +55,23 @@ def _link(ctx: Context, inbound: Inbound) -> Reply | None:
     if match or _CODE.match(code):
         if not code:
             return None
-        person = linking.redeem(ctx, code, inbound.urn)
-        if person is None and link_throttle.blocked(ctx, inbound.urn):
-            return Reply.say(Outbound(_both(TOO_MANY_CODES)))
-        if person is None:
-            return Reply.say(Outbound(translator("en")(BAD_CODE)))
-        return _welcome(person.given_name, person.language)
+        # every attempt is counted (the effect), the right code too; what to say is read
+        refused = link_throttle.foresee(ctx, inbound.urn, code)
+        found = linking.find(ctx, code) if refused is None else None
+        count = fx.RedeemCode(code, inbound.urn, found[1].id if found else None, refused is None)
+        if refused == "source":
+            return Reply(messages=[Outbound(_both(TOO_MANY_CODES))], effects=[count])
+        if found is None:
+            return Reply(messages=[Outbound(translator("en")(BAD_CODE))], effects=[count])
+        return _welcome(found[1].given_name, found[1].language, count)
     if inbound.contact_phone is not None:
         if not inbound.contact_is_sender:
             return Reply.say(Outbound(translator("en")(NOT_OWN_CONTACT)))
         phone = _e164(inbound.contact_phone)
-        person = linking.link_by_phone(ctx, phone, inbound.urn) if phone else None
+        person = linking.person_by_phone(ctx, phone) if phone else None
         if person is not None:
-            return _welcome(person.given_name, person.language)
+            link = fx.Link(person.id, inbound.urn, how="shared_contact")
+            return _welcome(person.given_name, person.language, link)
     return None
 
 
@@ -81,8 +80,8 @@ def _both(msgid: str) -> str:
     return translator("en")(msgid) + "\n" + translator("es")(msgid)
 
 
-def _welcome(name: str, lang: str) -> Reply:
-    return Reply.say(Outbound(translator(lang)(LINKED, name=name)))
+def _welcome(name: str, lang: str, effect: fx.Effect) -> Reply:
+    return Reply(messages=[Outbound(translator(lang)(LINKED, name=name))], effects=[effect])
 
 
 def _e164(raw: str) -> str | None:

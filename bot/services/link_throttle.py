@@ -43,8 +43,24 @@ def admit(ctx: Context, urn: str, code: str) -> bool:
 
 def blocked(ctx: Context, urn: str) -> bool:
     """True while `urn` is refused every code (its hour is not over)."""
-    row = ctx.session.get(LinkThrottle, keyed(ctx.settings.secret_key, "source", urn))
-    return row is not None and row.failures > LIMIT and row.window_start > ctx.now - WINDOW
+    return _current(ctx, keyed(ctx.settings.secret_key, "source", urn)) > LIMIT
+
+
+def foresee(ctx: Context, urn: str, code: str) -> str | None:
+    """Read only: what counting one more attempt would refuse, before `admit` counts it.
+    "source" when `urn` would be over the limit, "code" when the code would, else None."""
+    secret = ctx.settings.secret_key
+    if _current(ctx, keyed(secret, "source", urn)) + 1 > LIMIT:
+        return "source"
+    if _current(ctx, keyed(secret, "code", code.strip().upper())) + 1 > LIMIT:
+        return "code"
+    return None
+
+
+def _current(ctx: Context, key: str) -> int:
+    """The attempts counted for `key` in its hour (0 once the hour is over)."""
+    row = ctx.session.get(LinkThrottle, key, populate_existing=True)
+    return row.failures if row is not None and row.window_start > ctx.now - WINDOW else 0
 
 
 def _count(ctx: Context, key: str) -> int:

@@ -3,7 +3,8 @@
 Codes are stored as HMAC-SHA256 keyed with SECRET_KEY (a stolen table cannot be tried
 offline without the key); codes issued before migration 0003 were plain SHA-256 and are
 still found until they expire (14 days at most). Every attempt passes the throttle
-(bot.services.link_throttle) first. An answer never says whether a number is on file.
+(bot.services.link_throttle) first; the link flow reads (`find`, `person_by_phone`,
+`link_throttle.foresee`) and the engine applies `redeem` / `attach` as effects. An answer never says whether a number is on file.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.context import Context
+from bot.errors import WBLError
+from bot.i18n import N_
 from bot.messages import channel_of
 from bot.services import link_throttle
 from db import trail
@@ -22,6 +25,14 @@ from db.models import Contact, LinkCode, Person
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 CODE_TTL = timedelta(days=14)
+
+BAD_CODE = N_(
+    "That code didn't work (it may be used or expired). Ask your coordinator for a new one."
+)
+TOO_MANY_CODES = N_(
+    "Too many codes were tried from here. Please wait an hour and try again, or ask your "
+    "coordinator for help."
+)
 
 
 def _normal(code: str) -> str:
@@ -60,11 +71,8 @@ def create_invite(ctx: Context, person_id: int) -> str:
     return code
 
 
-def redeem(ctx: Context, code: str, urn: str) -> Person | None:
-    """Link `urn` to the code's person; None when the code is unknown, used or expired,
-    or when `urn` or the code is throttled (`link_throttle.blocked` tells which)."""
-    if not link_throttle.admit(ctx, urn, code):
-        return None
+def find(ctx: Context, code: str) -> tuple[LinkCode, Person] | None:
+    """Read only: the unused, unexpired code and its active person; None otherwise."""
     digests = (code_hash(ctx.settings.secret_key, code), _unkeyed_hash(code))
     row = ctx.session.scalar(select(LinkCode).where(LinkCode.code_sha256.in_(digests)))
     if row is None or row.used_at is not None or row.expires_at <= ctx.now:
@@ -72,21 +80,36 @@ def redeem(ctx: Context, code: str, urn: str) -> Person | None:
     person = ctx.session.get(Person, row.person_id)
     if person is None or not person.active:
         return None
-    row.used_at = ctx.now
-    attach(ctx, person.id, urn, how="invite_code")
-    return person
+    return row, person
 
 
-def link_by_phone(ctx: Context, phone_e164: str, urn: str) -> Person | None:
-    """Link `urn` to the active person whose roster phone is `phone_e164`, if any."""
+def redeem(ctx: Context, code: str, urn: str, person_id: int | None, *, admitted: bool) -> None:
+    """Count the attempt (always, even when refused), then link `urn` to `person_id` if the
+    flow found the code good. The flow answered from reads (`admitted`: the throttle would
+    let it through); when a parallel attempt was counted first and this one is refused
+    after all, WBLError says so and the turn's effects are rolled back, this count with
+    them: a refused attempt's count may go, every admitted one stays, so no more than
+    LIMIT are ever admitted."""
+    if not link_throttle.admit(ctx, urn, code):
+        if admitted:
+            raise WBLError(TOO_MANY_CODES if link_throttle.blocked(ctx, urn) else BAD_CODE)
+        return
+    if person_id is None:
+        return
+    found = find(ctx, code)
+    if found is None or found[1].id != person_id:
+        raise WBLError(BAD_CODE)
+    found[0].used_at = ctx.now
+    attach(ctx, person_id, urn, how="invite_code")
+
+
+def person_by_phone(ctx: Context, phone_e164: str) -> Person | None:
+    """Read only: the one active person whose roster phone is `phone_e164`, if exactly one."""
     people = ctx.session.scalars(
         select(Person).where(Person.phone == phone_e164, Person.active.is_(True)).limit(2)
     ).all()
-    if len(people) != 1:  # unknown, or a family phone shared by several people: ask for a code
-        return None
-    person = people[0]
-    attach(ctx, person.id, urn, how="shared_contact")
-    return person
+    # unknown, or a family phone shared by several people: ask for a code
+    return people[0] if len(people) == 1 else None
 
 
 def attach(ctx: Context, person_id: int, urn: str, *, how: str) -> Contact:
