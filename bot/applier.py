@@ -15,6 +15,7 @@ from typing import Any
 
 from bot import effects as fx
 from bot.context import Context
+from bot.errors import WBLError
 from bot.messages import Outbound
 from bot.services import (
     checkin_links,
@@ -27,9 +28,12 @@ from bot.services import (
     linking,
     placements,
     ratings,
+    reviews,
+    timesheets,
 )
 from bot.services import opportunities as opps
 from bot.services import work as works
+from bot.statuses import RatingStatus
 
 
 def apply(ctx: Context, effects: Sequence[fx.Effect]) -> list[Outbound]:
@@ -117,6 +121,41 @@ def _link(ctx: Context, e: fx.Link) -> list[Outbound]:
     return []
 
 
+def _approve_hours(ctx: Context, e: fx.ApproveHours) -> list[Outbound]:
+    for entry_id in e.entry_ids:
+        if timesheets.approve(ctx, e.supervisor_id, entry_id, e.note) != "approved":
+            raise WBLError(timesheets.ALREADY, number=entry_id)
+    return []
+
+
+def _reject_hours(ctx: Context, e: fx.RejectHours) -> list[Outbound]:
+    outcome, notices = timesheets.reject(ctx, e.supervisor_id, e.entry_id, e.reason)
+    if outcome != "rejected":
+        raise WBLError(timesheets.ALREADY, number=e.entry_id)
+    return notices
+
+
+def _review_work(ctx: Context, e: fx.ReviewWork) -> list[Outbound]:
+    if e.accept:
+        outcome, notices = reviews.accept(ctx, e.supervisor_id, e.work_id)
+    else:
+        outcome, notices = reviews.request_changes(ctx, e.supervisor_id, e.work_id, e.comment)
+    if outcome in ("already", "not_yours"):
+        raise WBLError(timesheets.ALREADY, number=e.work_id)
+    return notices
+
+
+def _rate(ctx: Context, e: fx.Rate) -> list[Outbound]:
+    rnd = ratings.owned(ctx.session, e.supervisor_id, e.request_id)
+    if rnd is None or rnd.status != RatingStatus.OPEN:
+        raise WBLError(ratings.RATED_ALREADY)
+    for skill, score in e.scores:
+        ratings.save(ctx, e.supervisor_id, rnd, skill, score)
+    if e.finish and not ratings.finish(ctx, e.supervisor_id, e.request_id):
+        raise WBLError(ratings.RATED_ALREADY)
+    return []
+
+
 _APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
     fx.OptOut: _opt_out,
     fx.OptIn: _opt_in,
@@ -133,4 +172,8 @@ _APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
     fx.RatingComment: _rating_comment,
     fx.RedeemCode: _redeem_code,
     fx.Link: _link,
+    fx.ApproveHours: _approve_hours,
+    fx.RejectHours: _reject_hours,
+    fx.ReviewWork: _review_work,
+    fx.Rate: _rate,
 }

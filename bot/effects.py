@@ -147,6 +147,44 @@ class Link:
     how: str
 
 
+@dataclass(frozen=True)
+class ApproveHours:
+    """A supervisor approves pending time entries (`note`: "bulk" for A ALL)."""
+
+    supervisor_id: int
+    entry_ids: tuple[int, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RejectHours:
+    """A supervisor rejects a pending entry with a reason the student is told."""
+
+    supervisor_id: int
+    entry_id: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReviewWork:
+    """A supervisor accepts submitted work, or (`accept` False) sends it back with a comment."""
+
+    supervisor_id: int
+    work_id: int
+    accept: bool
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Scores for skills of an open rating round; `finish` closes the round."""
+
+    supervisor_id: int
+    request_id: int
+    scores: tuple[tuple[str, int], ...]
+    finish: bool = False
+
+
 Effect = (
     OptOut
     | OptIn
@@ -163,4 +201,8 @@ Effect = (
     | RatingComment
     | RedeemCode
     | Link
+    | ApproveHours
+    | RejectHours
+    | ReviewWork
+    | Rate
 )

@@ -10,7 +10,8 @@ Numbers are the items' own ids, as listed in our messages.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from bot import effects
 from bot.channels.specs import Buttons, spec_for
@@ -48,12 +49,12 @@ ASK_REASON = N_(
     "Why reject #{number} ({hours} h, {student})? Type a short reason; they will see it."
 )
 REJECTED = N_("Rejected #{number}. {student} was told why.")
-ALREADY = N_("#{number} was already handled, so nothing changed.")
+ALREADY = timesheets.ALREADY
 NOT_YOURS = N_("#{number} isn't waiting for you, so nothing changed.")
 ACCEPTED = N_("Accepted #{number}. {student} will hear the good news.")
 ASK_CHANGES = N_("What should {student} change in #{number}? Type a short comment.")
 CHANGES_SENT = N_("Sent your comment on #{number} to {student}.")
-RATED_ALREADY = N_("These ratings were already saved, so nothing changed.")
+RATED_ALREADY = ratings.RATED_ALREADY
 RATED = N_("Saved {student}'s ratings: {scores}.")
 ASK_COMMENT = N_("Thanks! Any comment about {student}? Type it, or reply SKIP.")
 COMMENT_SAVED = N_("Comment saved. Thank you!")
@@ -66,9 +67,11 @@ SKIP_WORDS = frozenset({"SKIP", "OMITIR", "NADA", "NO"})
 ALL_WORDS = frozenset({"ALL", "TODO", "TODOS", "TODAS"})
 
 
-def menu(turn: Turn) -> Outbound:
-    """Everything this supervisor owes now, with buttons or reply keywords."""
+def menu(turn: Turn, handled: frozenset[tuple[str, int]] = frozenset()) -> Outbound:
+    """Everything this supervisor owes now, with buttons or reply keywords; less what this
+    turn has `handled` (its effects are applied after the flow has drawn the list)."""
     items = nudges.open_items(turn.ctx.session, turn.person.id)
+    items = [i for i in items if (i.kind, i.row.id) not in handled]
     return nudges.render(
         turn.ctx, turn.person.language, turn.person.id, items, typed=_typed(turn), reminder=False
     )
@@ -135,12 +138,22 @@ def _rest(raw: str, skip: int) -> str:
 
 
 def _approve(turn: Turn, numbers: list[int]) -> Reply:
-    ctx, me = turn.ctx, turn.person.id
-    lines = []
+    lines, approved = [], []
     for number in numbers[:20]:
-        outcome = timesheets.approve(ctx, me, number)
+        outcome = "already" if number in approved else _outcome(turn, number)
+        if outcome == "done":
+            approved.append(number)
         lines.append(_entry_line(turn, outcome, number, APPROVED))
-    return _after(turn, "\n".join(lines))
+    fx = [effects.ApproveHours(turn.person.id, tuple(approved))] if approved else []
+    return _after(turn, "\n".join(lines), fx, {("hours", n) for n in approved})
+
+
+def _outcome(turn: Turn, number: int) -> str:
+    """What deciding entry `number` would do, read now: "done", "already" or "not_yours"."""
+    seen = timesheets.view(turn.ctx.session, turn.person.id, number)
+    if seen is None:
+        return "not_yours"
+    return "done" if seen.status == EntryStatus.PENDING else "already"
 
 
 def _entry_line(turn: Turn, outcome: str, number: int, done_msgid: str) -> str:
@@ -155,10 +168,14 @@ def _entry_line(turn: Turn, outcome: str, number: int, done_msgid: str) -> str:
 
 
 def _approve_all(turn: Turn, up_to: int | None) -> Reply:
-    count, hours = timesheets.approve_all(turn.ctx, turn.person.id, up_to)
-    if not count:
+    entries = timesheets.pending_entries(turn.ctx.session, turn.person.id, up_to)
+    if not entries:
         return _after(turn, turn._(NONE_LEFT))
-    return _after(turn, turn._(BULK, count=count, hours=hours_fmt(hours)))
+    hours = hours_fmt(timesheets.totals(entries))
+    ids = tuple(e.id for e in entries)
+    fx = [effects.ApproveHours(turn.person.id, ids, note="bulk")]
+    text = turn._(BULK, count=len(entries), hours=hours)
+    return _after(turn, text, fx, {("hours", n) for n in ids})
 
 
 def _reject(turn: Turn, number: int, reason: str) -> Reply:
@@ -171,20 +188,28 @@ def _reject(turn: Turn, number: int, reason: str) -> Reply:
         data = {"entry": number}
         kw = {"number": number, "hours": seen.hours, "student": seen.student}
         return _say(turn, ASK_REASON, "ask_reason", data, **kw)
-    outcome, notices = timesheets.reject(ctx, me, number, reason)
-    reply = _after(turn, _entry_line(turn, outcome, number, REJECTED))
-    reply.messages.extend(notices)
-    return reply
+    outcome = _outcome(turn, number)
+    fx = [effects.RejectHours(me, number, reason)] if outcome == "done" else []
+    return _after(turn, _entry_line(turn, outcome, number, REJECTED), fx, {("hours", number)})
 
 
 # --- deliverables -----------------------------------------------------------------------
 
 
 def _accept(turn: Turn, number: int) -> Reply:
-    outcome, notices = reviews.accept(turn.ctx, turn.person.id, number)
-    reply = _after(turn, _work_line(turn, outcome, number, ACCEPTED))
-    reply.messages.extend(notices)
-    return reply
+    return _review(turn, number, "")
+
+
+def _review(turn: Turn, number: int, comment: str) -> Reply:
+    """Accept work (no comment) or send it back with `comment`, as read now."""
+    seen = reviews.view(turn.ctx.session, turn.person.id, number)
+    outcome = "not_yours" if seen is None else "already"
+    if seen is not None and seen.status == DeliverableStatus.SUBMITTED:
+        outcome = "done"
+    accept = not comment
+    fx = [effects.ReviewWork(turn.person.id, number, accept, comment)] if outcome == "done" else []
+    line = _work_line(turn, outcome, number, ACCEPTED if accept else CHANGES_SENT)
+    return _after(turn, line, fx, {("work", number)})
 
 
 def _changes(turn: Turn, number: int, comment: str) -> Reply:
@@ -196,10 +221,7 @@ def _changes(turn: Turn, number: int, comment: str) -> Reply:
             return _after(turn, _work_line(turn, outcome, number, CHANGES_SENT))
         data = {"work": number}
         return _say(turn, ASK_CHANGES, "ask_changes", data, number=number, student=seen.student)
-    outcome, notices = reviews.request_changes(ctx, me, number, comment)
-    reply = _after(turn, _work_line(turn, outcome, number, CHANGES_SENT))
-    reply.messages.extend(notices)
-    return reply
+    return _review(turn, number, comment)
 
 
 def _work_line(turn: Turn, outcome: str, number: int, done_msgid: str) -> str:
@@ -213,35 +235,40 @@ def _work_line(turn: Turn, outcome: str, number: int, done_msgid: str) -> str:
     return _(done_msgid, number=number, student=seen.student)
 
 
-def _after(turn: Turn, text: str) -> Reply:
-    """A confirmation; on Telegram the tapped list is redrawn in place with what is left."""
+def _after(
+    turn: Turn,
+    text: str,
+    fx: Sequence[effects.Effect] = (),
+    handled: set[tuple[str, int]] | None = None,
+) -> Reply:
+    """A confirmation and the writes it decided; on Telegram the tapped list is redrawn in
+    place with what is left (what was read, less what this turn `handled`)."""
     inbound = turn.inbound
+    out = Outbound(text)
     if turn.action is not None and inbound is not None and inbound.message_ref:
-        rest = menu(turn)
-        edit = Outbound(
+        rest = menu(turn, frozenset(handled or ()) if fx else frozenset())
+        out = Outbound(
             text + "\n\n" + rest.text, buttons=rest.buttons, edit_ref=inbound.message_ref
         )
-        return Reply.say(edit, event=DONE, data={})
-    return Reply.say(Outbound(text), event=DONE, data={})
+    return Reply(messages=[out], event=DONE, data={}, effects=list(fx))
 
 
 # --- ratings ----------------------------------------------------------------------------
 
 
 def _digits(turn: Turn) -> Reply:
-    ctx, me, _ = turn.ctx, turn.person.id, turn._
+    me, _ = turn.person.id, turn._
     rnd = _current_round(turn)
     if rnd is None:
         return _say(turn, NO_RATINGS)
     scores = ratings.parse_digits(_, turn.inbound.text if turn.inbound else "", rnd.skills)
     if isinstance(scores, str):
         return Reply.say(Outbound(scores), event=DONE, data={"rating": rnd.id})
-    for skill, score in zip(rnd.skills, scores, strict=True):
-        ratings.save(ctx, me, rnd, skill, score)
-    ratings.finish(ctx, me, rnd.id)
+    rate = effects.Rate(me, rnd.id, tuple(zip(rnd.skills, scores, strict=True)), finish=True)
     text = _(RATED, student=rnd.who.student, scores=" ".join(str(s) for s in scores))
     ask = _(ASK_COMMENT, student=rnd.who.student)
-    return Reply.say(Outbound(f"{text} {ask}"), event="ask_comment", data={"req": rnd.id})
+    out = Outbound(f"{text} {ask}")
+    return Reply(messages=[out], event="ask_comment", data={"req": rnd.id}, effects=[rate])
 
 
 def _current_round(turn: Turn) -> ratings.Round | None:
@@ -294,26 +321,25 @@ def _tap(turn: Turn, args: list[int]) -> Reply:
         return _say(turn, RATED_ALREADY)
     if not (0 <= index < len(rnd.skills) and 1 <= score <= 5):
         return _say(turn, STALE)
-    ratings.save(ctx, me, rnd, rnd.skills[index], score)
-    rnd = ratings.owned(ctx.session, me, req_id)
-    assert rnd is not None
+    skill = rnd.skills[index]
+    rnd = replace(rnd, scores={**rnd.scores, skill: score})  # as it will be once saved
     if len(rnd.scores) == len(rnd.skills):
-        return _finish(turn, rnd)
+        return _finish(turn, rnd, ((skill, score),))
     edit = ratings.telegram_ask(ctx, turn.person.language, me, rnd, _ref(turn))
-    return Reply.say(edit, event=DONE, data={"rating": rnd.id})
+    rate = effects.Rate(me, rnd.id, ((skill, score),))
+    return Reply(messages=[edit], event=DONE, data={"rating": rnd.id}, effects=[rate])
 
 
-def _finish(turn: Turn, rnd: ratings.Round) -> Reply:
+def _finish(turn: Turn, rnd: ratings.Round, scores: tuple[tuple[str, int], ...] = ()) -> Reply:
+    """Close an open round (with the `scores` of this tap, if it was the last one)."""
     ctx, me = turn.ctx, turn.person.id
     if not rnd.scores:
         return _say(turn, RATE_FIRST, data={"rating": rnd.id})
-    if not ratings.finish(ctx, me, rnd.id):
-        return _say(turn, RATED_ALREADY)
-    done = ratings.owned(ctx.session, me, rnd.id)
-    assert done is not None
+    done = replace(rnd, status=RatingStatus.DONE)
     final = ratings.telegram_ask(ctx, turn.person.language, me, done, _ref(turn))
     ask = Outbound(turn._(ASK_COMMENT, student=rnd.who.student))
-    return Reply.say(final, ask, event="ask_comment", data={"req": rnd.id})
+    rate = effects.Rate(me, rnd.id, scores, finish=True)
+    return Reply(messages=[final, ask], event="ask_comment", data={"req": rnd.id}, effects=[rate])
 
 
 def _ref(turn: Turn) -> str | None:

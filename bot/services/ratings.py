@@ -49,6 +49,7 @@ DIGITS_COUNT = N_("I got {got} digits but need {n}, one per skill in order: {ski
 DIGITS_RANGE = N_("Each digit must be 1 to 5; {skill} got {digit}. Reply all {n} digits again.")
 DIGITS_LETTERS = N_("Please reply with digits only (1-5), one per skill, e.g. {example}.")
 EXAMPLE = "545434"
+RATED_ALREADY = N_("These ratings were already saved, so nothing changed.")
 
 
 @dataclass(frozen=True)

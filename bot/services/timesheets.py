@@ -30,6 +30,7 @@ REJECTED_NOTICE = N_(
     "Your {hours} h on {date} for {title} were not approved: {reason}. "
     "Questions? Ask your supervisor."
 )
+ALREADY = N_("#{number} was already handled, so nothing changed.")
 ENTRY_LINE = N_("Hours #{number} {student}, {hours} h on {date}: {what}")
 FLAG_LABELS = {
     "auto": N_("(not clocked out)"),
@@ -126,14 +127,14 @@ def _decide(
     )
 
 
-def approve(ctx: Context, supervisor_id: int, entry_id: int) -> str:
+def approve(ctx: Context, supervisor_id: int, entry_id: int, note: str = "") -> str:
     """Approve one entry: "approved", "already" (decided before) or "not_yours"."""
     entry, _who = _owned(ctx, supervisor_id, entry_id)
     if entry is None:
         return "not_yours"
     if entry.status != EntryStatus.PENDING:
         return "already"
-    _decide(ctx, entry, supervisor_id, EntryStatus.APPROVED, "")
+    _decide(ctx, entry, supervisor_id, EntryStatus.APPROVED, note)
     return "approved"
 
 
@@ -157,14 +158,6 @@ def reject(
         reason=reason,
     )
     return "rejected", [Outbound(text, to=who.student_id, urgent=False, category="hours")]
-
-
-def approve_all(ctx: Context, supervisor_id: int, up_to_id: int | None) -> tuple[int, Decimal]:
-    """Approve every pending entry (up to `up_to_id`); (how many, hours)."""
-    entries = pending_entries(ctx.session, supervisor_id, up_to_id)
-    for entry in entries:
-        _decide(ctx, entry, supervisor_id, EntryStatus.APPROVED, "bulk")
-    return len(entries), totals(entries)
 
 
 def totals(entries: list[TimeEntry]) -> Decimal:
