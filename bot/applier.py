@@ -19,6 +19,7 @@ from bot.errors import WBLError
 from bot.messages import Outbound
 from bot.services import (
     checkin_links,
+    clock_reminders,
     clocking,
     consent,
     consent_answers,
@@ -103,7 +104,7 @@ def _save_checkin_link(ctx: Context, e: fx.SaveCheckinLink) -> list[Outbound]:
 
 
 def _close_forgotten(ctx: Context, e: fx.CloseForgotten) -> list[Outbound]:
-    return clocking.close_forgotten(ctx, e.entry_id, e.expected_end, e.language)
+    return clock_reminders.close_forgotten(ctx, e.entry_id, e.expected_end, e.language)
 
 
 def _rating_comment(ctx: Context, e: fx.RatingComment) -> list[Outbound]:
@@ -156,6 +157,16 @@ def _rate(ctx: Context, e: fx.Rate) -> list[Outbound]:
     return []
 
 
+def _clock_in(ctx: Context, e: fx.ClockIn) -> list[Outbound]:
+    clocking.write_in(ctx, e.student_id, e.placement_id, e.point, e.language)
+    return []
+
+
+def _clock_out(ctx: Context, e: fx.ClockOut) -> list[Outbound]:
+    clocking.write_out(ctx, e.student_id, e.point, e.note)
+    return []
+
+
 _APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
     fx.OptOut: _opt_out,
     fx.OptIn: _opt_in,
@@ -176,4 +187,6 @@ _APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
     fx.RejectHours: _reject_hours,
     fx.ReviewWork: _review_work,
     fx.Rate: _rate,
+    fx.ClockIn: _clock_in,
+    fx.ClockOut: _clock_out,
 }

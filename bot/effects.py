@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from bot.messages import Attachment
     from bot.rules.hours import LogLine
+    from bot.services.clocking import Point
     from bot.services.consent import Signer
 
 
@@ -185,6 +186,25 @@ class Rate:
     finish: bool = False
 
 
+@dataclass(frozen=True)
+class ClockIn:
+    """Open a time entry at a placement (`point`: the fix, None without one)."""
+
+    student_id: int
+    placement_id: int
+    point: Point | None
+    language: str
+
+
+@dataclass(frozen=True)
+class ClockOut:
+    """Close the student's open time entry (`note`: what a remote student did)."""
+
+    student_id: int
+    point: Point | None
+    note: str | None = None
+
+
 Effect = (
     OptOut
     | OptIn
@@ -205,4 +225,6 @@ Effect = (
     | RejectHours
     | ReviewWork
     | Rate
+    | ClockIn
+    | ClockOut
 )

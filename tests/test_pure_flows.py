@@ -18,17 +18,13 @@ from db.models import Application, AuditEntry, Contact, Deliverable, Placement, 
 from tests.test_student_work import placement, rows
 
 # Flows that still write through services themselves, and why. Migrate one, then move it
-# from here to registry.PURE: this test keeps the two lists honest.
-KNOWN_WRITERS = {
-    "student": "IN and OUT still write through clocking.clock_in/clock_out, whose receipt "
-    "reads the entry after the write (approved or not, the new totals); FIND, APPLY, AGREE, "
-    "LOG, SUBMIT, the check-in link and the auto-close reminder return effects",
-}
+# from here to registry.PURE: this test keeps the two lists honest. (None left.)
+KNOWN_WRITERS: dict[str, str] = {}
 
 
 def test_every_flow_is_pure_or_a_named_exception():
     names = {f.name for f in registry.all_flows()} | {"common", "link"}
-    assert {"common", "consent", "link", "staff", "supervisor"} == registry.PURE
+    assert {"common", "consent", "link", "staff", "student", "supervisor"} == registry.PURE
     assert registry.PURE.isdisjoint(KNOWN_WRITERS)
     assert names == registry.PURE | set(KNOWN_WRITERS)
 
@@ -87,10 +83,8 @@ def test_a_refused_effect_undoes_the_turns_earlier_effects(database, settings, c
         assert s.scalar(select(func.count()).select_from(AuditEntry)) == 0
 
 
-def test_the_students_migrated_steps_pass_the_guard_and_in_does_not(chat, make, monkeypatch):
-    """Declare the student flow pure for this test: its migrated steps run under the guard
-    and still write, through their effects; IN (not migrated yet) is refused."""
-    monkeypatch.setattr(registry, "PURE", registry.PURE | {"student"})
+def test_the_students_steps_pass_the_guard_and_still_write_through_effects(chat, make):
+    """The student flow runs under the guard: every step still writes, through its effects."""
     student = make.student()
     make.opportunity(remote=True, title="Audit our social media", est_hours="6")
     chat.texts(student, "FIND")
@@ -111,6 +105,13 @@ def test_the_students_migrated_steps_pass_the_guard_and_in_does_not(chat, make, 
     assert "is recorded" in agreed and "Still missing" not in agreed
     assert "all set for Run a coding club" in ready
     assert [p.status for p in rows(make, Placement, Placement.id == signed)] == ["ready"]
-    (refused,) = chat.texts(student, "IN #1")
-    assert "went wrong" in refused
-    assert [e.kind for e in rows(make, TimeEntry)] == ["manual"]
+    (clocked_in,) = chat.texts(student, "IN #1")
+    assert "went wrong" not in clocked_in
+    assert [(e.kind, e.status) for e in rows(make, TimeEntry)] == [
+        ("manual", "pending"),
+        ("clock", "open"),
+    ]
+    chat.texts(student, "OUT")
+    (out,) = chat.texts(student, "Drew the first layout")
+    assert "went wrong" not in out and "pending" in out
+    assert [e.status for e in rows(make, TimeEntry)] == ["pending", "pending"]

@@ -17,10 +17,9 @@ HOME_BY_KIND = {
 }
 
 # Flows that only read: they return their writes as effects (bot.effects) and the engine
-# runs them under a guard that refuses any write (bot.read_only). Not yet here, because
-# it still calls writing services itself: "student" (IN and OUT; tests/test_pure_flows.py
-# KNOWN_WRITERS says why).
-PURE = frozenset({"common", "consent", "link", "staff", "supervisor"})
+# runs them under a guard that refuses any write (bot.read_only). All of them now; a new
+# flow goes here too (tests/test_pure_flows.py checks).
+PURE = frozenset({"common", "consent", "link", "staff", "student", "supervisor"})
 
 
 @cache

@@ -26,6 +26,7 @@ from bot.messages import Button, Outbound
 from bot.rules import hours as hours_rules
 from bot.services import (
     checkin_links,
+    clock_reminders,
     clocking,
     deliverables,
     hour_totals,
@@ -211,7 +212,7 @@ def _in(turn: Turn, work: Work, args: str) -> Reply:
     if problem:
         return _say(turn, problem)
     if work.remote:
-        return _clocked(turn, clocking.clock_in(turn.ctx, work, None, turn.person.language))
+        return _clock_in(turn, work, None)
     return _ask_location(turn, work, "in")
 
 
@@ -259,28 +260,40 @@ def _location(turn: Turn) -> Reply:
         if loc.via_bot:
             return _say(turn, _(T.VIA_BOT), event=None, request_location=True)
         point = Point(loc.lat, loc.lon, loc.accuracy_m)
-    lang = turn.person.language
     if turn.state == "await_out_location":
-        return _clocked(turn, clocking.clock_out(turn.ctx, turn.person.id, point, lang))
+        return _clock_out(turn, point, None)
     work = works_of.get_work(turn.ctx, int(turn.data.get("pl", 0)))
     if work is None:
         return _say(turn, _(NO_PLACEMENT))
-    return _clocked(turn, clocking.clock_in(turn.ctx, work, point, lang))
+    return _clock_in(turn, work, point)
 
 
 def _out_note(turn: Turn) -> Reply:
     text = " ".join((turn.inbound.text if turn.inbound else "").split())
     if len(text) < 3:
         return _say(turn, turn._(T.ASK_NOTE), event=None)
-    answer = clocking.clock_out(turn.ctx, turn.person.id, None, turn.person.language, text)
-    return _clocked(turn, answer)
+    return _clock_out(turn, None, text)
 
 
-def _clocked(turn: Turn, answer: clocking.Answer) -> Reply:
-    """Reply with the service's receipt or refusal; an implausible fix is asked for again."""
+def _clock_in(turn: Turn, work: Work, point: Point | None) -> Reply:
+    lang = turn.person.language
+    answer = clocking.decide_in(turn.ctx, work, point, lang)
+    return _clocked(turn, answer, effects.ClockIn(work.student_id, work.placement_id, point, lang))
+
+
+def _clock_out(turn: Turn, point: Point | None, note: str | None) -> Reply:
+    me, lang = turn.person.id, turn.person.language
+    answer = clocking.decide_out(turn.ctx, me, point, lang, note)
+    return _clocked(turn, answer, effects.ClockOut(me, point, note))
+
+
+def _clocked(turn: Turn, answer: clocking.Answer, write: effects.Effect) -> Reply:
+    """Reply with the service's receipt (and its write) or refusal; an implausible fix is
+    asked for again."""
     if answer.refusal == "implausible":
         return _say(turn, answer.text, event=None, request_location=True)
-    return Reply.say(answer.message, event=DONE, data=turn.data)
+    fx = [write] if answer.refusal is None else []
+    return Reply([answer.message], event=DONE, data=turn.data, effects=fx)
 
 
 def _work_then(turn: Turn, word: str, args: str) -> Reply:
@@ -341,7 +354,7 @@ def _trigger(turn: Turn) -> Reply | None:
     trigger = turn.trigger
     assert trigger is not None
     if trigger.kind == clocking.NUDGE:
-        return Reply(clocking.nudge(turn.ctx, trigger.subject_id, turn.person.language))
+        return Reply(clock_reminders.nudge(turn.ctx, trigger.subject_id, turn.person.language))
     entry = clocking.clocked_in(turn.ctx, turn.person.id)
     work = works_of.get_work(turn.ctx, entry.placement_id) if entry else None
     if entry is None or entry.id != trigger.subject_id or work is None:

@@ -17,13 +17,15 @@ Timing (settings): clocked time is expected to last `rules.hours.expected_clocke
 (remaining estimate, 1-4 h). `clock.nudge` comes `shift_nudge_grace_h` after that
 expected end and asks for OUT (`nudge`); `clock.autoclose` comes `shift_autoclose_h`
 after it and clocks the student out counting hours up to the expected end, not the close
-time, flags the entry and alerts the coordinator (`close_forgotten`). Clocking out
-cancels both.
+time, flags the entry and alerts the coordinator (bot.services.clock_reminders). Clocking
+out cancels both. The chat flow decides from reads (`decide_in`, `decide_out`: the refusal
+or the receipt) and the engine applies the write (`write_in`, `write_out`); the check-in
+page calls `clock_in` / `clock_out`, which do both.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
@@ -32,12 +34,13 @@ from sqlalchemy import bindparam, select
 
 from bot import display, jobs, payloads
 from bot.context import Context
+from bot.errors import WBLError
 from bot.messages import Button, Outbound
 from bot.rules import geofence
 from bot.rules import hours as hours_rules
 from bot.rules.placement import may_clock_in
-from bot.services import alerts, paperwork
 from bot.services import clock_texts as T
+from bot.services import paperwork
 from bot.services.hour_totals import hours_totals, totals_line
 from bot.services.work import Work, get_work, missing_of
 from bot.statuses import EntryKind, EntryStatus, Verdict
@@ -164,9 +167,10 @@ def _judge(work: Work, point: Point | None) -> tuple[Verdict, float | None, str 
     return found.verdict, found.distance_m, reason
 
 
-# --- clock in and out ---------------------------------------------------------------------
-def clock_in(ctx: Context, work: Work, point: Point | None, lang: str) -> Answer:
-    """Clock the student in at `work` with `point` (None: no location), or say why not."""
+# --- clock in and out: decide (read only), then write --------------------------------------
+def decide_in(ctx: Context, work: Work, point: Point | None, lang: str) -> Answer:
+    """Read only: why the student may not clock in, or the receipt clocking in will give
+    (its `clocked.entry_id` is 0: the entry is not written yet)."""
     already = already_in(ctx, work.student_id, lang)
     if already is not None:
         return _refuse(already, "already_in", work)
@@ -175,20 +179,66 @@ def clock_in(ctx: Context, work: Work, point: Point | None, lang: str) -> Answer
         return _refuse(problem, "start", work)
     if not plausible(work, point):
         return _refuse(ctx.tr(lang)(T.IMPLAUSIBLE), "implausible", work)
-    return _answer(ctx, lang, work, _open_entry(ctx, work, point))
+    verdict, distance, _reason = _judge(work, point)
+    return _answer(ctx, lang, work, Clocked(0, "in", verdict, distance, ctx.now))
+
+
+def decide_out(
+    ctx: Context, student_id: int, point: Point | None, lang: str, note: str | None = None
+) -> Answer:
+    """Read only: "not clocked in", or the receipt clocking out will give (approved or
+    pending, and the totals with these hours in them)."""
+    entry = clocked_in(ctx, student_id)
+    work = get_work(ctx, entry.placement_id) if entry else None
+    row = ctx.session.get(TimeEntry, entry.id) if entry else None
+    if entry is None or work is None or row is None:
+        return _refuse(ctx.tr(lang)(T.NOT_IN), "not_in")
+    if not plausible(work, point):
+        return _refuse(ctx.tr(lang)(T.IMPLAUSIBLE), "implausible", work)
+    close = _closing(work, row, entry.started_at, point, ctx.now)
+    done = Clocked(entry.id, "out", close.verdict, close.distance, ctx.now, close.hours)
+    return _answer(ctx, lang, work, done, close)
+
+
+def clock_in(ctx: Context, work: Work, point: Point | None, lang: str) -> Answer:
+    """Clock the student in at `work` with `point` (None: no location), or say why not."""
+    answer = decide_in(ctx, work, point, lang)
+    if answer.refusal is not None:
+        return answer
+    return replace(answer, clocked=_open_entry(ctx, work, point))
 
 
 def clock_out(
     ctx: Context, student_id: int, point: Point | None, lang: str, note: str | None = None
 ) -> Answer:
     """Clock the student out of their open time entry, or say they are not clocked in."""
+    answer = decide_out(ctx, student_id, point, lang, note)
+    if answer.refusal is None:
+        write_out(ctx, student_id, point, note)
+    return answer
+
+
+def write_in(
+    ctx: Context, student_id: int, placement_id: int, point: Point | None, lang: str
+) -> None:
+    """The write of a clock-in decided by `decide_in` (WBLError if the student is in now)."""
+    work = get_work(ctx, placement_id)
+    if work is None or work.student_id != student_id:
+        raise LookupError(f"no placement {placement_id} for this student")
+    entry = clocked_in(ctx, student_id)
+    if entry is not None:
+        when = display.time_of_day(entry.started_at, ctx.settings.tz, lang)
+        raise WBLError(T.ALREADY_IN, time=when)
+    _open_entry(ctx, work, point)
+
+
+def write_out(ctx: Context, student_id: int, point: Point | None, note: str | None) -> None:
+    """The write of a clock-out decided by `decide_out` (WBLError if not clocked in now)."""
     entry = clocked_in(ctx, student_id)
     work = get_work(ctx, entry.placement_id) if entry else None
     if entry is None or work is None:
-        return _refuse(ctx.tr(lang)(T.NOT_IN), "not_in")
-    if not plausible(work, point):
-        return _refuse(ctx.tr(lang)(T.IMPLAUSIBLE), "implausible", work)
-    return _answer(ctx, lang, work, _close_entry(ctx, work, entry, point, note))
+        raise WBLError(T.NOT_IN)
+    _close_entry(ctx, work, entry, point, note)
 
 
 def _open_entry(ctx: Context, work: Work, point: Point | None) -> Clocked:
@@ -213,7 +263,7 @@ def _open_entry(ctx: Context, work: Work, point: Point | None) -> Clocked:
     )
     ctx.session.add(entry)
     ctx.session.flush()
-    _audit(ctx, "clock:in", entry, verdict)
+    audit(ctx, "clock:in", entry, verdict)
     done = hours_totals(ctx.session, work.placement_id).counted
     expected = hours_rules.expected_clocked_hours(work.est_hours, done)
     end = ctx.now + timedelta(hours=float(expected))
@@ -237,91 +287,54 @@ def _close_entry(
     entry = ctx.session.get(TimeEntry, open_entry.id)
     # the caller holds the person's lock
     assert entry is not None and entry.status == EntryStatus.OPEN
-    verdict, distance, reason = _judge(work, point)
+    close = _closing(work, entry, open_entry.started_at, point, ctx.now)
     entry.ended_at = ctx.now
-    entry.hours = hours_rules.clocked_hours(open_entry.started_at, ctx.now)
+    entry.hours = close.hours
     if not work.remote:
         entry.out_lat, entry.out_lon = (point.lat, point.lon) if point else (None, None)
         entry.out_accuracy_m = point.accuracy_m if point else None
-    entry.out_distance_m, entry.out_verdict = distance, verdict
+    entry.out_distance_m, entry.out_verdict = close.distance, close.verdict
     if note:
         entry.description = note[: hours_rules.MAX_DESCRIPTION]
+    entry.flagged, entry.flag_reason = close.flag_reason is not None, close.flag_reason
+    entry.status = EntryStatus.APPROVED if close.approved else EntryStatus.PENDING
+    cancel_reminders(ctx, entry.id)
+    audit(ctx, "clock:out", entry, close.verdict)
+    return Clocked(entry.id, "out", close.verdict, close.distance, ctx.now, entry.hours)
+
+
+@dataclass(frozen=True)
+class _Closing:
+    """What clocking out an open entry now makes of it (computed, not yet written)."""
+
+    hours: Decimal
+    verdict: Verdict
+    distance: float | None
+    flag_reason: str | None
+    approved: bool
+
+
+def _closing(
+    work: Work, entry: TimeEntry, started_at: datetime, point: Point | None, now: datetime
+) -> _Closing:
+    verdict, distance, reason = _judge(work, point)
+    hours = hours_rules.clocked_hours(started_at, now)
     reasons = [entry.flag_reason] if entry.flag_reason else []
     if reason:
         reasons.append(f"clock-out: {reason}")
-    if hours_rules.over_cap(entry.hours):
+    if hours_rules.over_cap(hours):
         reasons.append("over 12 hours")
-    entry.flagged = bool(reasons)
-    entry.flag_reason = "; ".join(reasons)[:255] or None
-    both_verified = entry.in_verdict == verdict == Verdict.VERIFIED
-    approved = both_verified and not entry.flagged
-    entry.status = EntryStatus.APPROVED if approved else EntryStatus.PENDING
-    _cancel(ctx, entry.id)
-    _audit(ctx, "clock:out", entry, verdict)
-    return Clocked(entry.id, "out", verdict, distance, ctx.now, entry.hours)
+    flag_reason = "; ".join(reasons)[:255] or None
+    approved = entry.in_verdict == verdict == Verdict.VERIFIED and not reasons
+    return _Closing(hours, verdict, distance, flag_reason, approved)
 
 
-def auto_close(ctx: Context, entry_id: int, expected_end: datetime | None) -> Clocked | None:
-    """Clock out a forgotten entry at its expected end, flagged; None when it is not open."""
-    entry = ctx.session.get(TimeEntry, entry_id)
-    if entry is None or entry.status != EntryStatus.OPEN or entry.started_at is None:
-        return None
-    default = timedelta(hours=float(hours_rules.DEFAULT_CLOCKED_H))
-    end = min(max(expected_end or entry.started_at + default, entry.started_at), ctx.now)
-    entry.ended_at = end
-    entry.hours = hours_rules.clocked_hours(entry.started_at, end)
-    entry.status, entry.flagged, entry.auto_closed = EntryStatus.PENDING, True, True
-    reasons = [r for r in (entry.flag_reason, "auto-closed: no clock-out") if r]
-    entry.flag_reason = "; ".join(reasons)[:255]
-    _cancel(ctx, entry.id)
-    _audit(ctx, "clock:auto_closed", entry, entry.in_verdict or "")
-    return Clocked(entry.id, "out", "auto", None, end, entry.hours)
-
-
-def nudge(ctx: Context, entry_id: int, lang: str) -> list[Outbound]:
-    """The nudge "Still at …? Reply OUT" while the entry is open; nothing once it is closed."""
-    entry = _still_open(ctx, entry_id)
-    work = get_work(ctx, entry.placement_id) if entry else None
-    if entry is None or work is None:
-        return []
-    when = display.time_of_day(entry.started_at, ctx.settings.tz, lang)
-    text = ctx.tr(lang)(T.NUDGE, title=display.shorten(work.title, 30), time=when)
-    button = clock_out_button(ctx, work.student_id, lang)
-    return [Outbound(text, [[button]], to=work.student_id, urgent=False, category="nudge")]
-
-
-def close_forgotten(
-    ctx: Context, entry_id: int, expected_end: datetime | None, lang: str
-) -> list[Outbound]:
-    """Auto-close a forgotten entry: the student's notice and the coordinator's alert."""
-    entry = _still_open(ctx, entry_id)
-    work = get_work(ctx, entry.placement_id) if entry else None
-    done = auto_close(ctx, entry_id, expected_end) if work else None
-    if work is None or done is None:
-        return []
-    student = work.student_id
-    hours = hours_rules.fmt(done.hours or Decimal(0))
-    notice = ctx.tr(lang)(T.AUTO_CLOSED, title=display.shorten(work.title, 30), hours=hours)
-    alert = alerts.alert_coordinator(
-        ctx, student, "clock_auto_closed", T.COORD_AUTO_CLOSED, entry=done.entry_id, student=student
-    )
-    return [Outbound(notice, to=student, urgent=False, category="nudge"), *alert]
-
-
-def _still_open(ctx: Context, entry_id: int) -> ClockedIn | None:
-    """The time entry a reminder is about, while it is still open."""
-    entry = ctx.session.get(TimeEntry, entry_id)
-    if entry is None or entry.status != EntryStatus.OPEN or entry.started_at is None:
-        return None
-    return ClockedIn(entry.id, entry.placement_id, entry.started_at)
-
-
-def _cancel(ctx: Context, entry_id: int) -> None:
+def cancel_reminders(ctx: Context, entry_id: int) -> None:
     jobs.cancel(ctx, NUDGE, entry_id)
     jobs.cancel(ctx, AUTOCLOSE, entry_id)
 
 
-def _audit(ctx: Context, action: str, entry: TimeEntry, verdict: str) -> None:
+def audit(ctx: Context, action: str, entry: TimeEntry, verdict: str) -> None:
     trail.record(
         ctx.session,
         at=ctx.now,
@@ -334,8 +347,10 @@ def _audit(ctx: Context, action: str, entry: TimeEntry, verdict: str) -> None:
 
 
 # --- the receipt --------------------------------------------------------------------------
-def _answer(ctx: Context, lang: str, work: Work, done: Clocked) -> Answer:
-    text = receipt(ctx, lang, work, done)
+def _answer(
+    ctx: Context, lang: str, work: Work, done: Clocked, close: _Closing | None = None
+) -> Answer:
+    text = receipt(ctx, lang, work, done, close)
     buttons = [[clock_out_button(ctx, work.student_id, lang)]] if done.action == "in" else []
     return Answer(text, Outbound(text, buttons=buttons), clocked=done, work=work)
 
@@ -346,16 +361,17 @@ def clock_out_button(ctx: Context, student_id: int, lang: str) -> Button:
     return Button(ctx.tr(lang)(T.CLOCK_OUT), payload, sms="OUT")
 
 
-def receipt(ctx: Context, lang: str, work: Work, done: Clocked) -> str:
-    """The clock-in or clock-out receipt."""
+def receipt(
+    ctx: Context, lang: str, work: Work, done: Clocked, close: _Closing | None = None
+) -> str:
+    """The clock-in or clock-out receipt (for out: the totals read now, plus `close`)."""
     _ = ctx.tr(lang)
     title = display.shorten(work.title)
     when = display.time_of_day(done.at, ctx.settings.tz, lang)
     if done.action == "in":
         msgid = T.IN_RECEIPTS.get(done.verdict, T.IN_RECEIPTS[Verdict.UNVERIFIED])
         return _(msgid, title=title, time=when, distance=display.distance(done.distance_m))
-    entry = ctx.session.get(TimeEntry, done.entry_id)
-    approved = entry is not None and entry.status == EntryStatus.APPROVED
+    approved = close is not None and close.approved
     after = (
         T.OUT_REMOTE
         if done.verdict == Verdict.REMOTE
@@ -364,5 +380,12 @@ def receipt(ctx: Context, lang: str, work: Work, done: Clocked) -> str:
         else T.OUT_CONFIRM
     )
     hours = hours_rules.fmt(done.hours or Decimal(0))
-    totals = totals_line(_, hours_totals(ctx.session, work.placement_id), work.est_hours)
+    now = hours_totals(ctx.session, work.placement_id)
+    hours_now = close.hours if close else Decimal(0)
+    now = replace(
+        now,
+        approved=now.approved + (hours_now if approved else 0),
+        pending=now.pending + (0 if approved else hours_now),
+    )
+    totals = totals_line(_, now, work.est_hours)
     return f"{_(T.OUT_DONE, title=title, time=when, hours=hours)} {_(after)} {totals}"
