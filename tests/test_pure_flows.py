@@ -115,3 +115,25 @@ def test_the_students_steps_pass_the_guard_and_still_write_through_effects(chat,
     (out,) = chat.texts(student, "Drew the first layout")
     assert "went wrong" not in out and "pending" in out
     assert [e.status for e in rows(make, TimeEntry)] == ["pending", "pending"]
+
+
+def test_a_write_the_world_overtook_is_refused_politely(database, settings, clock, make):
+    """The flow read a pending entry and an open clock-in; by the time the engine applies
+    the writes the entry was approved elsewhere and the student clocked out: the services
+    re-check, and the person gets "already handled" / "not clocked in", nothing written."""
+    emp = make.employer()
+    sup = make.supervisor(emp)
+    student = make.student()
+    pl = make.placement(student, make.opportunity(emp, supervisor=sup, est_hours="6"))
+    entry = make.time_entry(pl, status="approved")
+    with database.transaction() as s:
+        ctx = Context(s, settings, clock.now())
+        approve = Reply(effects=[effects.ApproveHours(sup.id, (entry.id,))])
+        [already] = Engine(settings)._effects(ctx, approve, "en").messages
+        clock_out = Reply(effects=[effects.ClockOut(student.id, None, "did the audit")])
+        [not_in] = Engine(settings)._effects(ctx, clock_out, "en").messages
+    assert already.text == f"#{entry.id} was already handled, so nothing changed."
+    assert not_in.text.startswith("You're not clocked in right now.")
+    with database.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == 0
+        assert s.get(TimeEntry, entry.id).reviewed_by is None
