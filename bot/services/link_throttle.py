@@ -1,8 +1,9 @@
 """The invite-code throttle: at most 10 code attempts an hour per source and per code.
 
-Every attempt is counted before the code is looked up, in one atomic upsert whose
+Every attempt is counted before a code links anyone, in one atomic upsert whose
 RETURNING gives each concurrent attempt its own count, so no burst of parallel guesses
-gets past the limit. A source (a chat or a phone number) or a code past the limit is
+gets past the limit (the link flow answers from `foresee`, a read; the count is its
+effect, and a count that disagrees with the read becomes a polite refusal). A source (a chat or a phone number) or a code past the limit is
 refused for the rest of the hour that began with its first attempt; the right code
 included. A right code links the chat, which then stops being a stranger, so counting
 it too changes nothing for anyone honest. Keys are HMACs (SECRET_KEY): neither the
