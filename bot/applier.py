@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot import effects as fx
+from bot import kinds
 from bot.context import Context
 from bot.errors import WBLError
 from bot.messages import Outbound
@@ -41,6 +42,9 @@ def apply(ctx: Context, effects: Sequence[fx.Effect]) -> list[Outbound]:
     """Apply `effects` in order; the messages their services composed, in order."""
     out: list[Outbound] = []
     for effect in effects:
+        if isinstance(effect, fx.KindEffect):  # an opportunity kind's own write
+            out += kinds.resolve(effect.service)(ctx, effect)
+            continue
         out += _APPLIERS[type(effect)](ctx, effect)
     return out
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from bot.messages import Attachment
@@ -205,8 +205,21 @@ class ClockOut:
     note: str | None = None
 
 
+@dataclass(frozen=True)
+class KindEffect:
+    """A write an opportunity kind defines in its own package (`bot/kinds/<code>/effects.py`).
+
+    Subclass it as a frozen dataclass and name the service that applies it:
+    `service: ClassVar[str] = "bot.kinds.<code>.service:take_shift"`, called as
+    `service(ctx, effect) -> list[Outbound]` in the turn's savepoint like every effect.
+    """
+
+    service: ClassVar[str] = ""
+
+
 Effect = (
-    OptOut
+    KindEffect
+    | OptOut
     | OptIn
     | SetLanguage
     | Apply

@@ -254,10 +254,10 @@ class Engine:
         """Run one due reminder through its flow, like a message."""
         ctx = Context(session, self.settings, trigger.due_at if now is None else now)  # type: ignore[arg-type]
         outcome = Outcome(person_id=trigger.person_id)
-        flow = registry.flow_for_trigger(trigger.kind)
+        person = lock_person(session, trigger.person_id) if trigger.person_id else None
+        flow = registry.flow_for_trigger(trigger.kind, person.kind if person else None)
         if flow is None:
             raise LookupError(f"no flow owns trigger kind {trigger.kind!r}")
-        person = lock_person(session, trigger.person_id) if trigger.person_id else None
         if person is not None:
             conv = self._lock_conversation(session, person.id, ctx)
             info = _info(person)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from flask import Flask
 
-from bot.dashboard import oidc, signin  # noqa: F401 - they register their routes on bp
+from bot import kinds
+from bot.dashboard import access, oidc, signin  # noqa: F401 - they register their routes on bp
 from bot.dashboard.sessions import DatabaseSessions
 from bot.dashboard.views import bp
 from bot.runtime import Runtime
@@ -15,6 +18,14 @@ def install(app: Flask, runtime: Runtime) -> None:
     app.session_interface = DatabaseSessions(runtime)
     app.register_blueprint(bp)
     oidc.install(app, runtime)
+    for name in kinds.pages():  # a kind's own pages: its blueprint and a rule per route
+        module = import_module(name)
+        clash = set(module.RULES) & set(access.RULES)
+        if clash:
+            raise ValueError(f"{name}: endpoints already have rules: {sorted(clash)}")
+        access.RULES.update(module.RULES)
+        if module.bp.name not in app.blueprints:
+            app.register_blueprint(module.bp)
 
 
 __all__ = ["bp", "install"]

@@ -214,7 +214,7 @@ def kind_section(code: str, key: str) -> Any:
         abort(404)
     rt = _rt()
     with rt.database.transaction() as s:
-        data = dict(found.view(s, Context(s, rt.settings, rt.clock.now()).today, _scope()))
+        data = dict(found.run(s, Context(s, rt.settings, rt.clock.now()).today, _scope()))
     return render_template(found.template, title=translate("en", found.title), **data)
 
 

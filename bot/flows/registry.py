@@ -51,9 +51,11 @@ def flow_for_action(action: str) -> Flow | None:
     return next((f for f in all_flows() if action in f.actions), None)
 
 
-def flow_for_trigger(kind: str) -> Flow | None:
-    if kind in kinds.triggers():  # an opportunity kind's job runs as the student's turn
-        return flow("student")
+def flow_for_trigger(kind: str, person_kind: str | None = None) -> Flow | None:
+    """The flow that runs a due reminder: its owner's, or for an opportunity kind's job
+    the home flow of the person it is for (a student's; a mentor's)."""
+    if kind in kinds.triggers():
+        return home_flow(person_kind or "student")
     return next((f for f in all_flows() if kind in f.triggers), None)
 
 

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from bot import effects
+from bot import effects, kinds
 from bot.channels.specs import Buttons, spec_for
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_
@@ -81,9 +81,13 @@ def handle(turn: Turn) -> Reply | None:
     """Route a button, a typed command, or the answer a waiting state asked for."""
     if turn.action is not None:
         return _button(turn)
+    if turn.trigger is not None and turn.trigger.kind in kinds.triggers():
+        return kinds.triggers()[turn.trigger.kind](turn)  # an opportunity kind's job
     if turn.inbound is None or not turn.inbound.text.strip():
         return None
-    reply = _command(turn)
+    mine = kinds.supervisor_commands().get(turn.cmd.keyword or (turn.cmd.words[:1] or ("",))[0])
+    reply = mine(turn) if mine is not None else None  # a kind's own (MEET…); None: go on
+    reply = reply or _command(turn)
     if reply is not None:
         return reply
     answer = ANSWERS.get(turn.state)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot import kinds
 from bot.importers import partner_rows as rows
 from bot.importers.csvio import read_table
 from bot.importers.partner_rows import COLUMNS, OPTIONAL, Parser, Record, resolve
@@ -43,6 +44,9 @@ def import_partners(
         parsers[name] = Parser(table, report, shift_days) if table else None
     with db.transaction() as session:
         _Import(session, report, now, parsers).run()
+        for name, hook in kinds.importers().items():  # a kind's own files (shifts.csv…)
+            if (folder / name).is_file():
+                hook(session, folder, report, now, shift_days)
         record_import(session, report, folder, now)
     log.info("partner import: %s problems, counts %s", len(report.problems), report.summary())
     return report

@@ -2,8 +2,10 @@
 
 Nothing outside `bot/kinds/` spells a kind's name (tests/test_seams_kinds.py fails when
 one does): code asks the registry (`get(code)`, `codes()`, `by_word(word)`, `commands()`,
-`triggers()`, `dashboard_sections()`). Adding a kind is a module here that defines
-`KIND = Kind(...)` and one line in `_BUILT_IN` (README "How to add a kind").
+`triggers()`, `dashboard_sections()`, `supervisor_commands()`, `importers()`, `pages()`).
+Adding a kind is a module (or a package) here that defines `KIND = Kind(...)` and one
+line in `_BUILT_IN` (README "How to add a kind"). Handlers named by reference
+(`"bot.kinds.<code>.chat:shifts"`) are imported when first used.
 
 `register(kind)` checks a definition and its fit with the others (one code, one owner per
 search word, command keyword and trigger) and raises `KindError` naming every problem.
@@ -18,16 +20,19 @@ from bot.kinds import enterprise, micro, simulation, virtual
 from bot.kinds.base import (
     CommandHandler,
     DashboardSection,
+    ImportHook,
     Kind,
     Paper,
     Proof,
     TriggerHandler,
+    resolve,
 )
 
 __all__ = [
-    "CommandHandler", "DashboardSection", "Kind", "KindError", "Paper", "Proof",
+    "CommandHandler", "DashboardSection", "ImportHook", "Kind", "KindError", "Paper", "Proof",
     "TriggerHandler", "all_kinds", "by_word", "codes", "commands", "dashboard_sections",
-    "get", "register", "registered", "triggers",
+    "get", "importers", "pages", "register", "registered", "resolve", "supervisor_commands",
+    "triggers",
 ]  # fmt: skip
 
 _BUILT_IN = (micro.KIND, enterprise.KIND, virtual.KIND, simulation.KIND)
@@ -46,6 +51,12 @@ def _clashes(kind: Kind) -> list[str]:
         for what, mine, theirs in (
             ("search word", kind.words, other.words),
             ("command", set(kind.commands), set(other.commands)),
+            (
+                "supervisor command",
+                set(kind.supervisor_commands),
+                set(other.supervisor_commands),
+            ),
+            ("partner file", set(kind.importers), set(other.importers)),
             ("trigger", set(kind.triggers), set(other.triggers)),
         ):
             found += [
@@ -97,12 +108,27 @@ def by_word(word: str) -> Kind | None:
 
 def commands() -> dict[str, CommandHandler]:
     """Every kind's student commands by keyword."""
-    return {key: hook for k in _KINDS.values() for key, hook in k.commands.items()}
+    return {key: resolve(h) for k in _KINDS.values() for key, h in k.commands.items()}
+
+
+def supervisor_commands() -> dict[str, CommandHandler]:
+    """Every kind's supervisor (mentor) commands by keyword."""
+    return {key: resolve(h) for k in _KINDS.values() for key, h in k.supervisor_commands.items()}
 
 
 def triggers() -> dict[str, TriggerHandler]:
     """Every kind's scheduled jobs by reminder kind."""
-    return {name: hook for k in _KINDS.values() for name, hook in k.triggers.items()}
+    return {name: resolve(h) for k in _KINDS.values() for name, h in k.triggers.items()}
+
+
+def importers() -> dict[str, ImportHook]:
+    """Every kind's own partner files (`shifts.csv`) and the hook that reads each."""
+    return {f: resolve(h) for k in _KINDS.values() for f, h in k.importers.items()}
+
+
+def pages() -> list[str]:
+    """The modules of the kinds' own pages (each has `bp` and `RULES`)."""
+    return [k.pages for k in _KINDS.values() if k.pages]
 
 
 def dashboard_sections() -> list[tuple[Kind, DashboardSection]]:

@@ -15,9 +15,15 @@ its name:
 | commands a student may send | `commands` | `flows.student.handle` |
 | scheduled jobs (reminder kinds) | `triggers` | `flows.registry.flow_for_trigger`, `flows.student.handle` |
 | dashboard pages | `dashboard_sections` | `dashboard.views` (`/dashboard/kinds/<code>/<key>`, linked from the overview) |
+| commands a supervisor (a mentor) may send | `supervisor_commands` | `flows.supervisor.handle` |
+| partner files of its own (`shifts.csv`) | `importers` | `importers.partners.import_partners`, after the shared files |
+| pages with forms, public links, feeds | `pages` | `webhooks.create_app` registers its `bp`; its `RULES` join `dashboard.access.RULES` |
 
-Imports nothing of the product but `bot.i18n`, so every layer may ask a kind; handler
-types name the flow layer only for the type checker.
+Imports nothing of the product but `bot.i18n`, so every layer may ask a kind. A kind
+whose behaviour lives in layers above (a package `bot/kinds/<code>/` with `chat`,
+`service`, `pages` modules) names it by reference, `"bot.kinds.<code>.chat:shifts"`,
+imported when first used (`bot.kinds.resolve`), so declaring a kind never imports a
+layer. Handler types name the flow layer only for the type checker.
 """
 
 from __future__ import annotations
@@ -25,8 +31,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
+from importlib import import_module
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +43,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from bot.flows.base import Reply, Turn
+    from bot.importers.report import ImportReport
 
 
 class Proof(StrEnum):
@@ -52,9 +62,32 @@ class Paper(StrEnum):
 
 
 CommandHandler = Callable[["Turn"], "Reply | None"]
-"""Handles one student command of a kind; None means "not mine" (the flow goes on)."""
+"""Handles one command of a kind; None means "not mine" (the flow goes on)."""
 TriggerHandler = Callable[["Turn"], "Reply | None"]
-"""Handles one due reminder row of a kind (the turn carries `turn.trigger`)."""
+"""Handles one due reminder row of a kind (the turn carries `turn.trigger`); it runs in
+the home flow of the reminder's person (a student's, or a mentor's)."""
+ImportHook = Callable[["Session", "Path", "ImportReport", "datetime", int], None]
+"""Reads one partner file of a kind: (session, folder, report, now, shift_days), in the
+import's transaction, after employers, sites, supervisors and opportunities."""
+
+Ref = str
+"""`"package.module:attribute"`: a handler named, imported when first used."""
+_REF = re.compile(r"^[a-z_][a-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def is_ref(value: object) -> bool:
+    return isinstance(value, str) and bool(_REF.match(value))
+
+
+@cache
+def _load(ref: Ref) -> Any:
+    module, _, name = ref.partition(":")
+    return getattr(import_module(module), name)
+
+
+def resolve(handler: Any) -> Any:
+    """The callable a handler field holds: itself, or what its reference names."""
+    return _load(handler) if isinstance(handler, str) else handler
 
 
 @dataclass(frozen=True)
@@ -69,8 +102,12 @@ class DashboardSection:
 
     key: str
     title: str  # N_ msgid (the dashboard shows it in English)
-    view: Callable[[Session, date, int | None], Mapping[str, Any]]
+    view: Callable[[Session, date, int | None], Mapping[str, Any]] | Ref
     template: str = "dashboard/kind_section.html"
+
+    def run(self, session: Session, today: date, staff_id: int | None) -> Mapping[str, Any]:
+        """The template's variables (the view, imported when first asked for)."""
+        return resolve(self.view)(session, today, staff_id)  # type: ignore[no-any-return]
 
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -91,9 +128,14 @@ class Kind:
     find_button: int | None = None  # place among FIND's "try these" buttons (None: none)
     paperwork: tuple[Paper, ...] = (Paper.CONSENT, Paper.AGREEMENT)
     no_background_check_with: frozenset[str] = frozenset()  # employer kinds that run it
-    commands: Mapping[str, CommandHandler] = field(default_factory=lambda: _EMPTY)
-    triggers: Mapping[str, TriggerHandler] = field(default_factory=lambda: _EMPTY)
+    commands: Mapping[str, CommandHandler | Ref] = field(default_factory=lambda: _EMPTY)
+    supervisor_commands: Mapping[str, CommandHandler | Ref] = field(default_factory=lambda: _EMPTY)
+    triggers: Mapping[str, TriggerHandler | Ref] = field(default_factory=lambda: _EMPTY)
     dashboard_sections: tuple[DashboardSection, ...] = ()
+    importers: Mapping[str, ImportHook | Ref] = field(default_factory=lambda: _EMPTY)
+    # a module with `bp` (a Flask Blueprint; staff pages under /dashboard/, the sign-in
+    # cookie's path, with `bp.before_request(dashboard.auth.guard)`) and `RULES`
+    pages: Ref | None = None
 
     def is_remote(self, remote: bool) -> bool:
         """Done from anywhere: the opportunity says so, or the kind always is."""
@@ -125,19 +167,31 @@ class Kind:
         ]
         found += [
             f"command {k!r} is not an upper-case keyword"
-            for k in self.commands
+            for k in (*self.commands, *self.supervisor_commands)
             if not _WORD.match(k)
         ]
+        found += [
+            f"importer {f!r} is not a .csv file name"
+            for f in self.importers
+            if not re.match(r"^[a-z][a-z0-9_]*\.csv$", f)
+        ]
+        if self.pages is not None and not is_ref(self.pages.replace(":", ".") + ":bp"):
+            found.append(f"pages {self.pages!r} is not a module path")
         found += [
             f"trigger {t!r} is not named '{self.code}.<job>'"
             for t in self.triggers
             if not t.startswith(f"{self.code}.")
         ]
-        for name, hooks in (("command", self.commands), ("trigger", self.triggers)):
+        for name, hooks in (
+            ("command", self.commands),
+            ("supervisor command", self.supervisor_commands),
+            ("trigger", self.triggers),
+            ("importer", self.importers),
+        ):
             found += [
-                f"{name} {k!r}: handler is not callable"
+                f"{name} {k!r}: handler is not callable nor a 'module:name' reference"
                 for k, h in hooks.items()
-                if not callable(h)
+                if not (callable(h) or is_ref(h))
             ]
         papers = self.paperwork
         if len(set(papers)) != len(papers) or not all(isinstance(p, Paper) for p in papers):
