@@ -194,12 +194,12 @@ def test_telegram_student_does_the_journey_in_spanish(app, district, database, c
     say("SALIDA")
     out = say("", location={"latitude": site[0], "longitude": site[1], "horizontal_accuracy": 8})
     assert ": 3 h. Ubicación verificada." in out
-    assert "Anotamos 1.5 h" in say("HORAS 1,5 investigué la competencia")
+    assert "Anotamos 1,5 h" in say("HORAS 1,5 investigué la competencia")
     assert "Envía tu trabajo" in say("ENTREGAR")
     doc = {"file_id": "BQACAgIAAxkBAAIC", "file_unique_id": "AgADx", "file_name": "menu.pdf"}
     assert say("", document=doc).startswith("¡Listo!")
     status = say("ESTADO")
-    assert "3 h aprobadas, 1.5 h pendientes" in status
+    assert "3 h aprobadas, 1,5 h pendientes" in status
     assert "Trabajo: enviado, en revisión." in status
     (d,) = rows(database, Deliverable)
     assert d.file_ref == "document:BQACAgIAAxkBAAIC"

@@ -176,7 +176,7 @@ def test_spanish_student_works_in_spanish(chat, make, clock):
         out.startswith("Salida de Fotos del menú, 10:00: 1 h.") and "supervisor confirmará" in out
     )
     (log,) = chat.texts(urn, "HORAS 1,5 edité fotos")
-    assert log.startswith("Anotamos 1.5 h")
+    assert log.startswith("Anotamos 1,5 h")
     (bad,) = chat.texts(urn, "HORAS mucho")
     assert "Empieza con las horas" in bad
     (status,) = chat.texts(urn, "ESTADO")

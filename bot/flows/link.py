@@ -36,7 +36,7 @@ def handle_stranger(ctx: Context, inbound: Inbound) -> Reply:
     _ = translator("en")
     program = ctx.settings.program_name
     if is_opt_out(parse(inbound.text)):
-        return Reply.say(Outbound(_(STRANGER_STOPPED), ignore_optout=True))
+        return Reply.say(Outbound(_both(STRANGER_STOPPED), ignore_optout=True))
     spec = spec_for(inbound.channel)
     if spec.links_by_code:
         reply = _link(ctx, inbound)
@@ -62,11 +62,11 @@ def _link(ctx: Context, inbound: Inbound) -> Reply | None:
         if refused == "source":
             return Reply(messages=[Outbound(_both(TOO_MANY_CODES))], effects=[count])
         if found is None:
-            return Reply(messages=[Outbound(translator("en")(BAD_CODE))], effects=[count])
+            return Reply(messages=[Outbound(_both(BAD_CODE))], effects=[count])
         return _welcome(found[1].given_name, found[1].language, count)
     if inbound.contact_phone is not None:
         if not inbound.contact_is_sender:
-            return Reply.say(Outbound(translator("en")(NOT_OWN_CONTACT)))
+            return Reply.say(Outbound(_both(NOT_OWN_CONTACT)))
         phone = _e164(inbound.contact_phone)
         person = linking.person_by_phone(ctx, phone) if phone else None
         if person is not None:

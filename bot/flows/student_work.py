@@ -312,6 +312,12 @@ def _log(turn: Turn, work: Work, args: str) -> Reply:
     problem = clocking.start_problem(turn.ctx, work, turn.person.language)
     if problem:
         return _say(turn, problem)
+    open_entry = clocking.clocked_in(turn.ctx, turn.person.id)
+    if open_entry is not None:  # that time counts at OUT: logging it too would count it twice
+        since = display.time_of_day(
+            open_entry.started_at, turn.ctx.settings.tz, turn.person.language
+        )
+        return _say(turn, _(hours_log.LOG_WHILE_IN, time=since))
     if not args.strip():
         return _say(turn, _(hours_log.ASK_LOG), event="log")
     line = hours_rules.parse_log(args)
@@ -320,8 +326,9 @@ def _log(turn: Turn, work: Work, args: str) -> Reply:
     before = hour_totals.hours_totals(turn.ctx.session, work.placement_id)
     totals = replace(before, pending=before.pending + line.hours)  # the new line is pending
     title = display.shorten(work.title, 30)
-    text = _(hours_log.LOGGED, hours=hours_rules.fmt(line.hours), title=title)
-    reply = _say(turn, text + " " + hour_totals.totals_line(_, totals, work.est_hours))
+    lang = turn.person.language
+    text = _(hours_log.LOGGED, hours=hours_rules.fmt(line.hours, lang), title=title)
+    reply = _say(turn, text + " " + hour_totals.totals_line(_, totals, work.est_hours, lang))
     reply.effects.append(effects.LogHours(work.placement_id, turn.person.id, line))
     return reply
 

@@ -168,14 +168,15 @@ def _entry_line(turn: Turn, outcome: str, number: int, done_msgid: str) -> str:
         return _(NOT_YOURS, number=number)
     if outcome == "already":
         return _(ALREADY, number=number)
-    return _(done_msgid, number=number, hours=seen.hours, student=seen.student)
+    hours = hours_fmt(seen.hours, turn.person.language)
+    return _(done_msgid, number=number, hours=hours, student=seen.student)
 
 
 def _approve_all(turn: Turn, up_to: int | None) -> Reply:
     entries = timesheets.pending_entries(turn.ctx.session, turn.person.id, up_to)
     if not entries:
         return _after(turn, turn._(NONE_LEFT))
-    hours = hours_fmt(timesheets.totals(entries))
+    hours = hours_fmt(timesheets.totals(entries), turn.person.language)
     ids = tuple(e.id for e in entries)
     fx = [effects.ApproveHours(turn.person.id, ids, note="bulk")]
     text = turn._(BULK, count=len(entries), hours=hours)
@@ -190,7 +191,8 @@ def _reject(turn: Turn, number: int, reason: str) -> Reply:
             outcome = "not_yours" if seen is None else "already"
             return _after(turn, _entry_line(turn, outcome, number, REJECTED))
         data = {"entry": number}
-        kw = {"number": number, "hours": seen.hours, "student": seen.student}
+        hours = hours_fmt(seen.hours, turn.person.language)
+        kw = {"number": number, "hours": hours, "student": seen.student}
         return _say(turn, ASK_REASON, "ask_reason", data, **kw)
     outcome = _outcome(turn, number)
     fx = [effects.RejectHours(me, number, reason)] if outcome == "done" else []

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from babel.numbers import format_decimal
+
 from bot.statuses import EntryStatus
 
 QUARTER = Decimal("0.25")
@@ -96,7 +98,6 @@ def totals(rows: Iterable[tuple[str, Decimal | None]]) -> dict[EntryStatus, Deci
     return out
 
 
-def fmt(hours: Decimal) -> str:
-    """Hours as people write them: 1.5, 2, 0.75."""
-    text = f"{hours.normalize():f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
+def fmt(hours: Decimal, lang: str = "en") -> str:
+    """Hours as people write them in `lang`: 1.5, 2, 0.75 (Spanish: 1,5, 2, 0,75)."""
+    return format_decimal(hours, format="#,##0.##", locale=lang)

@@ -58,7 +58,7 @@ def close_forgotten(
     if work is None or done is None:
         return []
     student = work.student_id
-    hours = hours_rules.fmt(done.hours or Decimal(0))
+    hours = hours_rules.fmt(done.hours or Decimal(0), lang)
     notice = ctx.tr(lang)(T.AUTO_CLOSED, title=display.shorten(work.title, 30), hours=hours)
     alert = alerts.alert_coordinator(
         ctx, student, "clock_auto_closed", T.COORD_AUTO_CLOSED, entry=done.entry_id, student=student

@@ -379,7 +379,7 @@ def receipt(
         if approved
         else T.OUT_CONFIRM
     )
-    hours = hours_rules.fmt(done.hours or Decimal(0))
+    hours = hours_rules.fmt(done.hours or Decimal(0), lang)
     now = hours_totals(ctx.session, work.placement_id)
     hours_now = close.hours if close else Decimal(0)
     now = replace(
@@ -387,5 +387,5 @@ def receipt(
         approved=now.approved + (hours_now if approved else 0),
         pending=now.pending + (0 if approved else hours_now),
     )
-    totals = totals_line(_, now, work.est_hours)
+    totals = totals_line(_, now, work.est_hours, lang)
     return f"{_(T.OUT_DONE, title=title, time=when, hours=hours)} {_(after)} {totals}"

@@ -45,11 +45,11 @@ def hours_totals(session: Session, placement_id: int) -> HoursTotals:
     )
 
 
-def totals_line(_: Callable[..., str], totals: HoursTotals, est_hours: Decimal) -> str:
+def totals_line(_: Callable[..., str], totals: HoursTotals, est_hours: Decimal, lang: str) -> str:
     """So far: 2 h approved, 1.5 h pending, of 6 h."""
     return _(
         TOTALS,
-        approved=hours_rules.fmt(totals.approved),
-        pending=hours_rules.fmt(totals.pending),
-        est=hours_rules.fmt(est_hours),
+        approved=hours_rules.fmt(totals.approved, lang),
+        pending=hours_rules.fmt(totals.pending, lang),
+        est=hours_rules.fmt(est_hours, lang),
     )

@@ -10,6 +10,10 @@ from bot.statuses import EntryKind, EntryStatus
 from db import trail
 from db.models import TimeEntry
 
+LOG_WHILE_IN = N_(
+    "You're clocked in since {time}: that time counts when you reply OUT, so there is "
+    "nothing to LOG for it."
+)
 ASK_LOG = N_("How many hours and what did you do? e.g. 1.5 researched competitors")
 LOG_ERRORS = {
     "no_hours": N_("Start with the hours, then what you did. e.g. LOG 1.5 researched competitors"),

@@ -126,7 +126,7 @@ def render(
     if typed:
         lines += _sms_help(ctx, _, lang, items)
         return Outbound("\n".join(lines))
-    return Outbound("\n".join(lines), buttons=_buttons(ctx, _, supervisor_id, items))
+    return Outbound("\n".join(lines), buttons=_buttons(ctx, _, lang, supervisor_id, items))
 
 
 def _line(ctx: Context, _: Callable[..., str], lang: str, item: Item) -> str:
@@ -143,7 +143,7 @@ def _sms_help(ctx: Context, _: Callable[..., str], lang: str, items: list[Item])
     if hours:
         out.append(_(HOW_HOURS, number=hours[0].id))
         if len(hours) > 1:
-            total = hours_rules.fmt(timesheets.totals(hours))
+            total = hours_rules.fmt(timesheets.totals(hours), lang)
             out.append(_(HOW_ALL, count=len(hours), hours=total))
     work = [i.row for i in items if i.kind == "work"]
     if work:
@@ -157,7 +157,7 @@ def _sms_help(ctx: Context, _: Callable[..., str], lang: str, items: list[Item])
 
 
 def _buttons(
-    ctx: Context, _: Callable[..., str], supervisor_id: int, items: list[Item]
+    ctx: Context, _: Callable[..., str], lang: str, supervisor_id: int, items: list[Item]
 ) -> list[list[Button]]:
     secret = ctx.settings.secret_key
 
@@ -185,7 +185,9 @@ def _buttons(
             rows.append([Button(_(RATE, student=item.who.student), sign("ro", n))])
     hours = [i.row for i in items if i.kind == "hours"]
     if len(hours) > 1:
-        label = _(APPROVE_ALL, count=len(hours), hours=hours_rules.fmt(timesheets.totals(hours)))
+        label = _(
+            APPROVE_ALL, count=len(hours), hours=hours_rules.fmt(timesheets.totals(hours), lang)
+        )
         rows.append([Button(label, sign("tb", max(e.id for e in hours)), "A ALL")])
     return rows
 

@@ -86,7 +86,7 @@ class EntryView:
 
     id: int
     status: EntryStatus
-    hours: str
+    hours: Decimal
     student: str
 
 
@@ -96,9 +96,7 @@ def view(session: Session, supervisor_id: int, entry_id: int) -> EntryView | Non
     who = about(session, entry.placement_id) if entry else None
     if entry is None or who is None or who.supervisor_id != supervisor_id:
         return None
-    return EntryView(
-        entry.id, entry.status, hours_rules.fmt(Decimal(entry.hours or 0)), who.student
-    )
+    return EntryView(entry.id, entry.status, Decimal(entry.hours or 0), who.student)
 
 
 def _owned(ctx: Context, supervisor_id: int, entry_id: int) -> tuple[TimeEntry | None, Who | None]:
@@ -152,7 +150,7 @@ def reject(
     _ = ctx.tr(who.student_language)
     text = _(
         REJECTED_NOTICE,
-        hours=hours_rules.fmt(Decimal(entry.hours or 0)),
+        hours=hours_rules.fmt(Decimal(entry.hours or 0), who.student_language),
         date=day(entry_day(ctx, entry), who.student_language),
         title=shorten(who.title),
         reason=reason,
@@ -185,7 +183,7 @@ def describe(ctx: Context, _: Callable[..., str], lang: str, entry: TimeEntry, w
         ENTRY_LINE,
         number=entry.id,
         student=who.student,
-        hours=hours_rules.fmt(Decimal(entry.hours or 0)),
+        hours=hours_rules.fmt(Decimal(entry.hours or 0), lang),
         date=day(entry_day(ctx, entry), lang),
         what=what,
     )

@@ -52,9 +52,9 @@ def status(ctx: Context, lang: str, work: Work, submitted: str | None) -> str:
         _(
             ST_HOURS,
             title=display.shorten(work.title, 30),
-            approved=hours_rules.fmt(totals.approved),
-            pending=hours_rules.fmt(totals.pending),
-            est=hours_rules.fmt(work.est_hours),
+            approved=hours_rules.fmt(totals.approved, lang),
+            pending=hours_rules.fmt(totals.pending, lang),
+            est=hours_rules.fmt(work.est_hours, lang),
         )
     ]
     missing = missing_of(ctx, work.placement_id) if work.status == PlacementStatus.PAPERWORK else []

@@ -52,11 +52,6 @@ SCRIPTS = [
         "a wrong code is explained in both languages",
         invite,
         lang="es",
-        xfail=(
-            "bug: flows/link.py answers a stranger's wrong code (BAD_CODE), someone else's "
-            "contact and STOP in English only, though it cannot know the stranger's language "
-            "(its HOW_TO_JOIN is sent in English and Spanish)"
-        ),
         steps=[Step("newchat", "/start WRONG123", Means("code", "código"), TG)],
     ),
 ]

@@ -140,11 +140,6 @@ SCRIPTS = [
         "hours with a decimal comma are answered with a decimal comma",
         placed,
         lang="es",
-        xfail=(
-            "bug: Spanish replies write hours with a decimal point ('Anotamos 1.5 h', "
-            "'1.5 h pendientes') while the Spanish prompts write '1,5' (rules.hours.fmt and "
-            "the totals are not locale-aware)"
-        ),
         steps=[
             Step(
                 "student",
@@ -206,11 +201,6 @@ SCRIPTS += [
         "hours logged while clocked in are not counted twice",
         placed,
         lang="en",
-        xfail=(
-            "gap: LOG is accepted during an open clock-in on an on-site placement, so the "
-            "same time can be counted twice (3 h logged at 9:00 plus the 9:00-12:00 shift, "
-            "which auto-approves when the location checks out); the reply should point to OUT"
-        ),
         steps=[
             Step("student", "IN", Means(asks_location=True), TG),
             Step("student", AT_WORK, Means("{short}"), TG, db=entries(1, status="open")),
