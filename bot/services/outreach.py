@@ -58,6 +58,10 @@ class Audience:
     def describe(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
 
+    def describe_filters(self) -> dict[str, Any]:
+        """The filters a person chose (not the caseload they are held to)."""
+        return {k: v for k, v in self.describe().items() if k != "coordinator_id"}
+
 
 @dataclass(frozen=True)
 class Preview:
@@ -198,7 +202,7 @@ def stats(session: Session, campaign: OutreachCampaign) -> CampaignStats:
         .join(OutreachRecipient, OutreachRecipient.student_id == Application.student_id)
         .where(
             OutreachRecipient.campaign_id == campaign.id,
-            Application.created_at >= campaign.created_at,
+            Application.created_at > campaign.created_at,
             Application.status != ApplicationStatus.WITHDRAWN,
         )
     )
