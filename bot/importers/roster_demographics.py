@@ -17,8 +17,12 @@ from bot.importers.roster_scan import Demographics
 from db.models import Person, StudentDemographic
 
 CHUNK = 500
-_ROW = (StudentDemographic.person_id == bindparam("p"), StudentDemographic.field == bindparam("f"))
-_UPDATE = update(StudentDemographic).where(*_ROW).values(value=bindparam("v"))
+_TABLE = StudentDemographic.__table__
+_UPDATE = (
+    update(_TABLE)
+    .where(_TABLE.c.person_id == bindparam("p"), _TABLE.c.field == bindparam("f"))
+    .values(value=bindparam("v"))
+)
 
 
 def sync_demographics(session: Session, demographics: Demographics, read: Collection[str]) -> None:
@@ -63,6 +67,6 @@ def _sync_chunk(session: Session, demographics: Demographics, sids: list[str]) -
     )
     changed = [{"p": p, "f": f, "v": v} for (p, f), v in want.items() if stored.get((p, f), v) != v]
     if changed:
-        session.execute(_UPDATE, changed)
+        session.connection().execute(_UPDATE, changed)
     gone = [{"person_id": pid, "field": f} for (pid, f) in stored if (pid, f) not in want]
     delete_rows(session, StudentDemographic, gone)
