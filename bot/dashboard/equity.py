@@ -49,13 +49,14 @@ def equity() -> Any:
     with rt.database.transaction() as s:
         today = _today(s)
         district, sections = equity_data.coverage_sections(s)
+        arranged = reach_counts.seats(s, today, rt.settings.policy)
         data = {
             "district": district,
             "sections": sections,
-            "missing": equity_data.missing(s, _caseload(), today, rt.settings.policy),
+            "missing": equity_data.missing(s, _caseload(), arranged),
             "weeks": equity_data.weeks(s, today, rt.settings.tz),
             "kinds": equity_data.kind_table(s),
-            "reach": reach_counts.by_transportation(s, today, rt.settings.policy),
+            "reach": reach_counts.by_transportation(s, arranged),
             "buckets": [label for *_r, label in reach_counts.BUCKETS],
             "today": today,
         }
@@ -210,7 +211,4 @@ def reach_item(row: Any) -> tuple[str, float, str, str]:
 
 @bp.app_template_filter("kind_label")
 def kind_label(code: str) -> str:
-    from bot import kinds
-    from bot.i18n import translate
-
-    return translate("en", kinds.get(code).label) if code in kinds.codes() else code
+    return equity_data.kind_label(code)

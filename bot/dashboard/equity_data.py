@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from bot import kinds
 from bot.i18n import translate
-from bot.policy import Policy
 from bot.services import coverage as cov
 from bot.services import reach_counts
 from bot.services.hours_report import Week, hours_by_week, placements_by_kind
@@ -55,7 +54,7 @@ def coverage_sections(session: Session) -> tuple[cov.Group, list[Section]]:
 
 
 def missing(
-    session: Session, coordinator_id: int | None, today: date, policy: Policy
+    session: Session, coordinator_id: int | None, arranged: reach_counts.Seats
 ) -> list[Missing]:
     """Seniors and juniors with no experience (first LIST_LIMIT of each) and their reach."""
     done = cov.experienced()
@@ -89,7 +88,7 @@ def missing(
         )  # fmt: skip
         lists.append(Missing(grade, name, count, rows))
     ids = [r.id for m in lists for r in m.rows]
-    reach = reach_counts.for_students(session, ids, today, policy) if ids else {}
+    reach = reach_counts.for_students(session, ids, arranged) if ids else {}
     return [
         Missing(m.grade, m.name, m.count, [(r, reach.get(r.id, 0)) for r in m.rows]) for m in lists
     ]
@@ -106,6 +105,10 @@ def kind_table(session: Session) -> tuple[list[str], list[tuple[str, list[int], 
     rows = []
     for code in [*kinds.codes(), *sorted(set(by_kind) - set(kinds.codes()))]:
         counts = [by_kind.get(code, {}).get(s, 0) for s in statuses]
-        label = translate("en", kinds.get(code).label) if code in kinds.codes() else code
-        rows.append((label, counts, sum(counts)))
+        rows.append((kind_label(code), counts, sum(counts)))
     return statuses, rows
+
+
+def kind_label(code: str) -> str:
+    """How the dashboard names a kind (its code when no registered kind has it)."""
+    return translate("en", kinds.get(code).label) if code in kinds.codes() else code

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot.importers.bulk import delete_rows, fetch, insert_values
@@ -17,7 +17,7 @@ from bot.importers.roster_scan import Demographics
 from db.models import Person, StudentDemographic
 
 CHUNK = 500
-_TABLE = StudentDemographic.__table__
+_TABLE: Table = StudentDemographic.__table__  # type: ignore[assignment]
 _UPDATE = (
     update(_TABLE)
     .where(_TABLE.c.person_id == bindparam("p"), _TABLE.c.field == bindparam("f"))
@@ -27,24 +27,22 @@ _UPDATE = (
 
 def sync_demographics(session: Session, demographics: Demographics, read: Collection[str]) -> None:
     """Store the values of the students among `read` (sourcedIds): insert, update, delete."""
-    if demographics.table is None:
-        return  # no demographics.csv in this bundle: keep what is stored
-    sids = sorted(read)
-    for at in range(0, len(sids), CHUNK):
-        _sync_chunk(session, demographics, sids[at : at + CHUNK])
+    if demographics.table is None or not read:
+        return  # no demographics.csv in this bundle (keep what is stored), or nothing new
+    wanted = set(read)
+    # one pass over the roster's students: an IN list per chunk would be planned on
+    # statistics from before this import's COPY, and scan the people table each time
+    people = [(sid, pid) for sid, pid in fetch(session, _STUDENTS) if sid in wanted]
+    for at in range(0, len(people), CHUNK):
+        _sync_chunk(session, demographics, dict(people[at : at + CHUNK]))
 
 
-def _sync_chunk(session: Session, demographics: Demographics, sids: list[str]) -> None:
-    people = dict(
-        fetch(
-            session,
-            select(Person.sourced_id, Person.id).where(
-                Person.source == "roster", Person.kind == "student", Person.sourced_id.in_(sids)
-            ),
-        )
-    )
-    if not people:
-        return
+_STUDENTS = select(Person.sourced_id, Person.id).where(
+    Person.source == "roster", Person.kind == "student"
+)
+
+
+def _sync_chunk(session: Session, demographics: Demographics, people: dict[str, int]) -> None:
     stored: dict[tuple[int, str], str] = {
         (pid, f): v
         for pid, f, v in fetch(

@@ -113,21 +113,44 @@ class Week:
 def hours_by_week(session: Session, tz: ZoneInfo, start: date, end: date) -> list[Week]:
     """Verified hours and how many students earned them, per ISO week from `start` to `end`
     (every week in the range, empty ones too)."""
-    hours: dict[str, Decimal] = defaultdict(Decimal)
-    people: dict[str, set[int]] = defaultdict(set)
-    stmt = select(_worked_at(), TimeEntry.hours, TimeEntry.student_id).where(
-        *_bounds(tz, start, end)
-    )
-    for at, h, student in session.connection().execute(stmt):
-        week = iso_week(_day(at, tz))
-        hours[week] += Decimal(h)
-        people[week].add(student)
+    if session.get_bind().dialect.name == "postgresql":
+        found = _weeks_in_sql(session, tz, start, end)
+    else:
+        found = _weeks_in_python(session, tz, start, end)
     weeks, day = [], start - timedelta(days=start.weekday())
     while day <= end:
         key = iso_week(day)
-        weeks.append(Week(key, hours.get(key, Decimal(0)), len(people.get(key, ()))))
+        hours, people = found.get(key, (Decimal(0), 0))
+        weeks.append(Week(key, hours, people))
         day += timedelta(days=7)
     return weeks
+
+
+def _weeks_in_sql(
+    session: Session, tz: ZoneInfo, start: date, end: date
+) -> dict[str, tuple[Decimal, int]]:
+    """PostgreSQL groups by the ISO week of the district's local time itself."""
+    week = func.to_char(func.timezone(tz.key, _worked_at()), 'IYYY-"W"IW')
+    stmt = (
+        select(week, func.sum(TimeEntry.hours), func.count(func.distinct(TimeEntry.student_id)))
+        .where(*_bounds(tz, start, end))
+        .group_by(week)
+    )
+    return {w: (Decimal(h), n) for w, h, n in session.execute(stmt)}
+
+
+def _weeks_in_python(
+    session: Session, tz: ZoneInfo, start: date, end: date
+) -> dict[str, tuple[Decimal, int]]:
+    """SQLite (a small district): each entry's local week worked out here."""
+    hours: dict[str, Decimal] = defaultdict(Decimal)
+    people: dict[str, set[int]] = defaultdict(set)
+    stmt = select(_worked_at(), TimeEntry.hours, TimeEntry.student_id)
+    for at, h, student in session.connection().execute(stmt.where(*_bounds(tz, start, end))):
+        week = iso_week(_day(at, tz))
+        hours[week] += Decimal(h)
+        people[week].add(student)
+    return {w: (hours[w], len(people[w])) for w in hours}
 
 
 def placements_by_kind(session: Session) -> dict[str, dict[str, int]]:

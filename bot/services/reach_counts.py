@@ -122,9 +122,15 @@ def _traveller(row: Any) -> Traveller:
 
 
 def seats(session: Session, today: date, policy: Policy) -> Seats:
+    """Today's open catalogue arranged for counting (FIND's cached catalogue: a page
+    shown within its few seconds of FIND does not rebuild it)."""
+    from bot.services import catalog_cache
     from bot.services.opportunities import catalog
 
-    return Seats(catalog(session, today, policy), policy.walk_km)
+    found = catalog_cache.open_catalog(
+        session, today, lambda: catalog(session, today, policy, with_text=True)
+    )
+    return Seats(found, policy.walk_km)
 
 
 def bucket(n: int) -> str:
@@ -142,9 +148,8 @@ class ReachRow:
     buckets: dict[str, int]
 
 
-def by_transportation(session: Session, today: date, policy: Policy) -> list[ReachRow]:
+def by_transportation(session: Session, arranged: Seats) -> list[ReachRow]:
     """Per transportation value: students, how many reach no seat, the median, buckets."""
-    arranged = seats(session, today, policy)
     counts: dict[str, list[int]] = defaultdict(list)
     for who in travellers(session):
         counts[who.transportation].append(arranged.reachable(who))
@@ -158,7 +163,6 @@ def by_transportation(session: Session, today: date, policy: Policy) -> list[Rea
     return rows
 
 
-def for_students(session: Session, ids: list[int], today: date, policy: Policy) -> dict[int, int]:
+def for_students(session: Session, ids: list[int], arranged: Seats) -> dict[int, int]:
     """Open seats each of these students reaches."""
-    arranged = seats(session, today, policy)
     return {who.id: arranged.reachable(who) for who in travellers(session, ids)}

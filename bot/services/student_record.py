@@ -185,7 +185,7 @@ def district_rows(
     if coordinator_id is not None:
         caseload = select(Student.person_id).where(Student.coordinator_id == coordinator_id)
         where = Placement.student_id.in_(caseload)
-    people = {}
+    people: dict[int, tuple[Any, ...]] = {}
     last = 0
     while True:
         rows = _placements(session, where & (Placement.id > last), chunk)
