@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal_column, select, union_all
 from sqlalchemy.orm import Session
 
 from bot.statuses import EntryStatus
-from db.models import Org, Person, Placement, Student, StudentDemographic, TimeEntry
+from db.models import Org, Person, Student, StudentDemographic, TimeEntry
 
 CORE_FIELDS = ("school", "grade", "transportation", "language")
 BLANK = "(blank)"
@@ -48,23 +48,14 @@ def percent(part: int, whole: int) -> Decimal:
 
 def experienced() -> Any:
     """Ids of students with verified hours on any placement (a subquery)."""
-    return (
-        select(Placement.student_id.label("student_id"))
-        .join(TimeEntry, TimeEntry.placement_id == Placement.id)
+    return _experienced().subquery("experienced")
+
+
+def _experienced() -> Any:
+    return (  # an entry's student is its placement's (index ix_time_entries_verified)
+        select(TimeEntry.student_id.label("student_id"))
         .where(TimeEntry.status == EntryStatus.APPROVED, TimeEntry.hours > 0)
         .distinct()
-        .subquery("experienced")
-    )
-
-
-def _students(extra: tuple[Any, ...]) -> Any:
-    done = experienced()
-    return (
-        select(*extra, func.count(), func.count(done.c.student_id))
-        .select_from(Student)
-        .join(Person, Person.id == Student.person_id)
-        .outerjoin(done, done.c.student_id == Student.person_id)
-        .where(Person.active.is_(True), Person.kind == "student")
     )
 
 
@@ -88,19 +79,54 @@ def coverage(session: Session, by: str = "school") -> list[Group]:
 
 
 def all_coverage(session: Session, by: list[str]) -> dict[str, list[Group]]:
-    """Coverage for several fields in two queries (core fields, then demographics)."""
+    """Coverage for several fields in one statement: the experienced students and the
+    student table are worked out once (CTEs), then grouped by each field."""
     known = fields(session)
     unknown = [f for f in by if f not in known]
     if unknown:
         raise LookupError(f"unknown field {unknown[0]!r}; one of: {', '.join(known)}")
-    found: dict[str, list[Group]] = {}
-    core = [f for f in by if f in CORE_FIELDS]
-    if core:
-        found.update(_core(session, core))
+    done = _experienced().cte("experienced")
+    base = (
+        select(
+            Student.person_id.label("pid"),
+            *(column.label(name) for name, column in _COLUMNS.items()),
+            case((done.c.student_id.is_not(None), 1), else_=0).label("done"),
+        )
+        .join(Person, Person.id == Student.person_id)
+        .join(Org, Org.id == Student.school_id)
+        .outerjoin(done, done.c.student_id == Student.person_id)
+        .where(Person.active.is_(True), Person.kind == "student")
+        .cte("base")
+    )
+    tally = (func.count(), func.coalesce(func.sum(base.c.done), 0))
+    parts: list[Any] = [select(literal_column("'*'"), literal_column("''"), *tally)]
+    for name in (f for f in by if f in CORE_FIELDS):
+        parts.append(
+            select(literal_column(f"'{name}'"), base.c[name], *tally).group_by(base.c[name])
+        )
     demo = [f for f in by if f not in CORE_FIELDS]
     if demo:
-        found.update(_demographics(session, demo))
-    return {f: found[f] for f in by}
+        d = StudentDemographic
+        parts.append(
+            select(d.field, d.value, *tally)
+            .join(base, base.c.pid == d.person_id)
+            .where(d.field.in_(demo))
+            .group_by(d.field, d.value)
+        )
+    tallies: dict[str, dict[str, list[int]]] = {f: {} for f in by}
+    everyone = [0, 0]
+    for name, value, count, with_experience in session.execute(union_all(*parts)):
+        if name == "*":
+            everyone = [count, int(with_experience)]
+            continue
+        row = tallies[name].setdefault(_label(value), [0, 0])
+        row[0] += count
+        row[1] += int(with_experience)
+    for name in demo:  # students with no value for the field are its blank group
+        counted = [sum(v[i] for v in tallies[name].values()) for i in (0, 1)]
+        if everyone[0] > counted[0]:
+            tallies[name][BLANK] = [everyone[0] - counted[0], everyone[1] - counted[1]]
+    return {f: _groups(tallies[f]) for f in by}
 
 
 _COLUMNS = {
@@ -109,37 +135,6 @@ _COLUMNS = {
     "transportation": Student.transportation,
     "language": Person.language,
 }
-
-
-def _core(session: Session, names: list[str]) -> dict[str, list[Group]]:
-    stmt = _students(tuple(_COLUMNS[n] for n in names)).join(Org, Org.id == Student.school_id)
-    stmt = stmt.group_by(*(_COLUMNS[n] for n in names))
-    tallies: dict[str, dict[str, list[int]]] = {n: {} for n in names}
-    for row in session.execute(stmt):
-        count, done = row[-2], row[-1]
-        for name, value in zip(names, row[:-2], strict=True):
-            tally = tallies[name].setdefault(_label(value), [0, 0])
-            tally[0] += count
-            tally[1] += done
-    return {n: _groups(t) for n, t in tallies.items()}
-
-
-def _demographics(session: Session, names: list[str]) -> dict[str, list[Group]]:
-    found: dict[str, list[Group]] = {}
-    for name in names:
-        value = (
-            select(StudentDemographic.person_id, StudentDemographic.value)
-            .where(StudentDemographic.field == name)
-            .subquery()
-        )
-        stmt = (
-            _students((value.c.value,))
-            .outerjoin(value, value.c.person_id == Student.person_id)
-            .group_by(value.c.value)
-        )
-        tally = {_label(v): [n, d] for v, n, d in session.execute(stmt)}
-        found[name] = _groups(tally)
-    return found
 
 
 def _label(value: Any) -> str:

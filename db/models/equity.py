@@ -10,6 +10,16 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
+from db.models.placements import TimeEntry
+
+# who has a WBL experience (verified hours): read by every coverage figure and outreach
+_VERIFIED = (TimeEntry.status == "approved") & (TimeEntry.hours > 0)
+Index(
+    "ix_time_entries_verified",
+    TimeEntry.student_id,
+    postgresql_where=_VERIFIED,
+    sqlite_where=_VERIFIED,
+)
 
 
 class StudentDemographic(Base):

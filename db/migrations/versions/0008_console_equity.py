@@ -15,7 +15,17 @@ branch_labels = None
 depends_on = None
 
 
+VERIFIED = sa.text("status = 'approved' AND hours > 0")
+
+
 def upgrade() -> None:
+    op.create_index(
+        "ix_time_entries_verified",
+        "time_entries",
+        ["student_id"],
+        postgresql_where=VERIFIED,
+        sqlite_where=VERIFIED,
+    )
     op.create_table(
         "student_demographics",
         sa.Column("person_id", sa.Integer(), nullable=False),
@@ -62,6 +72,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_time_entries_verified", table_name="time_entries")
     op.drop_index(op.f("ix_outreach_recipients_student_id"), table_name="outreach_recipients")
     op.drop_table("outreach_recipients")
     op.drop_table("outreach_campaigns")
