@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from bot.statuses import EntryStatus
@@ -111,46 +111,23 @@ class Week:
 
 
 def hours_by_week(session: Session, tz: ZoneInfo, start: date, end: date) -> list[Week]:
-    """Verified hours and how many students earned them, per ISO week from `start` to `end`
-    (every week in the range, empty ones too)."""
-    if session.get_bind().dialect.name == "postgresql":
-        found = _weeks_in_sql(session, tz, start, end)
-    else:
-        found = _weeks_in_python(session, tz, start, end)
-    weeks, day = [], start - timedelta(days=start.weekday())
-    while day <= end:
-        key = iso_week(day)
-        hours, people = found.get(key, (Decimal(0), 0))
-        weeks.append(Week(key, hours, people))
-        day += timedelta(days=7)
-    return weeks
+    """Verified hours and how many students earned them, per ISO week from `start`'s week
+    to `end`'s (every week, empty ones too).
 
-
-def _weeks_in_sql(
-    session: Session, tz: ZoneInfo, start: date, end: date
-) -> dict[str, tuple[Decimal, int]]:
-    """PostgreSQL groups by the ISO week of the district's local time itself."""
-    week = func.to_char(func.timezone(tz.key, _worked_at()), 'IYYY-"W"IW')
+    The database buckets each entry by comparing it with the weeks' first instants (local
+    Monday midnights, so a DST change is no trouble), on SQLite and PostgreSQL alike."""
+    monday = start - timedelta(days=start.weekday())
+    days = [monday + timedelta(weeks=i) for i in range((end - monday).days // 7 + 2)]
+    edges = [datetime.combine(d, time(0), tzinfo=tz) for d in days]
+    worked = _worked_at()
+    bucket = case(*((worked < edge, i) for i, edge in enumerate(edges[1:])), else_=-1)
     stmt = (
-        select(week, func.sum(TimeEntry.hours), func.count(func.distinct(TimeEntry.student_id)))
-        .where(*_bounds(tz, start, end))
-        .group_by(week)
+        select(bucket, func.sum(TimeEntry.hours), func.count(func.distinct(TimeEntry.student_id)))
+        .where(*_bounds(tz, monday, days[-1] - timedelta(days=1)))
+        .group_by(bucket)
     )
-    return {w: (Decimal(h), n) for w, h, n in session.execute(stmt)}
-
-
-def _weeks_in_python(
-    session: Session, tz: ZoneInfo, start: date, end: date
-) -> dict[str, tuple[Decimal, int]]:
-    """SQLite (a small district): each entry's local week worked out here."""
-    hours: dict[str, Decimal] = defaultdict(Decimal)
-    people: dict[str, set[int]] = defaultdict(set)
-    stmt = select(_worked_at(), TimeEntry.hours, TimeEntry.student_id)
-    for at, h, student in session.connection().execute(stmt.where(*_bounds(tz, start, end))):
-        week = iso_week(_day(at, tz))
-        hours[week] += Decimal(h)
-        people[week].add(student)
-    return {w: (hours[w], len(people[w])) for w in hours}
+    found = {i: (Decimal(h), n) for i, h, n in session.execute(stmt)}
+    return [Week(iso_week(day), *found.get(i, (Decimal(0), 0))) for i, day in enumerate(days[:-1])]
 
 
 def placements_by_kind(session: Session) -> dict[str, dict[str, int]]:

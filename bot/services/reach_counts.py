@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from bot.policy import Policy
 from bot.rules.eligibility import OpportunityFacts
-from bot.rules.reachability import Origin, classify
+from bot.rules.reachability import Origin, walkable
 from db.models import Org, Person, Student
 
 Point = tuple[float, float]
@@ -49,7 +49,8 @@ class Seats:
         self.everyone = 0  # remote, or a transit site
         self.total = 0
         self.at_school: dict[int, int] = defaultdict(int)  # school-run sites, by school
-        self.grid: dict[tuple[int, int], list[tuple[OpportunityFacts, int]]] = defaultdict(list)
+        # walkable candidates by grid cell: (site, seats, the school running it)
+        self.grid: dict[tuple[int, int], list[tuple[Point, int, int | None]]] = defaultdict(list)
         self.cell = max(walk_km, 0.1) / 111.0  # degrees of latitude per cell
         opps = list(catalog)
         # a cell is as wide in longitude as the walk is at the sites' highest latitude
@@ -65,7 +66,7 @@ class Seats:
                 continue
             if opp.site_school_id is not None:
                 self.at_school[opp.site_school_id] += seats
-            self.grid[self._key(opp.site)].append((opp, seats))
+            self.grid[self._key(opp.site)].append((opp.site, seats, opp.site_school_id))
         # the cells from which some walkable site is at most one cell away
         self.near = {
             (r + dr, c + dc) for r, c in self.grid for dr in (-1, 0, 1) for dc in (-1, 0, 1)
@@ -76,30 +77,40 @@ class Seats:
 
     def reachable(self, who: Traveller) -> int:
         """Open seats this student reaches (the rule in the module docstring)."""
-        if who.transportation == "car":
+        return self.count(who.school_id, who.transportation, who.origin)
+
+    def count(self, school_id: int | None, transportation: str, origin: Point | None) -> int:
+        if transportation == "car":
             return self.total
-        found = self.everyone + self.at_school.get(who.school_id or -1, 0)
-        if who.origin is None:
+        found = self.everyone + self.at_school.get(school_id or -1, 0)
+        if origin is None:
             return found
-        row, col = key = self._key(who.origin)
+        row, col = key = self._key(origin)
         if key not in self.near:
             return found
-        origin = Origin(who.origin)
+        here, walk_km = Origin(origin), self.walk_km
         for dr in (-1, 0, 1):
             for dc in (-1, 0, 1):
-                for opp, seats in self.grid.get((row + dr, col + dc), ()):
-                    if opp.site_school_id is not None and opp.site_school_id == who.school_id:
+                for site, seats, school in self.grid.get((row + dr, col + dc), ()):
+                    if school is not None and school == school_id:
                         continue  # counted with the school's own
-                    km = origin.km_to(opp.site)  # type: ignore[arg-type]
-                    mode = classify(
-                        who.transportation, origin, km, False, False, opp.site, False, self.walk_km
-                    )
-                    found += seats if mode == "walk" else 0
+                    if walkable(here, here.km_to(site), site, walk_km):
+                        found += seats
         return found
 
 
 def travellers(session: Session, ids: list[int] | None = None) -> list[Traveller]:
     """Active students (or exactly `ids`) with school, transport and home or school point."""
+    return [Traveller(*row) for row in _rows(session, ids)]
+
+
+def _rows(
+    session: Session, ids: list[int] | None
+) -> Iterator[tuple[int, int | None, str, Point | None]]:
+    """(person id, school id, transportation, home or else school point) per active student."""
+    schools = {
+        oid: _point(lat, lon) for oid, lat, lon in session.execute(select(Org.id, Org.lat, Org.lon))
+    }
     stmt = (
         select(
             Student.person_id,
@@ -107,24 +118,15 @@ def travellers(session: Session, ids: list[int] | None = None) -> list[Traveller
             Student.transportation,
             Student.home_lat,
             Student.home_lon,
-            Org.lat,
-            Org.lon,
         )
         .join(Person, Person.id == Student.person_id)
-        .outerjoin(Org, Org.id == Student.school_id)
         .where(Person.active.is_(True))
     )
     if ids is not None:
         stmt = stmt.where(Student.person_id.in_(ids))
-    return [
-        Traveller(
-            pid,
-            school,
-            (transport or "none").lower(),
-            (hlat, hlon) if hlat is not None and hlon is not None else _point(slat, slon),
-        )
-        for pid, school, transport, hlat, hlon, slat, slon in session.connection().execute(stmt)
-    ]
+    for pid, school, transport, lat, lon in session.connection().execute(stmt):
+        home = (lat, lon) if lat is not None and lon is not None else schools.get(school)
+        yield pid, school, (transport or "none").lower(), home
 
 
 def _point(lat: float | None, lon: float | None) -> Point | None:
@@ -161,8 +163,9 @@ class ReachRow:
 def by_transportation(session: Session, arranged: Seats) -> list[ReachRow]:
     """Per transportation value: students, how many reach no seat, the median, buckets."""
     counts: dict[str, list[int]] = defaultdict(list)
-    for who in travellers(session):
-        counts[who.transportation].append(arranged.reachable(who))
+    count = arranged.count
+    for _pid, school, transport, origin in _rows(session, None):
+        counts[transport].append(count(school, transport, origin))
     rows = []
     for group, found in sorted(counts.items()):
         found.sort()
