@@ -36,6 +36,7 @@ def _caseload() -> int | None:
 
 
 def _csv(name: str, header: Any, rows: Any) -> Response:
+    """A download; `rows` are read here (inside the caller's transaction)."""
     return Response(
         csv_export.render(header, rows),
         mimetype="text/csv",
@@ -92,23 +93,13 @@ def report_hours() -> Response:
     start, end = _date_arg("from"), _date_arg("to")
     rt = _rt()
     with rt.database.transaction() as s:
-        body = csv_export.render(HOURS_COLUMNS, hours_rows(s, rt.settings.tz, start, end))
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=wbl-hours.csv"},
-    )
+        return _csv("wbl-hours.csv", HOURS_COLUMNS, hours_rows(s, rt.settings.tz, start, end))
 
 
 @bp.get("/reports/records.csv")
 def report_records() -> Response:
     with _rt().database.transaction() as s:
-        body = csv_export.render(RECORD_COLUMNS, district_rows(s, _caseload()))
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": "attachment; filename=wbl-records.csv"},
-    )
+        return _csv("wbl-records.csv", RECORD_COLUMNS, district_rows(s, _caseload()))
 
 
 @bp.get("/reports")

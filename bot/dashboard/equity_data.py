@@ -48,7 +48,7 @@ class Missing:
 
 def coverage_sections(session: Session) -> tuple[cov.Group, list[Section]]:
     """The district rate and one section per field, gaps against the district rate."""
-    found = cov.all_coverage(session, cov.fields(session))
+    found = cov.all_coverage(session)
     district = cov.overall(found["school"])
     return district, [Section(f, g, cov.gaps(g, district)) for f, g in found.items()]
 

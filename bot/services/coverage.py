@@ -8,6 +8,7 @@ school's `sourcedId`, a grade as written); a blank value is the group `(blank)`.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -78,13 +79,14 @@ def coverage(session: Session, by: str = "school") -> list[Group]:
     return all_coverage(session, [by])[by]
 
 
-def all_coverage(session: Session, by: list[str]) -> dict[str, list[Group]]:
-    """Coverage for several fields in one statement: the experienced students and the
-    student table are worked out once (CTEs), then grouped by each field."""
-    known = fields(session)
-    unknown = [f for f in by if f not in known]
-    if unknown:
-        raise LookupError(f"unknown field {unknown[0]!r}; one of: {', '.join(known)}")
+def all_coverage(session: Session, by: list[str] | None = None) -> dict[str, list[Group]]:
+    """Coverage for several fields (None: every field) in one statement: the experienced
+    students and the student table are worked out once (CTEs), then grouped by each."""
+    if by is not None:
+        known = fields(session)
+        unknown = [f for f in by if f not in known]
+        if unknown:
+            raise LookupError(f"unknown field {unknown[0]!r}; one of: {', '.join(known)}")
     done = _experienced().cte("experienced")
     base = (
         select(
@@ -100,20 +102,18 @@ def all_coverage(session: Session, by: list[str]) -> dict[str, list[Group]]:
     )
     tally = (func.count(), func.coalesce(func.sum(base.c.done), 0))
     parts: list[Any] = [select(literal_column("'*'"), literal_column("''"), *tally)]
-    for name in (f for f in by if f in CORE_FIELDS):
+    for name in (f for f in by or CORE_FIELDS if f in CORE_FIELDS):
         parts.append(
             select(literal_column(f"'{name}'"), base.c[name], *tally).group_by(base.c[name])
         )
-    demo = [f for f in by if f not in CORE_FIELDS]
-    if demo:
+    demo = None if by is None else [f for f in by if f not in CORE_FIELDS]
+    if demo is None or demo:
         d = StudentDemographic
-        parts.append(
-            select(d.field, d.value, *tally)
-            .join(base, base.c.pid == d.person_id)
-            .where(d.field.in_(demo))
-            .group_by(d.field, d.value)
-        )
-    tallies: dict[str, dict[str, list[int]]] = {f: {} for f in by}
+        grouped = select(d.field, d.value, *tally).join(base, base.c.pid == d.person_id)
+        if demo:
+            grouped = grouped.where(d.field.in_(demo))
+        parts.append(grouped.group_by(d.field, d.value))
+    tallies: dict[str, dict[str, list[int]]] = defaultdict(dict)
     everyone = [0, 0]
     for name, value, count, with_experience in session.execute(union_all(*parts)):
         if name == "*":
@@ -122,7 +122,9 @@ def all_coverage(session: Session, by: list[str]) -> dict[str, list[Group]]:
         row = tallies[name].setdefault(_label(value), [0, 0])
         row[0] += count
         row[1] += int(with_experience)
-    for name in demo:  # students with no value for the field are its blank group
+    if by is None:
+        by = [*CORE_FIELDS, *sorted(set(tallies) - set(CORE_FIELDS))]
+    for name in (f for f in by if f not in CORE_FIELDS):  # no value: the blank group
         counted = [sum(v[i] for v in tallies[name].values()) for i in (0, 1)]
         if everyone[0] > counted[0]:
             tallies[name][BLANK] = [everyone[0] - counted[0], everyone[1] - counted[1]]

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import String, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bot.statuses import EntryStatus
@@ -78,7 +78,8 @@ def hours_rows(
         select(
             Person.sourced_id, Org.sourced_id, Student.grade, Opportunity.external_id,
             Opportunity.kind, Employer.name, Opportunity.career_cluster,
-            per.c.hours, per.c.first, per.c.last, Placement.status,
+            per.c.hours, per.c.first, per.c.last,
+            type_coerce(Placement.status, String),  # the plain text: no enum per row
         )
         .select_from(per)
         .join(Placement, Placement.id == per.c.pid)
@@ -91,7 +92,7 @@ def hours_rows(
     )  # fmt: skip
     for row in session.connection().execute(stmt):
         *head, hours, first, last, status = row
-        yield [*head, Decimal(hours), _day(first, tz), _day(last, tz), str(status)]
+        yield [*head, Decimal(hours), _day(first, tz), _day(last, tz), status]
 
 
 def _day(at: Any, tz: ZoneInfo) -> date:

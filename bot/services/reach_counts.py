@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,6 +45,7 @@ class Seats:
     """The open catalogue arranged for counting reachable seats."""
 
     def __init__(self, catalog: Iterable[OpportunityFacts], walk_km: float) -> None:
+        self.source = catalog  # the (cached) catalogue this was arranged from
         self.walk_km = walk_km
         self.everyone = 0  # remote, or a transit site
         self.total = 0
@@ -160,8 +161,18 @@ class ReachRow:
     buckets: dict[str, int]
 
 
+_SPREADS: dict[Any, tuple[Any, list[ReachRow]]] = {}  # engine -> (catalogue, rows)
+
+
 def by_transportation(session: Session, arranged: Seats) -> list[ReachRow]:
-    """Per transportation value: students, how many reach no seat, the median, buckets."""
+    """Per transportation value: students, how many reach no seat, the median, buckets.
+
+    Worked out again whenever the catalogue is (FIND's cache: a write to the catalogue's
+    tables in this process, or 30 s); a student added meanwhile shows with the next one."""
+    engine = session.get_bind().engine
+    hit = _SPREADS.get(engine)
+    if hit is not None and hit[0] is arranged.source:
+        return hit[1]
     counts: dict[str, list[int]] = defaultdict(list)
     count = arranged.count
     for _pid, school, transport, origin in _rows(session, None):
@@ -173,6 +184,7 @@ def by_transportation(session: Session, arranged: Seats) -> list[ReachRow]:
         for n in found:
             spread[bucket(n)] += 1
         rows.append(ReachRow(group, len(found), spread["none"], found[len(found) // 2], spread))
+    _SPREADS[engine] = (arranged.source, rows)
     return rows
 
 
