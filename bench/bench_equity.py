@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import statistics
 import subprocess
@@ -200,6 +201,7 @@ def measure(url: str, runs: int) -> None:
             f"{path:<40} {cold:6.2f} {statistics.median(warm):7.2f} {max(warm):6.2f}  {size / 1024:.0f} KiB"
         )
     print("goal: each page under 2 s (median of the warm runs):", "met" if worst < 2 else "NOT met")
+    print("load average (1, 5, 15 min) on this machine: %.1f %.1f %.1f" % os.getloadavg())
     db.dispose()
 
 

@@ -12,13 +12,14 @@ applied afterwards) can be followed.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.addressing import pick_contact
+from bot.addressing import choose
 from bot.context import Context
 from bot.i18n import N_, translate
 from bot.messages import Outbound
@@ -28,6 +29,7 @@ from bot.statuses import ApplicationStatus
 from db import trail
 from db.models import (
     Application,
+    Contact,
     Org,
     OutboxMessage,
     OutreachCampaign,
@@ -43,6 +45,7 @@ INVITE = N_(
 )
 CATEGORY = "outreach"
 LIMIT = 50_000  # one campaign reaches at most a district
+CHUNK = 1000
 
 
 @dataclass(frozen=True)
@@ -120,15 +123,33 @@ def _in_group(stmt: Any, name: str, value: str) -> Any:
     return stmt.where(Person.id.in_(has.where(StudentDemographic.value == value)))
 
 
+def reachable(session: Session, people: list[int]) -> dict[int, Contact]:
+    """Person id -> the address to write to, for those with one not retired or opted out
+    (read a thousand people at a time)."""
+    found: dict[int, Contact] = {}
+    for at in range(0, len(people), CHUNK):
+        usable: dict[int, list[Contact]] = defaultdict(list)
+        for contact in session.scalars(
+            select(Contact).where(
+                Contact.person_id.in_(people[at : at + CHUNK]),
+                Contact.retired_at.is_(None),
+                Contact.opted_out_at.is_(None),
+            )
+        ):
+            usable[contact.person_id].append(contact)
+        for pid, contacts in usable.items():
+            best = choose(contacts)
+            if best is not None:
+                found[pid] = best
+    return found
+
+
 def preview(session: Session, audience: Audience) -> Preview:
     """How many would be invited, and the message in English and Spanish."""
     people = candidates(session, audience)
-    reachable = sum(
-        1 for pid, _n, _l in people if pick_contact(session, pid, reachable_only=True) is not None
-    )
     return Preview(
         len(people),
-        reachable,
+        len(reachable(session, [pid for pid, _n, _l in people])),
         translate("en", INVITE, name="Leah"),
         translate("es", INVITE, name="Leah"),
     )
@@ -137,45 +158,43 @@ def preview(session: Session, audience: Audience) -> Preview:
 def send(ctx: Context, audience: Audience, *, dry_run: bool = False) -> OutreachCampaign:
     """Queue the invitation to every reachable student of the audience (dry run: count only)."""
     people = candidates(ctx.session, audience)
+    contacts = reachable(ctx.session, [pid for pid, _n, _l in people])
     campaign = OutreachCampaign(
         created_at=ctx.now,
         actor=ctx.actor,
         audience=audience.describe(),
         note=translate("en", INVITE, name="{name}"),
         matched=len(people),
-        queued=0,
+        queued=len(contacts),
     )
-    if not dry_run:
-        ctx.session.add(campaign)
-        ctx.session.flush()
-    for pid, name, lang in people:
-        contact = pick_contact(ctx.session, pid, reachable_only=True)
-        if contact is None:
-            continue
-        campaign.queued += 1
-        if dry_run:
-            continue
-        text = translate(lang, INVITE, name=name)
-        row = enqueue(
+    if dry_run:
+        return campaign
+    ctx.session.add(campaign)
+    ctx.session.flush()
+    rows = [
+        (pid, enqueue(
             ctx,
-            Outbound(text, urgent=False, category=CATEGORY),
-            sender_urn=contact.urn,
+            Outbound(translate(lang, INVITE, name=name), urgent=False, category=CATEGORY),
+            sender_urn=contacts[pid].urn,
             sender_id=pid,
-        )
-        ctx.session.flush()
-        ctx.session.add(
-            OutreachRecipient(campaign_id=campaign.id, student_id=pid, outbox_id=row.id)
-        )
-    if not dry_run:
-        trail.record(
-            ctx.session,
-            at=ctx.now,
-            actor=ctx.actor,
-            action="outreach:send",
-            entity="outreach_campaign",
-            entity_id=campaign.id,
-            details={**audience.describe(), "matched": campaign.matched, "queued": campaign.queued},
-        )
+        ))
+        for pid, name, lang in people
+        if pid in contacts
+    ]  # fmt: skip
+    ctx.session.flush()
+    ctx.session.add_all(
+        OutreachRecipient(campaign_id=campaign.id, student_id=pid, outbox_id=row.id)
+        for pid, row in rows
+    )
+    trail.record(
+        ctx.session,
+        at=ctx.now,
+        actor=ctx.actor,
+        action="outreach:send",
+        entity="outreach_campaign",
+        entity_id=campaign.id,
+        details={**audience.describe(), "matched": campaign.matched, "queued": campaign.queued},
+    )
     return campaign
 
 
