@@ -201,7 +201,8 @@ def measure(url: str, runs: int) -> None:
             f"{path:<40} {cold:6.2f} {statistics.median(warm):7.2f} {max(warm):6.2f}  {size / 1024:.0f} KiB"
         )
     print("goal: each page under 2 s (median of the warm runs):", "met" if worst < 2 else "NOT met")
-    print("load average (1, 5, 15 min) on this machine: %.1f %.1f %.1f" % os.getloadavg())
+    one, five, fifteen = os.getloadavg()
+    print(f"load average on this machine (1, 5, 15 min): {one:.1f} {five:.1f} {fifteen:.1f}")
     db.dispose()
 
 
