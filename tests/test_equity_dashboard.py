@@ -120,3 +120,17 @@ def test_outreach_preview_and_send(client, equity, database):  # noqa: F811
         )
     html = page(client, "/dashboard/outreach")
     assert re.search(r'<td class="num">1</td></tr>', html)  # applied since: 1
+
+
+def test_the_sample_districts_equity_view(client, district, database, clock):
+    """The demo's district: every demographics.csv column it carries is a coverage field."""
+    from tests.support.staff import add_account
+
+    add_account(database, clock, "admin@example.org", roles=("admin",))
+    sign_in(client, "admin@example.org")
+    html = page(client, "/dashboard/equity")
+    for field in ("school", "grade", "transportation", "language", "sex",
+                  "hispanicOrLatinoEthnicity"):  # fmt: skip
+        assert f"Coverage by {field}</h2>" in html
+    assert "0 of 40 students (0.0%)" in html  # nobody has verified hours yet
+    assert "Open seats within reach" in html
