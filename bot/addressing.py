@@ -29,6 +29,11 @@ def pick_contact(
     contacts = list(session.scalars(stmt))
     if free_form_at is not None:
         contacts = [c for c in contacts if _free_form(c, free_form_at)]
+    return choose(contacts)
+
+
+def choose(contacts: list[Contact]) -> Contact | None:
+    """Of one person's usable addresses, the one to write to (the rule above)."""
     if not contacts:
         return None
     wrote = [c for c in contacts if c.last_inbound_at is not None]

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot import cli_reports
 from bot.clock import SystemClock, parse_instant
 from bot.errors import ConfigError
 from bot.logs import quiet_noisy_loggers
@@ -355,6 +356,16 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
     return run_demo(ns.host, ns.port)
+
+
+command("report", "print a report as CSV on stdout", cli_reports.report_args)(
+    cli_reports.run_report
+)
+command(
+    "outreach",
+    "invite students with no WBL experience yet to reply FIND",
+    cli_reports.outreach_args,
+)(cli_reports.run_outreach)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

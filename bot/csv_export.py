@@ -19,6 +19,8 @@ TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 def cell(value: Any) -> Any:
     """One value as it goes into the file."""
+    if type(value) is str:  # the common case first (a report writes hundreds of thousands)
+        return "'" + value if value.startswith(TRIGGERS) else value
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -7,7 +7,7 @@ from importlib import import_module
 from flask import Flask
 
 from bot import kinds
-from bot.dashboard import access, oidc, signin  # noqa: F401 - they register their routes on bp
+from bot.dashboard import access, equity, oidc, signin  # noqa: F401 - they register their routes on bp
 from bot.dashboard.sessions import DatabaseSessions
 from bot.dashboard.views import bp
 from bot.runtime import Runtime

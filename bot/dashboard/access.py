@@ -40,6 +40,16 @@ RULES: dict[str, frozenset[str]] = {
     "dashboard.export_placements": COORDINATING,
     "dashboard.messages": COORDINATING,
     "dashboard.audit": ADMIN,
+    # the equity view and reports: district aggregates for every coordinator (issue 16);
+    # the records export, a student's record and outreach are held to the caseload inside
+    "dashboard.equity": COORDINATING,
+    "dashboard.reports": COORDINATING,
+    "dashboard.report_coverage": COORDINATING,
+    "dashboard.report_hours": COORDINATING,
+    "dashboard.report_records": COORDINATING,
+    "dashboard.student_record_page": COORDINATING,
+    "dashboard.outreach_page": COORDINATING,
+    "dashboard.outreach_send": COORDINATING,
     # a page an opportunity kind adds: its own query scopes the rows to the viewer
     "dashboard.kind_section": ANY_STAFF,
 }

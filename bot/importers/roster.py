@@ -18,6 +18,7 @@ from bot.importers import digests
 from bot.importers.bulk import fetch
 from bot.importers.csvio import Table, read_table
 from bot.importers.report import ImportReport, record_import
+from bot.importers.roster_demographics import sync_demographics
 from bot.importers.roster_people import PeopleSync
 from bot.importers.roster_rows import (
     DEMOGRAPHIC_COLUMNS,
@@ -88,6 +89,7 @@ def _import_users(
     if births is not None:
         _unknown_births(session, births, scan.in_file, report)
     PeopleSync(session, report, now, orgs, births).run(scan.rows, scan.skipped)
+    sync_demographics(session, demographics, read)
     bad = {p.line for p in report.problems if p.file == USERS}
     bad_demo = {p.line for p in report.problems if p.file == DEMOGRAPHICS}
     earned = {

@@ -20,6 +20,8 @@ from bot.importers.roster_rows import KIND_OF_ROLE, UserRow, split_ids, user_row
 
 USERS = "users.csv"
 DEMOGRAPHICS = "demographics.csv"
+# demographics.csv columns that are not a group to compare (bookkeeping, the birth date)
+NOT_GROUPS = frozenset({"sourcedId", "status", "dateLastModified", "birthDate", "metadata"})
 
 
 @dataclass(slots=True)
@@ -43,6 +45,8 @@ class Demographics:
 
     table: Table | None
     raw: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # sourcedId -> the row's other non-blank values (sex, race flags...), for the equity view
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def scan(cls, table: Table | None, report: ImportReport) -> Demographics:
@@ -52,6 +56,7 @@ class Demographics:
             return found
         at, birth = table.position("sourcedId") or 0, table.position("birthDate") or 0
         width = max(at, birth) + 1
+        kept = [(i, c) for i, c in enumerate(table.header) if c not in NOT_GROUPS]
         for line, fields in table.records():
             fields += [""] * (width - len(fields))
             sid = fields[at].strip()
@@ -65,12 +70,17 @@ class Demographics:
                 report.error(DEMOGRAPHICS, line, "sourcedId", reason)
             else:
                 found.raw[sid] = (line, fields[birth].strip())
+                found.values[sid] = {
+                    c: v[:64] for i, c in kept if i < len(fields) and (v := fields[i].strip())
+                }
         return found
 
     def text(self, sid: str) -> str:
         """What the person's digest covers of their demographics row ("" when none)."""
         row = self.raw.get(sid)
-        return row[1] if row else ""
+        if not row:
+            return ""
+        return digests.SEP.join([row[1], *(f"{c}={v}" for c, v in self.values[sid].items())])
 
     def births(
         self, sids: Container[str], report: ImportReport, shift_days: int, today: date

@@ -134,6 +134,11 @@ def _walkable(origin: Origin | None, km: float | None, site: Point, walk_km: flo
     return km < walk_km * (1 - _BORDER) or exact_km(origin.point, site) <= walk_km
 
 
+def walkable(origin: Origin, km: float, site: Point, walk_km: float) -> bool:
+    """Within walking distance of `origin` (`km`: the quick estimate), by the rule above."""
+    return _walkable(origin, km, site, walk_km)
+
+
 MODE_RANK = {"remote": 0, "school": 0, "walk": 0, "transit": 1, "car": 1, "ride": 2}
 
 

@@ -1,6 +1,7 @@
 """Every table of the system of record, imported so the metadata is complete."""
 
 from db.models.audit import AuditEntry
+from db.models.equity import OutreachCampaign, OutreachRecipient, StudentDemographic
 from db.models.imports import ImportRowDigest
 from db.models.messaging import (
     CheckinToken,
@@ -44,6 +45,8 @@ __all__ = [
     "LinkThrottle",
     "Opportunity",
     "Org",
+    "OutreachCampaign",
+    "OutreachRecipient",
     "OutboxMessage",
     "Person",
     "PasswordLink",
@@ -58,6 +61,7 @@ __all__ = [
     "StaffAccount",
     "StaffSession",
     "Student",
+    "StudentDemographic",
     "Supervisor",
     "TimeEntry",
     "VettingCheck",
