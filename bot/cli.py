@@ -343,6 +343,41 @@ def cmd_diagrams(ns: argparse.Namespace) -> int:
     return 0
 
 
+REPORTS: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], None]]] = {}
+
+
+def _report_args(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="report", required=True)
+    for name, (help_text, _fn, add_args) in REPORTS.items():
+        add_args(sub.add_parser(name, help=help_text))
+
+
+@command("report", "a report as CSV on stdout (see `wbl report -h`)", _report_args)
+def cmd_report(ns: argparse.Namespace) -> int:
+    return REPORTS[ns.report][1](ns)
+
+
+def _pnl_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("opportunity_id", help="a selling school business's opportunity_id")
+
+
+def report_pnl(ns: argparse.Namespace) -> int:
+    """`wbl report pnl OPPORTUNITY_ID`: week, sales, purchases, margin (and stock_value)."""
+    from bot.kinds.enterprise.report import pnl_csv
+
+    rt = runtime(ns)
+    with rt.database.transaction() as session:
+        text = pnl_csv(session, rt.settings, rt.clock.now(), ns.opportunity_id)
+    if text is None:
+        print(f"no school business with a till: {ns.opportunity_id!r}", file=sys.stderr)
+        return 1
+    sys.stdout.write(text)
+    return 0
+
+
+REPORTS["pnl"] = ("weekly P&L of a selling school business", report_pnl, _pnl_args)
+
+
 def _demo_args(p: argparse.ArgumentParser) -> None:
     _bind_args(p)
     p.add_argument("--no-browser", action="store_true")
