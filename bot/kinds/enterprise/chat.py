@@ -206,7 +206,9 @@ def stock(turn: Turn) -> Reply | None:
         return _say(turn, _(T.UNKNOWN_ITEM, items=_names(known)))
     item = match[0]
     shown = dict(item=item.item, count=_num(count), unit=item.unit, par=_num(item.par))
-    msgid = T.STOCK_LOW if count < item.par else T.STOCK_SAVED
+    msgid = T.STOCK_SAVED
+    if count < item.par:
+        msgid = T.STOCK_LOW_KNOWN if item.low_told_on == turn.ctx.today else T.STOCK_LOW
     return _say(turn, _(msgid, **shown), effects=[CountStock(turn.person.id, item.id, count)])
 
 

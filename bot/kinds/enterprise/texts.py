@@ -52,6 +52,9 @@ NO_TILL = N_("STOCK is for a school business with a stock list. Yours has none."
 UNKNOWN_ITEM = N_("I don't know that item. Items: {items}")
 STOCK_SAVED = N_("Counted: {item} {count} {unit}.")
 STOCK_LOW = N_("Counted: {item} {count} {unit}. That's below par ({par}); your supervisor is told.")
+STOCK_LOW_KNOWN = N_(
+    "Counted: {item} {count} {unit}, below par ({par}); your supervisor knows today."
+)
 SUP_LOW = N_("Low stock at {title}: {item} {count} {unit} (par {par}).")
 # --- work orders ------------------------------------------------------------------------
 NOT_ON_SHIFT = N_("JOBS, CLAIM and DONE are for students on shift at the help desk or studio.")

@@ -78,18 +78,19 @@ class ItemView:
     item: str
     unit: str
     par: Decimal
+    low_told_on: date | None
 
 
 def items(ctx: Context, opportunity_ids: list[int]) -> dict[int, list[ItemView]]:
     """The stock list of each of these enterprises (those that have one)."""
     rows = ctx.session.execute(
-        select(Item.opportunity_id, Item.id, Item.item, Item.unit, Item.par)
+        select(Item.opportunity_id, Item.id, Item.item, Item.unit, Item.par, Item.low_told_on)
         .where(Item.opportunity_id.in_(opportunity_ids))
         .order_by(Item.item)
     ).all()
     found: dict[int, list[ItemView]] = {}
-    for opp, item_id, name, unit, par in rows:
-        found.setdefault(opp, []).append(ItemView(item_id, name, unit, par))
+    for opp, item_id, name, unit, par, told in rows:
+        found.setdefault(opp, []).append(ItemView(item_id, name, unit, par, told))
     return found
 
 
