@@ -121,7 +121,9 @@ def test_reminder_and_missed_shift_jobs_run_by_run_due(wbl, make, chat, database
     assert statuses == ["missed", "worked"]
 
 
-def test_the_check_in_page_write_rechecks_the_slot_and_the_start_rule(make, database, settings, clock):
+def test_the_check_in_page_write_rechecks_the_slot_and_the_start_rule(
+    make, database, settings, clock
+):
     biz = business(make)
     shift(make, biz, "2026-12-01T12:00", "2026-12-01T13:00")
     student = make.student()

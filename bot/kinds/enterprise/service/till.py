@@ -27,6 +27,7 @@ from db.models import (
     StockCount,
 )
 
+CENT = Decimal("0.01")
 SALES_WINDOW = timedelta(hours=18)  # SALES counts for a till shift that ended this recently
 
 
@@ -181,7 +182,8 @@ def pnl(ctx: Context, opportunity_id: int) -> list[Week]:
             if counted_at < end:
                 last[item_id] = count * cost
         s, p = money[monday]
-        weeks.append(Week(rules.iso_week(monday), s, p, sum(last.values(), Decimal(0))))
+        value = sum(last.values(), Decimal(0)).quantize(CENT)
+        weeks.append(Week(rules.iso_week(monday), s, p, value))
     return weeks
 
 
