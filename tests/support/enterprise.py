@@ -31,7 +31,7 @@ def business(
 ) -> Business:  # type: ignore[no-untyped-def]
     employer = make.employer("school_enterprise", insurance_expires=None, name=title)
     site = make.site(employer, lat=36.6100, lon=-119.4400, radius_m=80)
-    boss = make.supervisor(employer, given_name="Gabriel", phone="+15595550199")
+    boss = make.supervisor(employer, given_name="Gabriel")
     opp = make.opportunity(
         employer, site=site, supervisor=boss, kind=CODE, title=title, seats=30, est_hours="15"
     )

@@ -130,7 +130,7 @@ def _notify(ctx: Context, row: WorkOrder, what: str, link: str | None) -> None:
     """Text the requester's phone now (outbox), or queue the mail (a job sends it)."""
     if row.requester_phone:
         enqueue(ctx, Outbound(_text(ctx, row, what, link)), sender_urn=f"tel:{row.requester_phone}")
-    elif row.requester_email and ctx.settings.smtp_url:
+    elif row.requester_email:  # sent by the job when SMTP_URL is configured
         payload = {"what": what, "link": link or ""}
         jobs.schedule(ctx, MAIL, subject_id=row.id, due_at=ctx.now, payload=payload)
 
