@@ -43,11 +43,11 @@ def _on_shift(make, biz) -> Any:  # type: ignore[no-untyped-def]
 
 @needs_chromium
 def test_a_client_requests_work_and_rates_it_in_a_real_browser(
-    browser,
-    served,
+    browser,  # noqa: F811
+    served,  # noqa: F811
     make,
     chat,
-    database,  # noqa: F811
+    database,
 ):
     biz = business(make, title="Help Desk", till=False)
     student = _on_shift(make, biz)
@@ -207,12 +207,12 @@ def test_a_coordinator_sees_no_enterprise_page(make, database, clock, client):
 
 @needs_chromium
 def test_the_facilitators_pages_pass_csp_and_axe_at_390px(
-    browser,
-    served,
+    browser,  # noqa: F811
+    served,  # noqa: F811
     make,
     database,
     clock,
-    chat,  # noqa: F811
+    chat,
 ):
     email = "amara.chen@example.org"
     person = make.staff(school=make.school(), email=email, given_name="Amara")
