@@ -4,23 +4,11 @@ TAKE, IN against the shift at the school's geofence, OUT asking for SALES, SALES
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from db.models import Contact, OutboxMessage, Sale, ShiftTake, Site, StockCount
-from tests.support.webhook_helpers import (
-    Telegram,
-    Twilio,
-    build_app,
-    channel_settings,
-    tg_message,
-    twiml_messages,
-)
-
-
-@pytest.fixture
-def app(settings, database, clock):
-    return build_app(channel_settings(settings), database, clock)
+from tests.support.webhook_helpers import Telegram, Twilio, tg_message, twiml_messages
+from tests.test_student_work_e2e import app  # noqa: F401 - the webhooks with channels on
 
 
 def _last(database, person_id: int) -> str:
@@ -34,7 +22,12 @@ def _last(database, person_id: int) -> str:
         )
 
 
-def test_sms_student_takes_a_cafe_shift_in_english(app, district, make, database):
+def test_sms_student_takes_a_cafe_shift_in_english(
+    app,  # noqa: F811
+    district,
+    make,
+    database,
+):
     twilio = Twilio(app.test_client())
     rosa = district.person("student-1")
     make.placement(rosa, district.opportunity("opp-13"))
@@ -55,7 +48,13 @@ def test_sms_student_takes_a_cafe_shift_in_english(app, district, make, database
         assert list(s.scalars(select(ShiftTake.status))) == ["taken", "taken"]
 
 
-def test_telegram_student_works_a_till_shift_in_spanish(app, district, make, database, clock):
+def test_telegram_student_works_a_till_shift_in_spanish(
+    app,  # noqa: F811
+    district,
+    make,
+    database,
+    clock,
+):
     telegram = Telegram(app.test_client())
     kai = district.person("student-3")  # Spanish
     assert kai.language == "es"

@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select
 
-from bot.cli import main
 from bot.context import Context
 from bot.errors import WBLError
 from bot.messages import Inbound, Location
@@ -19,22 +18,9 @@ from bot.services import clocking
 from bot.services.work import get_work
 from db.models import OutboxMessage, Reminder, ShiftTake, TimeEntry
 from tests.support.enterprise import business, shift
+from tests.test_cli_approve import wbl  # noqa: F401 - the `wbl ...` fixture
 
 DOOR = Location(36.6101, -119.4400, accuracy_m=12)
-
-
-@pytest.fixture
-def wbl(monkeypatch, database, capsys):
-    monkeypatch.setenv("DATABASE_URL", database.url)
-    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
-    for name in ("TWILIO_ACCOUNT_SID", "TELEGRAM_BOT_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-
-    def run(*argv: str) -> tuple[int, str]:
-        code = main(list(argv))
-        return code, capsys.readouterr().out.strip()
-
-    return run
 
 
 def test_thirty_students_racing_for_two_seats_get_exactly_two(make, chat, database, engine, clock):
@@ -76,7 +62,7 @@ def test_thirty_students_racing_for_two_seats_get_exactly_two(make, chat, databa
     assert (len(won), len(full)) == (2, 28), replies
 
 
-def test_reminder_and_missed_shift_jobs_run_by_run_due(wbl, make, chat, database, clock):
+def test_reminder_and_missed_shift_jobs_run_by_run_due(wbl, make, chat, database, clock):  # noqa: F811
     biz = business(make)
     shift(make, biz, "2026-12-01T15:10", "2026-12-01T16:30")  # reminded 13:10
     shift(make, biz, "2026-12-02T07:15", "2026-12-02T08:15")  # 05:15 is quiet: 20:00 before
@@ -96,12 +82,12 @@ def test_reminder_and_missed_shift_jobs_run_by_run_due(wbl, make, chat, database
         ("enterprise.remind", "2026-12-01T21:10:00+00:00"),
         ("enterprise.remind", "2026-12-02T04:00:00+00:00"),
     ]
-    code, out = wbl("run-due", "--now", "2026-12-01T21:09:00Z")
+    code, out, _err = wbl("run-due", "--now", "2026-12-01T21:09:00Z")
     assert code == 0 and "reminders done=0" in out
-    code, out = wbl("run-due", "--now", "2026-12-01T21:10:00Z")
+    code, out, _err = wbl("run-due", "--now", "2026-12-01T21:10:00Z")
     assert "reminders done=1" in out
     # the first shift: no IN by 15:25 -> missed, the supervisor told (urgent)
-    code, out = wbl("run-due", "--now", "2026-12-01T23:26:00Z")
+    code, out, _err = wbl("run-due", "--now", "2026-12-01T23:26:00Z")
     assert "reminders done=1" in out
     with database.transaction() as s:
         statuses = list(s.scalars(select(ShiftTake.status).order_by(ShiftTake.shift_id)))
@@ -115,7 +101,7 @@ def test_reminder_and_missed_shift_jobs_run_by_run_due(wbl, make, chat, database
     make.telegram_contact(student)
     assert "share your location" in chat.texts(student, "IN", scheme="telegram")[0]
     assert "Clocked in" in chat.texts(student, "", scheme="telegram", location=DOOR)[0]
-    code, out = wbl("run-due", "--now", "2026-12-02T15:31:00Z")
+    code, out, _err = wbl("run-due", "--now", "2026-12-02T15:31:00Z")
     with database.transaction() as s:
         statuses = list(s.scalars(select(ShiftTake.status).order_by(ShiftTake.shift_id)))
     assert statuses == ["missed", "worked"]

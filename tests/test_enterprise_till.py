@@ -7,10 +7,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-import pytest
 from sqlalchemy import select
 
-from bot.cli import main
 from bot.importers.partners import import_partners
 from bot.importers.roster import import_roster
 from bot.runtime import Runtime
@@ -26,19 +24,7 @@ from db.models import (
     StockCount,
 )
 from tests.support.district import copy_sample, edit_row, load_district
-
-
-@pytest.fixture
-def wbl(monkeypatch, database, capsys):
-    monkeypatch.setenv("DATABASE_URL", database.url)
-    monkeypatch.setenv("SECRET_KEY", "test-secret-key")
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out = capsys.readouterr()
-        return code, out.out, out.err
-
-    return run
+from tests.test_cli_approve import wbl  # noqa: F401 - the `wbl ...` fixture
 
 
 def test_the_sample_bundle_brings_shifts_items_tills_and_facilitators(district, database):
@@ -92,7 +78,7 @@ def _sale(s, external_id: str, amount: str, student_id: int) -> None:  # type: i
                recorded_at=s.scalar(select(Shift.ends_at).where(Shift.id == shift_id))))  # fmt: skip
 
 
-def test_report_pnl_matches_a_week_computed_by_hand(district, database, clock, wbl):
+def test_report_pnl_matches_a_week_computed_by_hand(district, database, clock, wbl):  # noqa: F811
     """Week 2026-W49 (Mon Nov 30 - Sun Dec 6) and W50 of the café, computed by hand:
 
     sales      sh-8 (Wed Dec 2) 142.50 + sh-15 (Fri Dec 4) 87.25 = 229.75; W50 sh-21 100.00

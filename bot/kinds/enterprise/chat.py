@@ -120,14 +120,20 @@ def _picked(turn: Turn, key: str, word: str) -> int | Reply:
     return int(ids[n - 1])
 
 
-def take(turn: Turn) -> Reply | None:
-    """TAKE n: a seat on shift n, or why not (full, overlapping, started, not ready)."""
-    picked = _picked(turn, "ent_shifts", "TAKE")
+def _shift_picked(turn: Turn, word: str) -> rota.ShiftView | Reply:
+    """The shift numbered in TAKE n / DROP n, or the reply saying why there is none."""
+    picked = _picked(turn, "ent_shifts", word)
     if isinstance(picked, Reply):
         return picked
     view = rota.shift(turn.ctx, turn.person.id, picked)
-    if view is None:
-        return _say(turn, turn._(T.NOT_IN_LIST, n=_number(turn)))
+    return view if view is not None else _say(turn, turn._(T.NOT_IN_LIST, n=_number(turn)))
+
+
+def take(turn: Turn) -> Reply | None:
+    """TAKE n: a seat on shift n, or why not (full, overlapping, started, not ready)."""
+    view = _shift_picked(turn, "TAKE")
+    if isinstance(view, Reply):
+        return view
     post = next(
         (p for p in posts(turn.ctx, turn.person.id) if p.opportunity_id == view.opportunity_id),
         None,
@@ -150,12 +156,9 @@ def take(turn: Turn) -> Reply | None:
 
 def drop(turn: Turn) -> Reply | None:
     """DROP n: give shift n back (inside 12 h of its start the supervisor is told)."""
-    picked = _picked(turn, "ent_shifts", "DROP")
-    if isinstance(picked, Reply):
-        return picked
-    view = rota.shift(turn.ctx, turn.person.id, picked)
-    if view is None:
-        return _say(turn, turn._(T.NOT_IN_LIST, n=_number(turn)))
+    view = _shift_picked(turn, "DROP")
+    if isinstance(view, Reply):
+        return view
     _, at = turn._, _when(turn, view.starts_at)
     if view.mine != "taken":
         return _say(turn, _(T.NOT_YOURS, when=at))

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from sqlalchemy import func, select, update
 
 from bot import jobs
+from bot.channels.specs import roster_phone
 from bot.context import Context
 from bot.errors import WBLError
 from bot.kinds.enterprise import texts as T
@@ -129,7 +130,11 @@ def _reference(ctx: Context) -> str:
 def _notify(ctx: Context, row: WorkOrder, what: str, link: str | None) -> None:
     """Text the requester's phone now (outbox), or queue the mail (a job sends it)."""
     if row.requester_phone:
-        enqueue(ctx, Outbound(_text(ctx, row, what, link)), sender_urn=f"tel:{row.requester_phone}")
+        enqueue(
+            ctx,
+            Outbound(_text(ctx, row, what, link)),
+            sender_urn=roster_phone().urn(row.requester_phone),
+        )
     elif row.requester_email:  # sent by the job when SMTP_URL is configured
         payload = {"what": what, "link": link or ""}
         jobs.schedule(ctx, MAIL, subject_id=row.id, due_at=ctx.now, payload=payload)
