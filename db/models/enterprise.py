@@ -19,7 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base
+from bot.statuses import ShiftTakeStatus, WorkOrderStatus
+from db.base import Base, Status, one_of
 
 
 class EnterpriseProfile(Base):
@@ -52,13 +53,13 @@ class ShiftTake(Base):
     __tablename__ = "enterprise_shift_takes"
     __table_args__ = (
         UniqueConstraint("shift_id", "student_id"),
-        CheckConstraint("status IN ('taken', 'dropped', 'missed', 'worked')", name="status"),
+        one_of("status", ShiftTakeStatus),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("enterprise_shifts.id"), index=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     placement_id: Mapped[int] = mapped_column(ForeignKey("placements.id"))
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[ShiftTakeStatus] = mapped_column(Status(ShiftTakeStatus))
     time_entry_id: Mapped[int | None] = mapped_column(ForeignKey("time_entries.id"))
     taken_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -121,7 +122,7 @@ class WorkOrder(Base):
 
     __tablename__ = "enterprise_work_orders"
     __table_args__ = (
-        CheckConstraint("status IN ('open', 'claimed', 'done')", name="status"),
+        one_of("status", WorkOrderStatus),
         CheckConstraint("rating IS NULL OR (rating BETWEEN 1 AND 5)", name="rating"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -132,7 +133,7 @@ class WorkOrder(Base):
     requester_email: Mapped[str | None] = mapped_column(String(255))
     language: Mapped[str] = mapped_column(String(8), default="en")
     description: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[WorkOrderStatus] = mapped_column(Status(WorkOrderStatus))
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     claimed_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]

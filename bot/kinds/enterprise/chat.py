@@ -29,6 +29,8 @@ from bot.kinds.enterprise.service import orders, rota, till
 from bot.kinds.enterprise.service.common import Post, posts, when
 from bot.machine import DONE
 from bot.messages import Outbound
+from bot.statuses import ShiftTakeStatus as Take
+from bot.statuses import WorkOrderStatus as Order
 
 MORE_WORD = "MORE"
 
@@ -160,7 +162,7 @@ def drop(turn: Turn) -> Reply | None:
     if isinstance(view, Reply):
         return view
     _, at = turn._, _when(turn, view.starts_at)
-    if view.mine != "taken":
+    if view.mine != Take.TAKEN:
         return _say(turn, _(T.NOT_YOURS, when=at))
     if view.starts_at <= turn.ctx.now:
         return _say(turn, _(T.DROP_STARTED, when=at))
@@ -237,7 +239,7 @@ def jobs(turn: Turn) -> Reply | None:
         return _say(turn, _(T.JOBS_NONE))
     lines = [_(T.JOBS_HEAD)] + [
         f"{n}) {o.reference} {' '.join(o.description.split())[:60]}"
-        + (f" ({_(T.JOB_MINE)})" if o.status == "claimed" else "")
+        + (f" ({_(T.JOB_MINE)})" if o.status == Order.CLAIMED else "")
         for n, o in enumerate(found, 1)
     ]
     turn.data["ent_orders"] = [o.id for o in found]
@@ -255,12 +257,12 @@ def claim(turn: Turn) -> Reply | None:
     view = orders.order(turn.ctx, picked)
     if (
         view is None
-        or view.status == "done"
-        or (view.status == "claimed" and view.claimed_by != turn.person.id)
+        or view.status == Order.DONE
+        or (view.status == Order.CLAIMED and view.claimed_by != turn.person.id)
     ):
         return _say(turn, _(T.CLAIMED_BY_OTHER, ref=view.reference if view else "?"))
     text = _(T.CLAIMED, ref=view.reference, what=" ".join(view.description.split())[:120])
-    if view.status == "claimed":
+    if view.status == Order.CLAIMED:
         return _say(turn, text)
     return _say(turn, text, effects=[ClaimOrder(turn.person.id, view.id)])
 
@@ -275,7 +277,7 @@ def done(turn: Turn) -> Reply | None:
     rest = _args(turn).split(None, 1)
     note = rest[1].strip() if len(rest) > 1 else ""
     view = orders.order(turn.ctx, picked)
-    if view is None or view.status != "claimed" or view.claimed_by != turn.person.id:
+    if view is None or view.status != Order.CLAIMED or view.claimed_by != turn.person.id:
         return _say(turn, _(T.DONE_NOT_YOURS, ref=view.reference if view else "?", n=n))
     if len(note) < 3:
         return _say(turn, _(T.DONE_NEEDS_NOTE, n=n))
@@ -290,7 +292,7 @@ def _take_job(turn: Turn, act: Callable[[Turn, str, str], Reply | None]) -> Repl
     if found is None:
         return Reply()
     row, slot, title = found
-    if row.status != "taken":
+    if row.status != Take.TAKEN:
         return Reply()
     return act(turn, title[:40], _when(turn, slot.starts_at))
 

@@ -24,6 +24,7 @@ from bot.kinds.enterprise.service.common import CODE
 from bot.kinds.enterprise.service.rota import CANCELLED, MISSED, REMIND
 from bot.settings import Settings
 from bot.statuses import ReminderStatus
+from bot.statuses import ShiftTakeStatus as Take
 from db.models import EnterpriseProfile, Item, Opportunity, Reminder, Shift, ShiftTake
 
 SHIFT_COLUMNS = ("shift_id", "opportunity_id", "starts", "ends", "seats")
@@ -143,11 +144,11 @@ def _cancel(session: Session, shift_id: int, now: datetime) -> None:
     """A shift set to 0 seats: its holders lose their places and are told."""
     takes = list(
         session.scalars(
-            select(ShiftTake).where(ShiftTake.shift_id == shift_id, ShiftTake.status == "taken")
+            select(ShiftTake).where(ShiftTake.shift_id == shift_id, ShiftTake.status == Take.TAKEN)
         )
     )
     for take in takes:
-        take.status, take.updated_at = "dropped", now
+        take.status, take.updated_at = Take.DROPPED, now
         session.execute(
             update(Reminder)
             .where(

@@ -26,6 +26,7 @@ from bot.kinds.enterprise import texts as T
 from bot.kinds.enterprise.effects import ClaimOrder, FinishOrder, MailRequester
 from bot.messages import Outbound
 from bot.outbox import enqueue
+from bot.statuses import WorkOrderStatus as Order
 from db import trail
 from db.models import EnterpriseProfile, Opportunity, WorkOrder
 
@@ -56,8 +57,8 @@ def open_orders(ctx: Context, opportunity_id: int, student_id: int) -> list[Orde
         )
         .where(
             WorkOrder.opportunity_id == opportunity_id,
-            (WorkOrder.status == "open")
-            | ((WorkOrder.status == "claimed") & (WorkOrder.claimed_by == student_id)),
+            (WorkOrder.status == Order.OPEN)
+            | ((WorkOrder.status == Order.CLAIMED) & (WorkOrder.claimed_by == student_id)),
         )
         .order_by(WorkOrder.created_at, WorkOrder.id)
     ).all()  # fmt: skip
@@ -107,7 +108,7 @@ def submit(
     row = WorkOrder(
         reference=_reference(ctx), opportunity_id=opportunity_id, requester_name=name[:255],
         requester_phone=phone, requester_email=email, language=language,
-        description=description[:2000], status="open",
+        description=description[:2000], status=Order.OPEN,
         requester_hash=key_of(ctx.settings.secret_key, address), created_at=ctx.now,
     )  # fmt: skip
     ctx.session.add(row)
@@ -153,8 +154,8 @@ def claim(ctx: Context, e: ClaimOrder) -> list[Outbound]:
     """Claim an open order (a conditional update: one of two claimers wins)."""
     done = ctx.session.execute(
         update(WorkOrder)
-        .where(WorkOrder.id == e.order_id, WorkOrder.status == "open")
-        .values(status="claimed", claimed_by=e.student_id, claimed_at=ctx.now)
+        .where(WorkOrder.id == e.order_id, WorkOrder.status == Order.OPEN)
+        .values(status=Order.CLAIMED, claimed_by=e.student_id, claimed_at=ctx.now)
     )
     if not done.rowcount:  # type: ignore[attr-defined]
         row = ctx.session.get(WorkOrder, e.order_id)
@@ -166,10 +167,10 @@ def claim(ctx: Context, e: ClaimOrder) -> list[Outbound]:
 def finish(ctx: Context, e: FinishOrder) -> list[Outbound]:
     """Close the order with the student's note, tell the requester with a rating link."""
     row = ctx.session.get(WorkOrder, e.order_id)
-    if row is None or row.status != "claimed" or row.claimed_by != e.student_id:
+    if row is None or row.status != Order.CLAIMED or row.claimed_by != e.student_id:
         raise WBLError(T.DONE_NOT_YOURS, ref=row.reference if row else "?", n="")
     token = secrets.token_urlsafe(24)
-    row.status, row.done_at, row.note = "done", ctx.now, e.note[:1000]
+    row.status, row.done_at, row.note = Order.DONE, ctx.now, e.note[:1000]
     row.rating_key = key_of(ctx.settings.secret_key, token)
     _audit(ctx, "order:done", row.id)
     _notify(ctx, row, "done", f"{ctx.settings.public_base_url}/feedback/{token}")

@@ -16,13 +16,14 @@ from bot.kinds.enterprise import texts as T
 from bot.kinds.enterprise.effects import DropShift, MarkMissed, TakeShift
 from bot.kinds.enterprise.service.common import first_name, supervisor, when
 from bot.messages import Outbound
+from bot.statuses import ShiftTakeStatus as Take
 from db import trail
 from db.models import Opportunity, Shift, ShiftTake
 
 REMIND = "enterprise.remind"
 MISSED = "enterprise.missed"
 CANCELLED = "enterprise.cancelled"
-HELD = ("taken", "worked")  # statuses that hold a seat
+HELD = (Take.TAKEN, Take.WORKED)  # statuses that hold a seat
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def take(ctx: Context, e: TakeShift) -> list[Outbound]:
     if row is None:
         row = ShiftTake(shift_id=e.shift_id, student_id=e.student_id, taken_at=ctx.now)
         ctx.session.add(row)
-    row.placement_id, row.status, row.time_entry_id = e.placement_id, "taken", None
+    row.placement_id, row.status, row.time_entry_id = e.placement_id, Take.TAKEN, None
     row.taken_at = row.updated_at = ctx.now
     ctx.session.flush()
     _schedule(ctx, row.id, e.student_id, view.starts_at)
@@ -168,13 +169,13 @@ def drop(ctx: Context, e: DropShift) -> list[Outbound]:
         select(ShiftTake).where(
             ShiftTake.shift_id == e.shift_id,
             ShiftTake.student_id == e.student_id,
-            ShiftTake.status == "taken",
+            ShiftTake.status == Take.TAKEN,
         )
     )
     slot = ctx.session.get(Shift, e.shift_id)
     if row is None or slot is None or slot.starts_at <= ctx.now:
         raise WBLError(T.NOT_YOURS, when="")
-    row.status, row.updated_at = "dropped", ctx.now
+    row.status, row.updated_at = Take.DROPPED, ctx.now
     jobs.cancel(ctx, REMIND, row.id)
     jobs.cancel(ctx, MISSED, row.id)
     _audit(ctx, "shift:drop", row)
@@ -186,11 +187,11 @@ def drop(ctx: Context, e: DropShift) -> list[Outbound]:
 def mark_missed(ctx: Context, e: MarkMissed) -> list[Outbound]:
     """No IN by 15 minutes after the start: the take is missed, the supervisor told."""
     row = ctx.session.get(ShiftTake, e.take_id)
-    if row is None or row.status != "taken":
+    if row is None or row.status != Take.TAKEN:
         return []
     slot = ctx.session.get(Shift, row.shift_id)
     assert slot is not None
-    row.status, row.updated_at = "missed", ctx.now
+    row.status, row.updated_at = Take.MISSED, ctx.now
     _audit(ctx, "shift:missed", row)
     return _tell_supervisor(ctx, slot, row.student_id, T.SUP_MISSED)
 

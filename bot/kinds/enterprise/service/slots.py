@@ -12,6 +12,7 @@ from bot.context import Context
 from bot.kinds.enterprise import rules
 from bot.kinds.enterprise import texts as T
 from bot.kinds.enterprise.service.common import when
+from bot.statuses import ShiftTakeStatus as Take
 from db.models import EnterpriseProfile, Placement, Shift, ShiftTake
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ def _takes(ctx: Context, work: Work) -> list[tuple[ShiftTake, Shift]]:
         .join(Shift, Shift.id == ShiftTake.shift_id)
         .where(
             ShiftTake.placement_id == work.placement_id,
-            ShiftTake.status == "taken",
+            ShiftTake.status == Take.TAKEN,
             Shift.ends_at > ctx.now,
         )
         .order_by(Shift.starts_at)
@@ -56,7 +57,7 @@ class Slots:
         """The new time entry belongs to the current shift."""
         row = current(ctx, work)
         if row is not None:
-            row.status, row.time_entry_id, row.updated_at = "worked", entry_id, ctx.now
+            row.status, row.time_entry_id, row.updated_at = Take.WORKED, entry_id, ctx.now
 
     def after_out(self, ctx: Context, work: Work, entry_id: int, lang: str) -> str | None:
         """At OUT from a till shift: ask for the shift's sales."""

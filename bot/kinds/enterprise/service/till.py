@@ -15,6 +15,7 @@ from bot.kinds.enterprise import texts as T
 from bot.kinds.enterprise.effects import CountStock, RecordSales
 from bot.kinds.enterprise.service.common import supervisor
 from bot.messages import Outbound
+from bot.statuses import ShiftTakeStatus as Take
 from db import trail
 from db.models import (
     EnterpriseProfile,
@@ -47,7 +48,7 @@ def till_shift(ctx: Context, student_id: int) -> TillShift | None:
         .outerjoin(Sale, Sale.shift_id == Shift.id)
         .where(
             ShiftTake.student_id == student_id,
-            ShiftTake.status == "worked",
+            ShiftTake.status == Take.WORKED,
             EnterpriseProfile.till.is_(True),
             Shift.starts_at <= ctx.now,
             Shift.ends_at >= ctx.now - SALES_WINDOW,

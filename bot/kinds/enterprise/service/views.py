@@ -16,6 +16,7 @@ from bot.kinds.enterprise import rules
 from bot.kinds.enterprise.service.common import CODE
 from bot.services.hour_totals import hours_totals
 from bot.statuses import PlacementStatus
+from bot.statuses import ShiftTakeStatus as Take
 from db import trail
 from db.models import (
     EnterpriseProfile,
@@ -82,7 +83,7 @@ def week_rota(ctx: Context, opportunity_id: int, monday: date) -> list[RotaShift
     rows = ctx.session.execute(
         select(ShiftTake.shift_id, Person.given_name, Person.family_name, ShiftTake.status)
         .join(Person, Person.id == ShiftTake.student_id)
-        .where(ShiftTake.shift_id.in_([s.id for s in shifts]), ShiftTake.status != "dropped")
+        .where(ShiftTake.shift_id.in_([s.id for s in shifts]), ShiftTake.status != Take.DROPPED)
         .order_by(Person.family_name)
     ).all()
     for shift_id, given, family, status in rows:
@@ -125,7 +126,7 @@ def students(ctx: Context, opportunity_id: int) -> list[StudentLine]:
         lines.append(
             StudentLine(
                 f"{given} {family}".strip(), totals.approved, totals.pending,
-                counts.get((pid, "worked"), 0), counts.get((pid, "missed"), 0),
+                counts.get((pid, Take.WORKED), 0), counts.get((pid, Take.MISSED), 0),
             )
         )  # fmt: skip
     return sorted(lines, key=lambda s: (-s.missed, s.name))
