@@ -30,8 +30,8 @@ from bot.kinds.base import (
 )
 
 __all__ = [
-    "ClockSlots", "CommandHandler", "DashboardSection", "ImportHook", "Kind", "KindError", "Paper", "Proof",
-    "TriggerHandler", "all_kinds", "by_word", "codes", "commands", "dashboard_sections",
+    "ClockSlots", "CommandHandler", "DashboardSection", "ImportHook", "Kind", "KindError",
+    "Paper", "Proof", "TriggerHandler", "all_kinds", "by_word", "codes", "commands", "dashboard_sections",
     "get", "importers", "pages", "register", "registered", "resolve", "supervisor_commands",
     "triggers",
 ]  # fmt: skip

@@ -1,4 +1,6 @@
-"""enterprise
+"""School-based enterprises: profiles (till, work-order form token), the shift rota and
+its takes, stock items and counts, sales, purchases, work orders; an opportunity's
+facilitator (`opportunities.csv` `facilitator_sourced_id`).
 
 Revision ID: 0008_enterprise
 Revises: 0007_statuses
