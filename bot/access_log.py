@@ -33,6 +33,8 @@ CAPABILITY_SEGMENTS = frozenset(
         "feed",
         "rate",  # /rate/<token>: one-tap supervisor ratings
         "rating",
+        "order",  # /order/<token>: an enterprise's public work-order form
+        "feedback",  # /feedback/<token>: a work order's one-tap rating
         "proposal",  # /proposal/<token>: proposal links
         "proposals",
     }

@@ -65,6 +65,25 @@ def report_hours(ns: argparse.Namespace) -> int:
     return 0
 
 
+def _pnl_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("opportunity_id", help="a selling school business's opportunity_id")
+
+
+@report("pnl", "weekly P&L of a selling school business", _pnl_args)
+def report_pnl(ns: argparse.Namespace) -> int:
+    """`wbl report pnl OPPORTUNITY_ID`: week, sales, purchases, margin (and stock_value)."""
+    from bot.kinds.enterprise.report import pnl_csv
+
+    rt = _runtime()
+    with rt.database.transaction() as session:
+        text = pnl_csv(session, rt.settings, rt.clock.now(), ns.opportunity_id)
+    if text is None:
+        print(f"no school business with a till: {ns.opportunity_id!r}", file=sys.stderr)
+        return 1
+    sys.stdout.write(text)
+    return 0
+
+
 def _coverage_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--by",

@@ -55,6 +55,7 @@ class Settings:
     oidc_issuer: str = ""
     oidc_client_id: str = ""
     oidc_client_secret: str = ""
+    smtp_url: str = ""  # smtp[s]://[user:password@]host[:port][?from=address]: outgoing mail
     dispatch_lease_s: float = 30.0  # a claimed outbox row's lease (a dead worker's come back)
 
     @property
@@ -107,6 +108,7 @@ class Settings:
             oidc_issuer=env.get("OIDC_ISSUER", "").rstrip("/"),
             oidc_client_id=env.get("OIDC_CLIENT_ID", ""),
             oidc_client_secret=env.get("OIDC_CLIENT_SECRET", ""),
+            smtp_url=env.get("SMTP_URL", ""),
             dispatch_lease_s=_float(env, "WBL_DISPATCH_LEASE_S", 30.0),
         )
         s.validate()

@@ -113,6 +113,21 @@ class ReminderStatus(StrEnum):
     FAILED = "failed"
 
 
+class ShiftTakeStatus(StrEnum):
+    """A student's place on a school business's shift."""
+
+    TAKEN = "taken"
+    DROPPED = "dropped"
+    MISSED = "missed"  # no IN by 15 minutes after the start
+    WORKED = "worked"  # clocked in against it
+
+
+class WorkOrderStatus(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    DONE = "done"
+
+
 # (table, column) -> the enum its values come from; every pair has a CHECK constraint
 ALLOWED: dict[tuple[str, str], type[StrEnum]] = {
     ("applications", "status"): ApplicationStatus,
@@ -128,6 +143,8 @@ ALLOWED: dict[tuple[str, str], type[StrEnum]] = {
     ("inbound_messages", "status"): InboundStatus,
     ("outbox", "status"): OutboxStatus,
     ("reminders", "status"): ReminderStatus,
+    ("enterprise_shift_takes", "status"): ShiftTakeStatus,
+    ("enterprise_work_orders", "status"): WorkOrderStatus,
 }
 
 

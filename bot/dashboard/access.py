@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.dashboard.sessions import Viewer
-from db.models import Student
+from db.models import Opportunity, Student
 
 ADMIN = frozenset({"admin"})
 COORDINATING = frozenset({"admin", "coordinator"})
@@ -91,12 +91,14 @@ def student_in_reach(s: Session, viewer: Viewer, student_id: int) -> bool:
 
 
 def opportunity_in_reach(s: Session, viewer: Viewer, opportunity_id: int) -> bool:
-    """A facilitator's own enterprises and firms.
-
-    `opportunities.csv` column `facilitator_sourced_id` is not imported yet: until it
-    is, a facilitator reaches none (change only this function when it lands).
-    """
-    return "admin" in viewer.roles
+    """An admin reaches every opportunity; a facilitator the ones they run
+    (`opportunities.csv` `facilitator_sourced_id`, imported as `Opportunity.facilitator_id`)."""
+    if "admin" in viewer.roles:
+        return True
+    if "facilitator" not in viewer.roles or viewer.person_id is None:
+        return False
+    runs = s.scalar(select(Opportunity.facilitator_id).where(Opportunity.id == opportunity_id))
+    return runs is not None and runs == viewer.person_id
 
 
 def require_student(s: Session, viewer: Viewer, student_id: int) -> None:

@@ -75,6 +75,9 @@ def handle(turn: Turn) -> Reply | None:
     keyword = turn.cmd.keyword
     if keyword in SIGN_WORDS:
         return consent.handle(turn)
+    more = turn.data.get("more")  # MORE after a kind's own list (SHIFTS) pages that list
+    if keyword == "MORE" and turn.state == machine.initial and more in kinds.commands():
+        return kinds.commands()[more](turn)
     if keyword in FIND_WORDS:
         return student_find.handle(turn)
     if keyword in WORK_WORDS:

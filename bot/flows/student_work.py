@@ -208,7 +208,10 @@ def _agree(turn: Turn, work: Work, args: str) -> Reply:
 
 
 def _in(turn: Turn, work: Work, args: str) -> Reply:
-    problem = clocking.start_problem(turn.ctx, work, turn.person.language)
+    lang = turn.person.language
+    problem = clocking.start_problem(turn.ctx, work, lang) or clocking.slot_problem(
+        turn.ctx, work, lang
+    )
     if problem:
         return _say(turn, problem)
     if work.remote:

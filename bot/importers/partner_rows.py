@@ -27,7 +27,7 @@ COLUMNS = {
     "supervisors.csv": ("supervisor_id", "employer_id", "given_name"),
     "opportunities.csv": ("opportunity_id", "employer_id", "kind", "title", "starts", "due"),
 }
-# timezone, till and facilitator_sourced_id: known and ignored until their kind's issue reads them
+# timezone and till: known and ignored here (a kind's own importer reads what it needs)
 OPTIONAL = {
     "employers.csv": ("contact_name", "contact_phone", "contact_email", "insurance_expires")
     + ("agreement_signed", "status"),
@@ -167,6 +167,7 @@ def opportunity(row: Row, p: Parser) -> Record:
         "active": p.active(row),
     }
     refs = {k: row.get(f"{k}_id") for k in ("employer", "site", "supervisor")}
+    refs["facilitator"] = row.get("facilitator_sourced_id")
     return Record(row.line, row.get("opportunity_id"), values, refs)
 
 

@@ -23,7 +23,7 @@ from bot.importers.partner_rows import COLUMNS, OPTIONAL, Parser, Record, resolv
 from bot.importers.partner_sync import sync_checks, sync_keyed, sync_supervisors
 from bot.importers.report import ImportReport, record_import
 from bot.importers.schools import match_school
-from db.models import Employer, Opportunity, Org, Site
+from db.models import Employer, Opportunity, Org, Person, Site
 from db.session import Database
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,7 @@ class _Import:
             resolve(p, opps, "site", site_ids, "site_id", required=False)
             resolve(p, opps, "supervisor", sup_ids, "supervisor_id", required=False)
             self._same_employer(p, opps)
+            self._facilitators(p, opps)
         sync_keyed(self.session, Opportunity, "opportunities", opps, self.report, self.now)
 
     def _sites(self, emp_ids: dict[str, int]) -> dict[str, int]:
@@ -153,6 +154,21 @@ class _Import:
                 update(Org).where(Org.id == school).values(lat=lat, lon=lon, updated_at=self.now)
             )
             self.report.count("school locations", "updated")
+
+    def _facilitators(self, p: Parser, opps: dict[str, Record]) -> None:
+        """`facilitator_sourced_id`: a roster staff member (an unknown one is warned, left empty)."""
+        staff = dict(
+            self.session.execute(
+                select(Person.sourced_id, Person.id).where(Person.kind == "staff")
+            ).all()
+        )
+        for rec in opps.values():
+            sid = rec.refs.get("facilitator", "")
+            rec.values["facilitator_id"] = staff.get(sid)
+            if sid and sid not in staff:
+                p.report.warn(
+                    p.table.name, rec.line, "facilitator_sourced_id", f"unknown staff {sid[:40]!r}"
+                )
 
     def _same_employer(self, p: Parser, opps: dict[str, Record]) -> None:
         """Reject an opportunity whose site belongs to another employer."""

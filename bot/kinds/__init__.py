@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 from bot.kinds import enterprise, micro, simulation, virtual
 from bot.kinds.base import (
+    ClockSlots,
     CommandHandler,
     DashboardSection,
     ImportHook,
@@ -29,8 +30,8 @@ from bot.kinds.base import (
 )
 
 __all__ = [
-    "CommandHandler", "DashboardSection", "ImportHook", "Kind", "KindError", "Paper", "Proof",
-    "TriggerHandler", "all_kinds", "by_word", "codes", "commands", "dashboard_sections",
+    "ClockSlots", "CommandHandler", "DashboardSection", "ImportHook", "Kind", "KindError",
+    "Paper", "Proof", "TriggerHandler", "all_kinds", "by_word", "codes", "commands", "dashboard_sections",
     "get", "importers", "pages", "register", "registered", "resolve", "supervisor_commands",
     "triggers",
 ]  # fmt: skip

@@ -18,6 +18,7 @@ its name:
 | commands a supervisor (a mentor) may send | `supervisor_commands` | `flows.supervisor.handle` |
 | partner files of its own (`shifts.csv`) | `importers` | `importers.partners.import_partners`, after the shared files |
 | pages with forms, public links, feeds | `pages` | `webhooks.create_app` registers its `bp`; its `RULES` join `dashboard.access.RULES` |
+| clocking in against a slot (a shift) | `clock_slots` | `services.clocking` (`ClockSlots`: refuse IN, attach the entry, a line at OUT) |
 
 Imports nothing of the product but `bot.i18n`, so every layer may ask a kind. A kind
 whose behaviour lives in layers above (a package `bot/kinds/<code>/` with `chat`,
@@ -37,13 +38,15 @@ from functools import cache
 from importlib import import_module
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from bot.context import Context
     from bot.flows.base import Reply, Turn
     from bot.importers.report import ImportReport
+    from bot.services.work import Work
 
 
 class Proof(StrEnum):
@@ -69,6 +72,20 @@ the home flow of the reminder's person (a student's, or a mentor's)."""
 ImportHook = Callable[["Session", "Path", "ImportReport", "datetime", int], None]
 """Reads one partner file of a kind: (session, folder, report, now, shift_days), in the
 import's transaction, after employers, sites, supervisors and opportunities."""
+
+
+class ClockSlots(Protocol):
+    """A kind whose clocked time belongs to slots (a rota): the one clock-in path asks it.
+
+    `refuse_in` (read only): why IN does not count now, in the student's words, else None;
+    `attach_in` (write): the new open time entry `entry_id` belongs to the current slot;
+    `after_out` (read only): a line added to the clock-out receipt (e.g. "SALES?"), or None.
+    """
+
+    def refuse_in(self, ctx: Context, work: Work, lang: str) -> str | None: ...
+    def attach_in(self, ctx: Context, work: Work, entry_id: int) -> None: ...
+    def after_out(self, ctx: Context, work: Work, entry_id: int, lang: str) -> str | None: ...
+
 
 Ref = str
 """`"package.module:attribute"`: a handler named, imported when first used."""
@@ -136,6 +153,7 @@ class Kind:
     # a module with `bp` (a Flask Blueprint; staff pages under /dashboard/, the sign-in
     # cookie's path, with `bp.before_request(dashboard.auth.guard)`) and `RULES`
     pages: Ref | None = None
+    clock_slots: ClockSlots | Ref | None = None  # IN only against a slot (a shift)
 
     def is_remote(self, remote: bool) -> bool:
         """Done from anywhere: the opportunity says so, or the kind always is."""
@@ -175,6 +193,8 @@ class Kind:
             for f in self.importers
             if not re.match(r"^[a-z][a-z0-9_]*\.csv$", f)
         ]
+        if isinstance(self.clock_slots, str) and not is_ref(self.clock_slots):
+            found.append(f"clock_slots {self.clock_slots!r} is not a 'module:name' reference")
         if self.pages is not None and not is_ref(self.pages.replace(":", ".") + ":bp"):
             found.append(f"pages {self.pages!r} is not a module path")
         found += [

@@ -32,7 +32,7 @@ from typing import Literal
 
 from sqlalchemy import bindparam, select
 
-from bot import display, jobs, payloads
+from bot import display, jobs, kinds, payloads
 from bot.context import Context
 from bot.errors import WBLError
 from bot.messages import Button, Outbound
@@ -47,10 +47,11 @@ from bot.statuses import EntryKind, EntryStatus, Verdict
 from db import trail
 from db.models import TimeEntry
 
+_AS_IS = "{text}"  # a refusal already in the student's words
 NUDGE = "clock.nudge"
 AUTOCLOSE = "clock.autoclose"
 ENTRY_KIND = EntryKind.CLOCK  # TimeEntry.kind of clocked time (MANUAL: hours logged by hand)
-Refusal = Literal["already_in", "not_in", "start", "implausible"]
+Refusal = Literal["already_in", "not_in", "start", "slot", "implausible"]
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,20 @@ def start_problem(ctx: Context, work: Work, lang: str) -> str | None:
     return _(msgid, title=title, date=display.day(when, lang))
 
 
+def slots(work: Work) -> kinds.ClockSlots | None:
+    """The kind's slots (a rota) that clocked time belongs to, if its kind has them."""
+    if not work.kind:
+        return None
+    found = kinds.get(work.kind).clock_slots
+    return kinds.resolve(found) if found is not None else None  # type: ignore[no-any-return]
+
+
+def slot_problem(ctx: Context, work: Work, lang: str) -> str | None:
+    """Why IN does not count now for a kind with slots (no slot open now); None if it may."""
+    found = slots(work)
+    return found.refuse_in(ctx, work, lang) if found is not None else None
+
+
 def plausible(work: Work, point: Point | None) -> bool:
     """False for a fix that cannot be a real clock point (see rules.geofence)."""
     return point is None or geofence.plausible(work.fence, point.lat, point.lon, point.accuracy_m)
@@ -177,6 +192,9 @@ def decide_in(ctx: Context, work: Work, point: Point | None, lang: str) -> Answe
     problem = start_problem(ctx, work, lang)
     if problem is not None:
         return _refuse(problem, "start", work)
+    problem = slot_problem(ctx, work, lang)
+    if problem is not None:
+        return _refuse(problem, "slot", work)
     if not plausible(work, point):
         return _refuse(ctx.tr(lang)(T.IMPLAUSIBLE), "implausible", work)
     verdict, distance, _reason = _judge(work, point)
@@ -197,7 +215,13 @@ def decide_out(
         return _refuse(ctx.tr(lang)(T.IMPLAUSIBLE), "implausible", work)
     close = _closing(work, row, entry.started_at, point, ctx.now)
     done = Clocked(entry.id, "out", close.verdict, close.distance, ctx.now, close.hours)
-    return _answer(ctx, lang, work, done, close)
+    answer = _answer(ctx, lang, work, done, close)
+    found = slots(work)
+    follow = found.after_out(ctx, work, entry.id, lang) if found is not None else None
+    if follow is None:
+        return answer
+    text = f"{answer.text}\n{follow}"
+    return replace(answer, text=text, message=replace(answer.message, text=text))
 
 
 def clock_in(ctx: Context, work: Work, point: Point | None, lang: str) -> Answer:
@@ -221,7 +245,8 @@ def clock_out(
 def write_in(
     ctx: Context, student_id: int, placement_id: int, point: Point | None, lang: str
 ) -> None:
-    """The write of a clock-in decided by `decide_in` (WBLError if the student is in now)."""
+    """The write of a clock-in decided by `decide_in` (WBLError if the student is in now,
+    or the start rule or the slot now refuses it)."""
     work = get_work(ctx, placement_id)
     if work is None or work.student_id != student_id:
         raise LookupError(f"no placement {placement_id} for this student")
@@ -229,6 +254,9 @@ def write_in(
     if entry is not None:
         when = display.time_of_day(entry.started_at, ctx.settings.tz, lang)
         raise WBLError(T.ALREADY_IN, time=when)
+    problem = start_problem(ctx, work, lang) or slot_problem(ctx, work, lang)
+    if problem is not None:
+        raise WBLError(_AS_IS, text=problem)
     _open_entry(ctx, work, point)
 
 
@@ -263,6 +291,9 @@ def _open_entry(ctx: Context, work: Work, point: Point | None) -> Clocked:
     )
     ctx.session.add(entry)
     ctx.session.flush()
+    found = slots(work)
+    if found is not None:
+        found.attach_in(ctx, work, entry.id)
     audit(ctx, "clock:in", entry, verdict)
     done = hours_totals(ctx.session, work.placement_id).counted
     expected = hours_rules.expected_clocked_hours(work.est_hours, done)

@@ -36,6 +36,7 @@ class Work:
     fence: geofence.Fence | None
     est_hours: Decimal
     agreed: bool
+    kind: str = ""  # the opportunity's kind code
 
 
 _WORK = (
@@ -68,6 +69,7 @@ def _work(row: Any) -> Work:
         None if remote else geofence.Fence(lat, lon, radius),
         Decimal(hours),
         ack is not None,
+        kind,
     )
 
 

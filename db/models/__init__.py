@@ -1,6 +1,16 @@
 """Every table of the system of record, imported so the metadata is complete."""
 
 from db.models.audit import AuditEntry
+from db.models.enterprise import (
+    EnterpriseProfile,
+    Item,
+    Purchase,
+    Sale,
+    Shift,
+    ShiftTake,
+    StockCount,
+    WorkOrder,
+)
 from db.models.equity import OutreachCampaign, OutreachRecipient, StudentDemographic
 from db.models.imports import ImportRowDigest
 from db.models.messaging import (
@@ -29,6 +39,14 @@ from db.models.staff import PasswordLink, SignInFailure, StaffAccount, StaffSess
 from db.models.throttle import LinkThrottle
 
 __all__ = [
+    "WorkOrder",
+    "StockCount",
+    "ShiftTake",
+    "Shift",
+    "Sale",
+    "Purchase",
+    "Item",
+    "EnterpriseProfile",
     "Application",
     "AuditEntry",
     "CheckinToken",

@@ -92,5 +92,7 @@ class Opportunity(Base):
     due_on: Mapped[date] = mapped_column(Date)
     remote: Mapped[bool] = mapped_column(Boolean, default=False)
     auto_approve: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the staff person who runs it (a school enterprise): `facilitator_sourced_id`
+    facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime]
