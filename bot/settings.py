@@ -56,6 +56,7 @@ class Settings:
     oidc_client_id: str = ""
     oidc_client_secret: str = ""
     dispatch_lease_s: float = 30.0  # a claimed outbox row's lease (a dead worker's come back)
+    video_room_base_url: str = ""  # mentor sessions without a link get a room under it
 
     @property
     def tz(self) -> ZoneInfo:
@@ -108,6 +109,7 @@ class Settings:
             oidc_client_id=env.get("OIDC_CLIENT_ID", ""),
             oidc_client_secret=env.get("OIDC_CLIENT_SECRET", ""),
             dispatch_lease_s=_float(env, "WBL_DISPATCH_LEASE_S", 30.0),
+            video_room_base_url=env.get("VIDEO_ROOM_BASE_URL", ""),
         )
         s.validate()
         if (s.twilio_enabled or s.telegram_enabled) and not env.get("PUBLIC_BASE_URL"):

@@ -20,7 +20,9 @@ def install(app: Flask, runtime: Runtime) -> None:
     oidc.install(app, runtime)
     for name in kinds.pages():  # a kind's own pages: its blueprint and a rule per route
         module = import_module(name)
-        clash = set(module.RULES) & set(access.RULES)
+        clash = {
+            k for k, v in module.RULES.items() if access.RULES.get(k, v) != v
+        }  # another app: same
         if clash:
             raise ValueError(f"{name}: endpoints already have rules: {sorted(clash)}")
         access.RULES.update(module.RULES)

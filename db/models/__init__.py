@@ -26,6 +26,7 @@ from db.models.placements import (
 )
 from db.models.staff import PasswordLink, SignInFailure, StaffAccount, StaffSession
 from db.models.throttle import LinkThrottle
+from db.models.virtual import MentorSession, PulseAnswer, SessionInvite
 
 __all__ = [
     "Application",
@@ -42,14 +43,17 @@ __all__ = [
     "InboundMessage",
     "LinkCode",
     "LinkThrottle",
+    "MentorSession",
     "Opportunity",
     "Org",
     "OutboxMessage",
     "Person",
     "PasswordLink",
     "Placement",
+    "PulseAnswer",
     "RateBucket",
     "Rating",
+    "SessionInvite",
     "RatingRequest",
     "Reminder",
     "SignInFailure",
