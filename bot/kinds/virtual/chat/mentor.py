@@ -34,7 +34,7 @@ HOW = N_("Schedule with MEET <when> [minutes] [link], e.g. MEET thu 4pm 30.")
 NO_TIME = N_("I couldn't read that time. Try e.g. MEET thu 4pm 30, or MEET 2026-12-03 16:00.")
 PAST = N_("{when} has already passed. Send a time in the future.")
 NO_INTERNS = N_("You have no current interns to invite.")
-ASK_LINK = N_("What is the video link for it? Send the link (https://...).")
+ASK_LINK = N_("{when}, {minutes} min, with {interns}. What is the video link? Send it (https://...).")
 CONFIRM = N_(
     "{when}, {minutes} min, with {interns}. Link: {link} "
     "Reply YES to send the invitations, or send a corrected time."
@@ -114,22 +114,21 @@ def _meet(turn: Turn, args: str) -> Reply:
     pending = {"starts": meet.starts.isoformat(), "minutes": meet.minutes, "link": link}
     if not service.interns_of(turn.ctx.session, turn.person.id):
         return _say(turn, NO_INTERNS)
-    if not link:
-        return _say(turn, ASK_LINK, {"kind_command": ROUTE, "step": "link", "meet": pending})
     return _repeat(turn, pending)
 
 
 def _repeat(turn: Turn, pending: dict) -> Reply:
-    """Say back what was understood; YES sends it."""
+    """Say back what was understood; YES sends it (without a link: ask for one first)."""
     names = [
         service.student_name(turn.ctx.session, p.student_id)
         for p in service.interns_of(turn.ctx.session, turn.person.id)
     ]
-    data = {"kind_command": ROUTE, "step": "confirm", "meet": pending}
+    step, msgid = ("confirm", CONFIRM) if pending["link"] else ("link", ASK_LINK)
+    data = {"kind_command": ROUTE, "step": step, "meet": pending}
     starts = datetime.fromisoformat(pending["starts"])
     return _say(
         turn,
-        CONFIRM,
+        msgid,
         data,
         when=_when(turn, starts),
         minutes=pending["minutes"],

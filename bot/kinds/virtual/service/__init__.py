@@ -311,6 +311,10 @@ def mark_attendance(ctx: Context, e: fx.MarkAttendance) -> list[Outbound]:
                 ended_at=row.starts_at + timedelta(minutes=row.minutes),
                 hours=hours,
                 description=f"{title(ctx.session, row)} ({row.kind}, {row.minutes} min)"[:500],
+                reviewed_by=e.mentor_id,
+                reviewed_at=ctx.now,
+                review_note="attended",
+                created_at=ctx.now,
             )
             ctx.session.add(entry)
             ctx.session.flush()
