@@ -45,7 +45,7 @@ def test_toggles_edit_one_message_then_done_saves(make, chat, database, runtime,
     assert list(edited.payloads())[:2] == ["⬜ 1. Leah Intern0", "✅ 2. Sam Intern1"]
     sent = _tap(chat, mentor, edited.payloads()["Done"])
     assert sent[0].extra.get("edit_ref") == REF and "✅ Sam Intern1" in sent[0].text
-    assert "1 of 2" in sent[1].text and "Sam Intern1" in sent[1].text
+    assert "1/2" in sent[1].text and "Sam Intern1" in sent[1].text
     with database.transaction() as s:
         marks = {i.student_id: i.attended for i in s.scalars(select(SessionInvite))}
     assert marks == {leah.id: False, sam.id: True}

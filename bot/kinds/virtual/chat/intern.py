@@ -14,7 +14,7 @@ from bot.messages import Button, Outbound
 ROUTE = "PULSE"
 TAP = "vp"
 ASK = N_(
-    "How is your internship going this week? Reply 1 (not well) to 5 (great) — "
+    "How is your internship going this week? Reply 1 (not well) to 5 (great); "
     "your coordinator reads it."
 )
 ASK_TAP = N_("How is your internship going this week? 1 = not well, 5 = great.")

@@ -10,7 +10,7 @@ from bot.machine import DONE
 from bot.messages import Outbound
 
 ROUTE = "MEET"  # data["kind_command"]: the supervisor flow hands the next message back here
-MARKED = N_("Saved: {count} of {total} attended; the session's minutes count as their hours.")
+MARKED = N_("Saved. Attended: {count}/{total}; the session's minutes count as their hours.")
 ASK_RATE = N_(
     "How did {student} do? Reply a score 1-5 and a comment, e.g. 5 Great questions, or SKIP."
 )

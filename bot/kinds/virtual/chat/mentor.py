@@ -39,7 +39,7 @@ CONFIRM = N_(
     "{when}, {minutes} min, with {interns}. Link: {link} "
     "Reply YES to send the invitations, or send a corrected time."
 )
-SENT = N_("Sent! {count} interns invited; they get reminders a day and an hour before.")
+SENT = N_("Sent! Invited: {interns}. They get reminders a day and an hour before.")
 NOT_SENT = N_("OK, nothing was sent.")
 LIST = N_("Your sessions:\n{lines}\nMOVE n <when> to move one, CANCEL n to cancel it.")
 NONE_UPCOMING = N_("You have no upcoming sessions.")
@@ -143,9 +143,12 @@ def _confirm(turn: Turn) -> Reply | None:
         starts = datetime.fromisoformat(pending["starts"])
         if starts <= turn.ctx.now:
             return _say(turn, PAST, when=_when(turn, starts))
-        count = len(service.interns_of(turn.ctx.session, turn.person.id))
+        names = [
+            service.student_name(turn.ctx.session, p.student_id)
+            for p in service.interns_of(turn.ctx.session, turn.person.id)
+        ]
         effect = fx.Schedule(turn.person.id, starts, int(pending["minutes"]), pending["link"])
-        reply = _say(turn, SENT, count=count)
+        reply = _say(turn, SENT, interns=", ".join(names))
         reply.effects.append(effect)
         return reply
     if len(words) == 1 and words[0] in NO_WORDS:
