@@ -33,12 +33,16 @@ def test_sample_sessions_are_stored_in_utc_from_each_mentors_zone(district, data
     assert {r.status for r in rows.values()} == {"new"}
 
 
-def test_reimport_updates_moves_cancels_and_reports_bad_rows(district, database, clock, tmp_path: Path):
+def test_reimport_updates_moves_cancels_and_reports_bad_rows(
+    district, database, clock, tmp_path: Path
+):
     folder = copy_sample(tmp_path / "p")
     edit_row(folder, "sessions.csv", "ses-2", starts="2026-12-09T10:00")
     edit_row(folder, "sessions.csv", "ses-3", minutes="0")
     with (folder / "sessions.csv").open("a") as f:
-        f.write("ses-9,opp-1,briefing,2026-12-09T10:00,30,\nses-10,opp-8,party,2026-12-09T10:00,30,\n")
+        f.write(
+            "ses-9,opp-1,briefing,2026-12-09T10:00,30,\nses-10,opp-8,party,2026-12-09T10:00,30,\n"
+        )
     report = import_partners(database, folder, now=clock.now())
     counts = report.counts["sessions"]
     assert (counts["updated"], counts["cancelled"], counts["unchanged"]) == (1, 1, 5)
@@ -78,7 +82,9 @@ def test_a_forged_or_foreign_feed_link_is_a_404(make, chat, database, client, se
     assert client.get("/calendar/garbage.ics").status_code == 404
 
 
-def test_imported_sessions_invite_interns_at_the_next_pass(make, database, runtime, clock, tmp_path):
+def test_imported_sessions_invite_interns_at_the_next_pass(
+    make, database, runtime, clock, tmp_path
+):
     mentor, opp, (leah,) = remote_mentor(make, database, "America/Vancouver")
     folder = tmp_path / "p"
     folder.mkdir()
@@ -86,8 +92,8 @@ def test_imported_sessions_invite_interns_at_the_next_pass(make, database, runti
         "session_id,opportunity_id,kind,starts,minutes,join_url\n"
         f"s-1,{opp.external_id},briefing,2026-12-03T09:00,30,https://meet.example.org/b\n"
     )
-    from bot.kinds.virtual.importer import import_sessions
     from bot.importers.report import ImportReport
+    from bot.kinds.virtual.importer import import_sessions
 
     with database.transaction() as s:
         import_sessions(s, folder, ImportReport("partners"), clock.now(), 0)

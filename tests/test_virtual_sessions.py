@@ -84,7 +84,9 @@ def test_move_and_cancel_tell_the_interns_and_bare_cancel_stays_an_opt_out(make,
     assert "unsubscribed" in " ".join(chat.texts(mentor, "CANCEL")).lower()
 
 
-def test_reminders_a_day_and_an_hour_before_in_each_readers_zone(make, chat, database, runtime, clock):
+def test_reminders_a_day_and_an_hour_before_in_each_readers_zone(
+    make, chat, database, runtime, clock
+):
     mentor, _, (leah, *_rest) = _scheduled(make, chat, database)
     mark = last_outbox_id(database)
     # Thu 21:00 UTC session: a day before (Wed 13:00 LA) and an hour before (Thu 12:00 LA)
@@ -97,7 +99,9 @@ def test_reminders_a_day_and_an_hour_before_in_each_readers_zone(make, chat, dat
     assert "in an hour" in texts_to(database, leah.id, mark)[0]
 
 
-def test_attendance_by_numbers_becomes_approved_hours_then_feedback(make, chat, database, runtime, clock):
+def test_attendance_by_numbers_becomes_approved_hours_then_feedback(
+    make, chat, database, runtime, clock
+):
     mentor, _, (leah, sam, ana) = _scheduled(make, chat, database)
     mark = last_outbox_id(database)
     run_jobs_at(runtime, clock.now() + timedelta(days=2, hours=4, minutes=31))  # it ended
@@ -116,13 +120,18 @@ def test_attendance_by_numbers_becomes_approved_hours_then_feedback(make, chat, 
     mark = last_outbox_id(database)
     said = chat.texts(mentor, "5 Great questions")
     assert "Ana Intern2" in said[0]
-    assert "5/5" in texts_to(database, leah.id, mark)[0] and "Great questions" in texts_to(database, leah.id, mark)[0]
+    assert (
+        "5/5" in texts_to(database, leah.id, mark)[0]
+        and "Great questions" in texts_to(database, leah.id, mark)[0]
+    )
     assert "Thank you" in chat.texts(mentor, "SKIP")[0]
     with database.transaction() as s:
         assert s.get(SessionInvite, invites[leah.id].id).rating == 5
 
 
-def test_unmarked_attendance_is_asked_again_then_the_coordinator_is_told(make, chat, database, runtime, clock):
+def test_unmarked_attendance_is_asked_again_then_the_coordinator_is_told(
+    make, chat, database, runtime, clock
+):
     mentor, _, _ = _scheduled(make, chat, database, names=("Leah",))
     end = clock.now() + timedelta(days=2, hours=4, minutes=31)
     run_jobs_at(runtime, end)

@@ -52,7 +52,9 @@ def test_toggles_edit_one_message_then_done_saves(make, chat, database, runtime,
     assert "can't be changed" in _tap(chat, mentor, edited.payloads()["Done"])[0].text
 
 
-def test_a_forged_or_foreign_attendance_button_is_refused(make, chat, database, runtime, clock, settings):
+def test_a_forged_or_foreign_attendance_button_is_refused(
+    make, chat, database, runtime, clock, settings
+):
     mentor, (leah, _), ask = _ended(make, chat, database, runtime, clock)
     session_id = ask.payloads()["Done"].split("|")[1].split(",")[0]
     forged = payloads.sign("wrong-secret", mentor.id, "vd", session_id, 3)
@@ -79,7 +81,9 @@ def _passes(runtime, at) -> None:
     run_jobs_at(runtime, at + timedelta(minutes=1))
 
 
-def test_weekly_pulse_by_sms_and_a_low_score_tells_the_coordinator(make, chat, database, runtime, clock):
+def test_weekly_pulse_by_sms_and_a_low_score_tells_the_coordinator(
+    make, chat, database, runtime, clock
+):
     _, _, (leah,) = remote_mentor(make, database, None)
     run_jobs_at(runtime, clock.now())  # 09:00 local: not yet
     assert texts_to(database, leah.id) == []

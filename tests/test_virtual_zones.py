@@ -15,15 +15,25 @@ from bot.outbox import enqueue, verdict
 from db.models import MentorSession
 from tests.support.mentors import last_outbox_id, remote_mentor, texts_to
 
-LA, TORONTO, LONDON = (ZoneInfo(z) for z in ("America/Los_Angeles", "America/Toronto", "Europe/London"))
+LA, TORONTO, LONDON = (
+    ZoneInfo(z) for z in ("America/Los_Angeles", "America/Toronto", "Europe/London")
+)
 QUIET = (21, 8)
 
 
 def test_a_time_is_read_in_the_writers_zone_and_stored_in_utc() -> None:
     now = datetime(2026, 12, 1, 17, 0, tzinfo=UTC)  # Tue
-    for text in ("thu 4pm", "jueves 4pm", "el jueves a las 4pm", "jueves 16:00", "2026-12-03 16:00"):
+    for text in (
+        "thu 4pm",
+        "jueves 4pm",
+        "el jueves a las 4pm",
+        "jueves 16:00",
+        "2026-12-03 16:00",
+    ):
         assert rules.parse_when(text, now, TORONTO) == datetime(2026, 12, 3, 21, tzinfo=UTC), text
-    assert rules.parse_when("tomorrow 9:30", now, LONDON) == datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+    assert rules.parse_when("tomorrow 9:30", now, LONDON) == datetime(
+        2026, 12, 2, 9, 30, tzinfo=UTC
+    )
     assert rules.parse_when("mañana 9:30", now, LA) == datetime(2026, 12, 2, 17, 30, tzinfo=UTC)
     assert rules.parse_when("banana", now, LA) is None
     meet = rules.parse_meet("thu 4pm 45 https://x.example/r", now, TORONTO)

@@ -29,7 +29,9 @@ def remote_mentor(
     school = make.school()
     coordinator = make.staff(school=school, given_name="Ava")
     employer = make.employer(kind="virtual_partner", name="Maple Ledger")
-    mentor = make.supervisor(employer, given_name="Lucia", family_name="Moore", language=mentor_lang)
+    mentor = make.supervisor(
+        employer, given_name="Lucia", family_name="Moore", language=mentor_lang
+    )
     set_zone(database, mentor.id, zone)
     opp = make.opportunity(employer, supervisor=mentor, remote=True, kind=VIRTUAL, title=title)
     interns = []

@@ -34,7 +34,9 @@ HOW = N_("Schedule with MEET <when> [minutes] [link], e.g. MEET thu 4pm 30.")
 NO_TIME = N_("I couldn't read that time. Try e.g. MEET thu 4pm 30, or MEET 2026-12-03 16:00.")
 PAST = N_("{when} has already passed. Send a time in the future.")
 NO_INTERNS = N_("You have no current interns to invite.")
-ASK_LINK = N_("{when}, {minutes} min, with {interns}. What is the video link? Send it (https://...).")
+ASK_LINK = N_(
+    "{when}, {minutes} min, with {interns}. What is the video link? Send it (https://...)."
+)
 CONFIRM = N_(
     "{when}, {minutes} min, with {interns}. Link: {link} "
     "Reply YES to send the invitations, or send a corrected time."
