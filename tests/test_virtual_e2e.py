@@ -38,7 +38,7 @@ def _cast(make, database):
     return mentor, student
 
 
-def test_meet_attendance_and_feedback_by_sms(desk, make, database, clock):
+def test_meet_attendance_and_feedback_by_sms(desk, make, database, clock):  # noqa: F811
     _cast(make, database)
     (said,) = desk.say_sms(SUP_PHONE, "MEET thu 4pm 30 https://meet.example.org/e2e")
     assert "Thu Dec 3, 4:00 PM (Toronto time)" in said and "YES" in said
@@ -58,7 +58,7 @@ def test_meet_attendance_and_feedback_by_sms(desk, make, database, clock):
         assert s.scalars(select(TimeEntry.status)).all() == ["approved"]
 
 
-def test_attendance_toggles_over_telegram_edit_one_message(desk, make, database, clock):
+def test_attendance_toggles_over_telegram_edit_one_message(desk, make, database, clock):  # noqa: F811
     _cast(make, database)
     desk.say_tg(SUP_CHAT, "MEET thu 4pm 30 https://meet.example.org/e2e")
     desk.say_tg(SUP_CHAT, "YES")

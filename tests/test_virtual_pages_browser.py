@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from other test modules)
 """The mentor-session dashboard pages in real Chromium, CSP enforced, axe-clean at 390 px
 and desktop, with a scheduled session, marked attendance and a pulse answer behind them;
 and their content for a coordinator."""
@@ -41,9 +42,17 @@ def _caseload(database, email: str) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_session_pages_pass_the_csp_and_axe(
-    browser, served, pages, size, make, chat, database, runtime, clock
-):  # noqa: F811
+def test_session_pages_pass_the_csp_and_axe(  # noqa: F811
+    browser,
+    served,
+    pages,
+    size,
+    make,
+    chat,
+    database,
+    runtime,
+    clock,  # noqa: F811
+):
     from tests.support.staff import PASSWORD
 
     _with_sessions(make, chat, database, runtime, clock)
