@@ -114,6 +114,17 @@ class ReminderStatus(StrEnum):
 
 
 # (table, column) -> the enum its values come from; every pair has a CHECK constraint
+class SessionStatus(StrEnum):
+    """A mentor session: `new`/`moved`/`cancel` wait for the worker (an import changed
+    them), then `scheduled` or `cancelled`."""
+
+    NEW = "new"
+    MOVED = "moved"
+    CANCEL = "cancel"
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
 ALLOWED: dict[tuple[str, str], type[StrEnum]] = {
     ("applications", "status"): ApplicationStatus,
     ("placements", "status"): PlacementStatus,
@@ -128,6 +139,7 @@ ALLOWED: dict[tuple[str, str], type[StrEnum]] = {
     ("inbound_messages", "status"): InboundStatus,
     ("outbox", "status"): OutboxStatus,
     ("reminders", "status"): ReminderStatus,
+    ("mentor_sessions", "status"): SessionStatus,
 }
 
 

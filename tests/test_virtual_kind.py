@@ -12,7 +12,13 @@ from bot.kinds.virtual import KIND, rules
 
 
 def test_every_reference_resolves_to_a_callable() -> None:
-    for table in (KIND.commands, KIND.supervisor_commands, KIND.triggers, KIND.actions, KIND.importers):
+    for table in (
+        KIND.commands,
+        KIND.supervisor_commands,
+        KIND.triggers,
+        KIND.actions,
+        KIND.importers,
+    ):
         for name, ref in table.items():
             assert callable(resolve(ref)), name
     assert KIND.problems() == []

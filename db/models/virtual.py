@@ -8,13 +8,14 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base
+from bot.statuses import SessionStatus
+from db.base import Base, Status, one_of
 
 
 class MentorSession(Base):
     """One video session of an opportunity: briefing, check-in or feedback.
 
-    status: proposed (a mentor's MEET waiting for YES), scheduled, cancelled.
+    status: bot.statuses.SessionStatus (a MEET waiting for YES is no row yet).
     """
 
     __tablename__ = "mentor_sessions"
@@ -26,11 +27,16 @@ class MentorSession(Base):
     starts_at: Mapped[datetime]
     minutes: Mapped[int] = mapped_column(Integer, default=30)
     join_url: Mapped[str] = mapped_column(String(512), default="")
-    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    status: Mapped[SessionStatus] = mapped_column(
+        Status(SessionStatus, 16), default=SessionStatus.SCHEDULED
+    )
     created_at: Mapped[datetime]
     attendance_asked_at: Mapped[datetime | None]
     attendance_done_at: Mapped[datetime | None]
-    __table_args__ = (Index("ix_mentor_sessions_starts", "status", "starts_at"),)
+    __table_args__ = (
+        Index("ix_mentor_sessions_starts", "status", "starts_at"),
+        one_of("status", SessionStatus),
+    )
 
 
 class SessionInvite(Base):

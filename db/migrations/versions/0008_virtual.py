@@ -30,6 +30,10 @@ def upgrade() -> None:
         sa.Column("minutes", sa.Integer(), nullable=False),
         sa.Column("join_url", sa.String(length=512), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.CheckConstraint(
+            "status IN ('new', 'moved', 'cancel', 'scheduled', 'cancelled')",
+            name=op.f("ck_mentor_sessions_status"),
+        ),
         sa.Column("created_at", UTC(timezone=True), nullable=False),
         sa.Column("attendance_asked_at", UTC(timezone=True), nullable=True),
         sa.Column("attendance_done_at", UTC(timezone=True), nullable=True),
