@@ -144,3 +144,19 @@ def test_unmarked_attendance_is_asked_again_then_the_coordinator_is_told(
     with database.transaction() as s:
         coordinator = s.scalars(select(Person).where(Person.kind == "staff")).first()
     assert "not marked attendance" in texts_to(database, coordinator.id, mark)[-1]
+
+
+def test_an_intern_placed_later_is_invited_and_six_digits_stay_a_rating(
+    make, chat, database, runtime, clock
+):
+    mentor, opp, _ = _scheduled(make, chat, database, names=("Leah",))
+    late = make.student(given_name="Noor", guardians=0)
+    make.placement(late, opp)
+    run_jobs_at(runtime, clock.now())
+    (invitation,) = texts_to(database, late.id)
+    assert "Thu Dec 3, 1:00 PM" in invitation
+    run_jobs_at(runtime, clock.now())  # only once
+    assert len(texts_to(database, late.id)) == 1
+    run_jobs_at(runtime, clock.now() + timedelta(days=2, hours=4, minutes=31))
+    said = chat.texts(mentor, "545434")  # not an attendance answer: the ratings' own reply
+    assert "1 to 2" not in " ".join(said)

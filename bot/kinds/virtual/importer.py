@@ -20,6 +20,7 @@ from bot.importers.csvio import read_table
 from bot.importers.report import ImportReport
 from bot.kinds.virtual import KIND, rules
 from bot.settings import Settings
+from bot.statuses import SessionStatus
 from db.models import MentorSession, Opportunity, Supervisor
 
 FILE = "sessions.csv"
@@ -96,15 +97,19 @@ def _upsert(session, stored, code, opp_id, values, report, now) -> None:  # noqa
             report.count("sessions", "unchanged")
             return
         row = MentorSession(
-            code=code, opportunity_id=opp_id, status="new", created_at=now, **values
+            code=code, opportunity_id=opp_id, status=SessionStatus.NEW, created_at=now, **values
         )
         session.add(row)
         stored[code] = row
         report.count("sessions", "created")
         return
     if cancel:
-        changed = row.status != "cancelled"
-        row.status = "cancel" if changed and row.status == "scheduled" else "cancelled"
+        changed = row.status != SessionStatus.CANCELLED
+        row.status = (
+            SessionStatus.CANCEL
+            if changed and row.status == SessionStatus.SCHEDULED
+            else SessionStatus.CANCELLED
+        )
         report.count("sessions", "cancelled" if changed else "unchanged")
         return
     moved = row.starts_at != values["starts_at"] or row.minutes != values["minutes"]
@@ -114,6 +119,6 @@ def _upsert(session, stored, code, opp_id, values, report, now) -> None:  # noqa
         return
     for key, value in values.items():
         setattr(row, key, value)
-    if moved and row.status == "scheduled":
-        row.status = "moved"
+    if moved and row.status == SessionStatus.SCHEDULED:
+        row.status = SessionStatus.MOVED
     report.count("sessions", "updated")

@@ -18,7 +18,7 @@ from bot.dashboard.auth import guard
 from bot.kinds.virtual import KIND, rules, service
 from bot.kinds.virtual.service import pulse
 from bot.settings import Settings
-from bot.statuses import EntryStatus, PlacementStatus
+from bot.statuses import EntryStatus, PlacementStatus, SessionStatus
 from bot.web import runtime_of_app
 from db.models import (
     Employer,
@@ -86,7 +86,7 @@ def sessions_view(session: Session, today: date, staff_id: int | None) -> Mappin
         select(MentorSession, Opportunity.title, Employer.name)
         .join(Opportunity, Opportunity.id == MentorSession.opportunity_id)
         .join(Employer, Employer.id == Opportunity.employer_id)
-        .where(MentorSession.status == "scheduled", MentorSession.starts_at >= start)
+        .where(MentorSession.status == SessionStatus.SCHEDULED, MentorSession.starts_at >= start)
         .order_by(Employer.name, MentorSession.starts_at)
     ).all()
     out = []

@@ -20,6 +20,7 @@ from bot.kinds.virtual.chat import toggles
 from bot.kinds.virtual.chat.marks import ASK_RATE, ROUTE, mark
 from bot.machine import DONE
 from bot.messages import Outbound
+from bot.statuses import SessionStatus
 
 MEET_WORDS = frozenset({"MEET", "REUNION", "CITA"})
 MOVE_WORDS = frozenset({"MOVE", "MOVER"})
@@ -217,7 +218,7 @@ def _cancel(turn: Turn, number: int) -> Reply:
 def ask_attendance(turn: Turn, session_id: int) -> Reply | None:
     """The numbered list of invited interns (typed), or toggles (Telegram)."""
     row = service.owned(turn.ctx.session, turn.person.id, session_id)
-    if row is None or row.status != "scheduled" or row.attendance_done_at is not None:
+    if row is None or row.status != SessionStatus.SCHEDULED or row.attendance_done_at is not None:
         return None
     interns = service.invited(turn.ctx.session, session_id)
     if not interns:
@@ -244,9 +245,9 @@ def _marks(turn: Turn) -> Reply | None:
     else:
         picked = rules.parse_marks(words, len(interns), ALL_WORDS)
     if picked is None:
-        if words and words[0].isdigit():
+        if words and all(w.isdigit() and len(w) <= 2 for w in words):
             return _say(turn, BAD_MARKS, dict(turn.data), count=len(interns))
-        return None
+        return None  # not attendance (six digits are a rating): the supervisor flow goes on
     chosen = [interns[n - 1] for n in picked]
     return mark(turn, session_id, interns, {i.invite_id for i in chosen})
 
@@ -279,7 +280,7 @@ def remind(turn: Turn) -> Reply | None:
     trigger = turn.trigger
     assert trigger is not None
     row = service.session_row(turn.ctx.session, trigger.subject_id)
-    if row is None or row.status != "scheduled" or row.starts_at <= turn.ctx.now:
+    if row is None or row.status != SessionStatus.SCHEDULED or row.starts_at <= turn.ctx.now:
         return None
     mentor = service.mentor_of(turn.ctx.session, row)
     mine = mentor is None or mentor.id == turn.person.id
@@ -297,6 +298,6 @@ def attend(turn: Turn) -> Reply | None:
 def escalate(turn: Turn) -> Reply | None:
     assert turn.trigger is not None
     row = service.session_row(turn.ctx.session, turn.trigger.subject_id)
-    if row is None or row.status != "scheduled" or row.attendance_done_at is not None:
+    if row is None or row.status != SessionStatus.SCHEDULED or row.attendance_done_at is not None:
         return None
     return Reply(effects=[fx.Escalate(row.id)])

@@ -19,6 +19,7 @@ from bot.kinds.virtual.chat.marks import mark
 from bot.kinds.virtual.service import Intern
 from bot.machine import DONE
 from bot.messages import Button, Outbound
+from bot.statuses import SessionStatus
 
 log = logging.getLogger("wbl.sessions")
 TOGGLE, DONE_ACTION = "vt", "vd"
@@ -65,7 +66,7 @@ def tap(turn: Turn) -> Reply | None:
         return _stale(turn)
     session_id, mask = int(raw[0]), int(raw[1])
     row = service.owned(turn.ctx.session, turn.person.id, session_id)
-    if row is None or row.status != "scheduled" or row.attendance_done_at is not None:
+    if row is None or row.status != SessionStatus.SCHEDULED or row.attendance_done_at is not None:
         log.warning("mentor %s: stale attendance button", turn.person.id)
         return _stale(turn)
     interns = service.invited(turn.ctx.session, session_id)[:MAX_INTERNS]

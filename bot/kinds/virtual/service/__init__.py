@@ -23,9 +23,8 @@ from bot.i18n import N_
 from bot.kinds.virtual import KIND, rules
 from bot.kinds.virtual import effects as fx
 from bot.messages import Outbound, channel_of
-from bot.outbox import enqueue
 from bot.services.alerts import alert_coordinator
-from bot.statuses import EntryKind, EntryStatus, PlacementStatus
+from bot.statuses import EntryKind, EntryStatus, PlacementStatus, SessionStatus
 from db import trail
 from db.models import MentorSession, Opportunity, Person, Placement, SessionInvite, TimeEntry
 
@@ -85,7 +84,7 @@ def upcoming(session: Session, mentor_id: int, now: datetime) -> list[MentorSess
         .join(Opportunity, Opportunity.id == MentorSession.opportunity_id)
         .where(
             Opportunity.supervisor_id == mentor_id,
-            MentorSession.status == "scheduled",
+            MentorSession.status == SessionStatus.SCHEDULED,
             MentorSession.starts_at > now - timedelta(hours=4),
         )
         .order_by(MentorSession.starts_at, MentorSession.id)
@@ -119,7 +118,7 @@ def sessions_of(session: Session, person_id: int) -> list[MentorSession]:
         session.scalars(
             select(MentorSession)
             .where(
-                MentorSession.status == "scheduled",
+                MentorSession.status == SessionStatus.SCHEDULED,
                 (MentorSession.id.in_(invited_to)) | (MentorSession.opportunity_id.in_(leads)),
             )
             .order_by(MentorSession.starts_at)
@@ -178,17 +177,17 @@ def create(
         starts_at=starts,
         minutes=minutes,
         join_url=link,
-        status="scheduled",
+        status=SessionStatus.SCHEDULED,
         created_at=ctx.now,
         **kw,
     )
     ctx.session.add(row)
     ctx.session.flush()
-    _plan(ctx, row)
+    plan(ctx, row)
     return row
 
 
-def _plan(ctx: Context, row: MentorSession) -> None:
+def plan(ctx: Context, row: MentorSession) -> None:
     """(Re)schedule the mentor's reminders and the attendance question at the session's end."""
     for job in (REMIND, ATTEND, CHASE, ESCALATE):
         jobs.cancel(ctx, job, row.id)
@@ -232,10 +231,10 @@ def invite(ctx: Context, row: MentorSession, placement: Placement) -> list[Outbo
         )
     )
     _remind(ctx, row, placement.student_id)
-    return [_notice(ctx, row, placement.student_id, INVITED)]
+    return [notice(ctx, row, placement.student_id, INVITED)]
 
 
-def _notice(ctx: Context, row: MentorSession, person_id: int, msgid: str) -> Outbound:
+def notice(ctx: Context, row: MentorSession, person_id: int, msgid: str) -> Outbound:
     person = ctx.session.get(Person, person_id)
     lang = person.language if person else "en"
     _ = ctx.tr(lang)
@@ -272,23 +271,23 @@ def move(ctx: Context, e: fx.Move) -> list[Outbound]:
     row = _live(ctx, e.mentor_id, e.session_id)
     row.starts_at = e.starts
     ctx.session.flush()
-    _plan(ctx, row)
+    plan(ctx, row)
     _audit(ctx, "virtual.session_moved", row)
-    return [_notice(ctx, row, i.student_id, MOVED) for i in invited(ctx.session, row.id)]
+    return [notice(ctx, row, i.student_id, MOVED) for i in invited(ctx.session, row.id)]
 
 
 def cancel(ctx: Context, e: fx.Cancel) -> list[Outbound]:
     row = _live(ctx, e.mentor_id, e.session_id)
-    row.status = "cancelled"
+    row.status = SessionStatus.CANCELLED
     for job in (REMIND, ATTEND, CHASE, ESCALATE):
         jobs.cancel(ctx, job, row.id)
     _audit(ctx, "virtual.session_cancelled", row)
-    return [_notice(ctx, row, i.student_id, CANCELLED) for i in invited(ctx.session, row.id)]
+    return [notice(ctx, row, i.student_id, CANCELLED) for i in invited(ctx.session, row.id)]
 
 
 def _live(ctx: Context, mentor_id: int, session_id: int) -> MentorSession:
     row = owned(ctx.session, mentor_id, session_id)
-    if row is None or row.status != "scheduled":
+    if row is None or row.status != SessionStatus.SCHEDULED:
         raise WBLError(GONE)
     return row
 
@@ -296,7 +295,7 @@ def _live(ctx: Context, mentor_id: int, session_id: int) -> MentorSession:
 def mark_attendance(ctx: Context, e: fx.MarkAttendance) -> list[Outbound]:
     """Mark who attended; each attendee's minutes become approved hours (once)."""
     row = owned(ctx.session, e.mentor_id, e.session_id)
-    if row is None or row.status != "scheduled":
+    if row is None or row.status != SessionStatus.SCHEDULED:
         raise WBLError(GONE)
     hours = (Decimal(row.minutes) / 60).quantize(Decimal("0.01"))
     for inv in ctx.session.scalars(select(SessionInvite).where(SessionInvite.session_id == row.id)):
@@ -379,60 +378,5 @@ def _audit(ctx: Context, action: str, row: MentorSession) -> None:
     )  # fmt: skip
 
 
-@jobs.sweep(f"{KIND.code}.invites")
-def invite_late_joiners(ctx: Context) -> None:
-    """Interns placed after a session was made are invited to it (idempotent)."""
-    rows = ctx.session.execute(
-        select(MentorSession, Placement)
-        .join(Placement, Placement.opportunity_id == MentorSession.opportunity_id)
-        .where(
-            MentorSession.status == "scheduled",
-            MentorSession.starts_at > ctx.now,
-            Placement.status == PlacementStatus.READY,
-            ~select(SessionInvite.id)
-            .where(
-                SessionInvite.session_id == MentorSession.id,
-                SessionInvite.student_id == Placement.student_id,
-            )
-            .exists(),
-        )
-    ).all()
-    for row, placement in rows:
-        for out in invite(ctx, row, placement):
-            enqueue(ctx, out)
-
-
-@jobs.sweep(f"{KIND.code}.imported")
-def plan_imported(ctx: Context) -> None:
-    """Sessions the import made, moved or cancelled: plan them and tell the interns."""
-    for row in ctx.session.scalars(
-        select(MentorSession).where(MentorSession.status.in_(("new", "moved", "cancel")))
-    ):
-        out: list[Outbound] = []
-        if row.status == "cancel":
-            row.status = "scheduled"
-            out = cancel(ctx, fx.Cancel(row.mentor_id or 0, row.id)) if row.mentor_id else []
-            row.status = "cancelled"
-        elif row.status == "moved":
-            row.status = "scheduled"
-            _plan(ctx, row)
-            out = [_notice(ctx, row, i.student_id, MOVED) for i in invited(ctx.session, row.id)]
-        else:
-            row.status = "scheduled"
-            if not row.join_url and ctx.settings.video_room_base_url:
-                row.join_url = rules.room_url(ctx.settings.video_room_base_url)
-            opp = ctx.session.get(Opportunity, row.opportunity_id)
-            row.mentor_id = opp.supervisor_id if opp else None
-            _plan(ctx, row)
-            for placement in ctx.session.scalars(
-                select(Placement).where(
-                    Placement.opportunity_id == row.opportunity_id,
-                    Placement.status == PlacementStatus.READY,
-                )
-            ):
-                out += invite(ctx, row, placement)
-        for message in out:
-            enqueue(ctx, message)
-
-
-from bot.kinds.virtual.service import pulse as pulse  # noqa: E402 (its sweep registers)
+from bot.kinds.virtual.service import pulse as pulse  # noqa: E402 (their sweeps register)
+from bot.kinds.virtual.service import sweeps as sweeps  # noqa: E402
