@@ -239,7 +239,7 @@ class Engine:
 
     def _route_button(self, turn: Turn, payload: str) -> Reply:
         action = payloads.verify(self.settings.secret_key, turn.person.id, payload)
-        flow = registry.flow_for_action(action[0]) if action else None
+        flow = registry.flow_for_action(action[0], turn.person.kind) if action else None
         if action is None or flow is None:
             log.warning("refused button payload person=%s", turn.person.id)
             return Reply.say(Outbound(turn._(BAD_BUTTON)))

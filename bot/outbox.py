@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import insert, inspect
 from sqlalchemy.orm import Session
 
+from bot import zones
 from bot.addressing import pick_contact
 from bot.context import Context
 from bot.messages import Outbound, channel_of
@@ -35,6 +36,8 @@ def enqueue(
         extra["ignore_optout"] = True
     if out.edit_ref:
         extra["edit_ref"] = out.edit_ref
+    if not out.urgent and person_id and (tz := zones.name_of(session, person_id)):
+        extra["tz"] = tz  # quiet hours are the recipient's own
     row = OutboxMessage(
         person_id=person_id,
         urn=urn or "none:",
@@ -59,10 +62,10 @@ def verdict(
     settings: Settings, row: OutboxMessage, now: datetime, *, opted_out: bool, sent_today: int
 ) -> Verdict:
     """The delivery rules (rules.delivery.decide) for one row, with this deployment's
-    quiet hours, time zone and daily cap."""
+    quiet hours (in the recipient's own zone), time zone and daily cap."""
     return decide(
         now=now,
-        tz=settings.tz,
+        tz=zones.zone((row.extra or {}).get("tz"), settings.tz),
         urgent=row.urgent,
         opted_out=opted_out,
         ignore_optout=bool((row.extra or {}).get("ignore_optout")),

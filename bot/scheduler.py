@@ -11,6 +11,7 @@ run side by side and each due reminder reaches its flow once.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import logging
 import pkgutil
 import signal
@@ -20,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from bot import kinds
 from bot.context import Context
 from bot.dispatch import close_dispatcher, dispatch_all, dispatch_once, stop_dispatcher
 from bot.jobs import SWEEPS
@@ -65,12 +67,21 @@ def load_sweeps() -> None:
     from bot.flows import registry
 
     registry.all_flows()
-    for info in pkgutil.iter_modules(services.__path__, "bot.services."):
+    names = [i.name for i in pkgutil.iter_modules(services.__path__, "bot.services.")]
+    names += [f"bot.kinds.{c}.service" for c in kinds.codes() if _package(f"bot.kinds.{c}")]
+    for name in names:  # every service module, and each kind package's own service
         try:
-            importlib.import_module(info.name)
+            importlib.import_module(name)
         except Exception:  # one broken module must not stop the others' jobs
-            log.exception("could not load %s", info.name)
+            log.exception("could not load %s", name)
     _loaded = True
+
+
+def _package(name: str) -> bool:
+    """`name` is a package with a `service` module (a kind's sweeps live there)."""
+    spec = importlib.util.find_spec(name)
+    found = spec is not None and spec.submodule_search_locations is not None
+    return found and importlib.util.find_spec(f"{name}.service") is not None
 
 
 STUCK_AFTER = timedelta(minutes=10)

@@ -57,6 +57,7 @@ class Settings:
     oidc_client_secret: str = ""
     smtp_url: str = ""  # smtp[s]://[user:password@]host[:port][?from=address]: outgoing mail
     dispatch_lease_s: float = 30.0  # a claimed outbox row's lease (a dead worker's come back)
+    video_room_base_url: str = ""  # mentor sessions without a link get a room under it
 
     @property
     def tz(self) -> ZoneInfo:
@@ -110,6 +111,7 @@ class Settings:
             oidc_client_secret=env.get("OIDC_CLIENT_SECRET", ""),
             smtp_url=env.get("SMTP_URL", ""),
             dispatch_lease_s=_float(env, "WBL_DISPATCH_LEASE_S", 30.0),
+            video_room_base_url=env.get("VIDEO_ROOM_BASE_URL", ""),
         )
         s.validate()
         if (s.twilio_enabled or s.telegram_enabled) and not env.get("PUBLIC_BASE_URL"):

@@ -129,6 +129,17 @@ class WorkOrderStatus(StrEnum):
 
 
 # (table, column) -> the enum its values come from; every pair has a CHECK constraint
+class SessionStatus(StrEnum):
+    """A mentor session: `new`/`moved`/`cancel` wait for the worker (an import changed
+    them), then `scheduled` or `cancelled`."""
+
+    NEW = "new"
+    MOVED = "moved"
+    CANCEL = "cancel"
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
 ALLOWED: dict[tuple[str, str], type[StrEnum]] = {
     ("applications", "status"): ApplicationStatus,
     ("placements", "status"): PlacementStatus,
@@ -145,6 +156,7 @@ ALLOWED: dict[tuple[str, str], type[StrEnum]] = {
     ("reminders", "status"): ReminderStatus,
     ("enterprise_shift_takes", "status"): ShiftTakeStatus,
     ("enterprise_work_orders", "status"): WorkOrderStatus,
+    ("mentor_sessions", "status"): SessionStatus,
 }
 
 

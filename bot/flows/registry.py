@@ -47,7 +47,9 @@ def home_flow(kind: str) -> Flow:
     return found
 
 
-def flow_for_action(action: str) -> Flow | None:
+def flow_for_action(action: str, person_kind: str | None = None) -> Flow | None:
+    if action in kinds.actions():  # an opportunity kind's button: the presser's home flow
+        return home_flow(person_kind or "student")
     return next((f for f in all_flows() if action in f.actions), None)
 
 

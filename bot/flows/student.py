@@ -63,6 +63,8 @@ def menu(turn: Turn) -> Outbound:
 
 def handle(turn: Turn) -> Reply | None:
     """Send the event to the half of the journey that owns it."""
+    if turn.action is not None and turn.action[0] in kinds.actions():
+        return kinds.actions()[turn.action[0]](turn)  # an opportunity kind's button
     if turn.action is not None:
         owner = student_find if turn.action[0] in student_find.actions else student_work
         return owner.handle(turn)
@@ -83,6 +85,7 @@ def handle(turn: Turn) -> Reply | None:
     if keyword in WORK_WORDS:
         return student_work.handle(turn)
     command = kinds.commands().get(keyword or (turn.cmd.words[:1] or ("",))[0])
+    command = command or kinds.commands().get(str(turn.data.get("kind_command", "")))
     if command is not None:  # a kind's own command (the words above win)
         return command(turn)
     inbound = turn.inbound

@@ -79,13 +79,17 @@ def menu(turn: Turn, handled: frozenset[tuple[str, int]] = frozenset()) -> Outbo
 
 def handle(turn: Turn) -> Reply | None:
     """Route a button, a typed command, or the answer a waiting state asked for."""
+    if turn.action is not None and turn.action[0] in kinds.actions():
+        return kinds.actions()[turn.action[0]](turn)  # an opportunity kind's button
     if turn.action is not None:
         return _button(turn)
     if turn.trigger is not None and turn.trigger.kind in kinds.triggers():
         return kinds.triggers()[turn.trigger.kind](turn)  # an opportunity kind's job
     if turn.inbound is None or not turn.inbound.text.strip():
         return None
-    mine = kinds.supervisor_commands().get(turn.cmd.keyword or (turn.cmd.words[:1] or ("",))[0])
+    table, first = kinds.supervisor_commands(), (turn.cmd.words[:1] or ("",))[0]
+    mine = table.get(turn.cmd.keyword or first) or table.get(first)  # `CANCEL 2` is not STOP
+    mine = mine or table.get(str(turn.data.get("kind_command", "")))  # a kind's own question
     reply = mine(turn) if mine is not None else None  # a kind's own (MEET…); None: go on
     reply = reply or _command(turn)
     if reply is not None:

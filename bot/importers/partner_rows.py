@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot import kinds
+from bot import kinds, zones
 from bot.importers.csvio import Row, Table
 from bot.importers.fields import (
     BadValue,
@@ -27,7 +27,7 @@ COLUMNS = {
     "supervisors.csv": ("supervisor_id", "employer_id", "given_name"),
     "opportunities.csv": ("opportunity_id", "employer_id", "kind", "title", "starts", "due"),
 }
-# timezone and till: known and ignored here (a kind's own importer reads what it needs)
+# till: known and ignored here (its kind's own importer reads it)
 OPTIONAL = {
     "employers.csv": ("contact_name", "contact_phone", "contact_email", "insurance_expires")
     + ("agreement_signed", "status"),
@@ -133,12 +133,20 @@ def site(row: Row, p: Parser) -> Record:
     return Record(row.line, row.get("site_id"), values, refs)
 
 
+def parse_zone(raw: str) -> str | None:
+    """An IANA time zone (`America/Toronto`); blank: the district's."""
+    if raw and not zones.valid(raw):
+        raise BadValue(f"{raw[:40]!r} is not a time zone such as America/Toronto")
+    return raw or None
+
+
 def supervisor(row: Row, p: Parser) -> Record:
     values = {
         "given_name": row.get("given_name")[:255],
         "family_name": row.get("family_name")[:255],
         "email": row.get("email")[:255] or None,
         "phone": p.phone(row, "phone"),
+        "timezone": p.value(row, "timezone", parse_zone),
     }
     checks = {"background_check": p.date(row, "background_check_date")}
     refs = {"employer": row.get("employer_id")}

@@ -127,14 +127,19 @@ def sync_supervisors(
             select(Person.sourced_id, Person.id).where(Person.source == "partners")
         ).all()
     )
-    employers = dict(session.execute(select(Supervisor.person_id, Supervisor.employer_id)).all())
+    employers = {
+        pid: (employer, tz)
+        for pid, employer, tz in session.execute(
+            select(Supervisor.person_id, Supervisor.employer_id, Supervisor.timezone)
+        )
+    }
     changed, new_sup, moved = [], [], []
     for key, rec in records.items():
-        pid, employer = ids[key], rec.values["employer_id"]
+        pid, employer = ids[key], (rec.values["employer_id"], rec.values.get("timezone"))
         if pid not in employers:
-            new_sup.append({"person_id": pid, "employer_id": employer})
+            new_sup.append({"person_id": pid, "employer_id": employer[0], "timezone": employer[1]})
         elif employers[pid] != employer:
-            moved.append({"person_id": pid, "employer_id": employer})
+            moved.append({"person_id": pid, "employer_id": employer[0], "timezone": employer[1]})
         old = stored.get(key)
         want = tuple(person_values[key][f] for f in PERSON_FIELDS)
         if old is None:

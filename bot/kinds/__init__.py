@@ -31,7 +31,8 @@ from bot.kinds.base import (
 
 __all__ = [
     "ClockSlots", "CommandHandler", "DashboardSection", "ImportHook", "Kind", "KindError",
-    "Paper", "Proof", "TriggerHandler", "all_kinds", "by_word", "codes", "commands", "dashboard_sections",
+    "Paper", "Proof", "TriggerHandler", "actions", "all_kinds", "by_word", "codes", "commands",
+    "dashboard_sections",
     "get", "importers", "pages", "register", "registered", "resolve", "supervisor_commands",
     "triggers",
 ]  # fmt: skip
@@ -59,6 +60,7 @@ def _clashes(kind: Kind) -> list[str]:
             ),
             ("partner file", set(kind.importers), set(other.importers)),
             ("trigger", set(kind.triggers), set(other.triggers)),
+            ("button action", set(kind.actions), set(other.actions)),
         ):
             found += [
                 f"{what} {w!r} already belongs to {other.code!r}" for w in sorted(mine & theirs)
@@ -120,6 +122,11 @@ def supervisor_commands() -> dict[str, CommandHandler]:
 def triggers() -> dict[str, TriggerHandler]:
     """Every kind's scheduled jobs by reminder kind."""
     return {name: resolve(h) for k in _KINDS.values() for name, h in k.triggers.items()}
+
+
+def actions() -> dict[str, CommandHandler]:
+    """Every kind's button actions (signed payloads) by action name."""
+    return {name: resolve(h) for k in _KINDS.values() for name, h in k.actions.items()}
 
 
 def importers() -> dict[str, ImportHook]:

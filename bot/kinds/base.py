@@ -16,6 +16,7 @@ its name:
 | scheduled jobs (reminder kinds) | `triggers` | `flows.registry.flow_for_trigger`, `flows.student.handle` |
 | dashboard pages | `dashboard_sections` | `dashboard.views` (`/dashboard/kinds/<code>/<key>`, linked from the overview) |
 | commands a supervisor (a mentor) may send | `supervisor_commands` | `flows.supervisor.handle` |
+| buttons of its own (signed payload actions) | `actions` | `flows.registry.flow_for_action`, the home flow |
 | partner files of its own (`shifts.csv`) | `importers` | `importers.partners.import_partners`, after the shared files |
 | pages with forms, public links, feeds | `pages` | `webhooks.create_app` registers its `bp`; its `RULES` join `dashboard.access.RULES` |
 | clocking in against a slot (a shift) | `clock_slots` | `services.clocking` (`ClockSlots`: refuse IN, attach the entry, a line at OUT) |
@@ -148,6 +149,8 @@ class Kind:
     commands: Mapping[str, CommandHandler | Ref] = field(default_factory=lambda: _EMPTY)
     supervisor_commands: Mapping[str, CommandHandler | Ref] = field(default_factory=lambda: _EMPTY)
     triggers: Mapping[str, TriggerHandler | Ref] = field(default_factory=lambda: _EMPTY)
+    # button actions of its own (signed payloads), run in the presser's home flow
+    actions: Mapping[str, CommandHandler | Ref] = field(default_factory=lambda: _EMPTY)
     dashboard_sections: tuple[DashboardSection, ...] = ()
     importers: Mapping[str, ImportHook | Ref] = field(default_factory=lambda: _EMPTY)
     # a module with `bp` (a Flask Blueprint; staff pages under /dashboard/, the sign-in
@@ -207,6 +210,7 @@ class Kind:
             ("supervisor command", self.supervisor_commands),
             ("trigger", self.triggers),
             ("importer", self.importers),
+            ("action", self.actions),
         ):
             found += [
                 f"{name} {k!r}: handler is not callable nor a 'module:name' reference"

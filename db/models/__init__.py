@@ -37,6 +37,7 @@ from db.models.placements import (
 )
 from db.models.staff import PasswordLink, SignInFailure, StaffAccount, StaffSession
 from db.models.throttle import LinkThrottle
+from db.models.virtual import MentorSession, PulseAnswer, SessionInvite
 
 __all__ = [
     "WorkOrder",
@@ -61,6 +62,7 @@ __all__ = [
     "InboundMessage",
     "LinkCode",
     "LinkThrottle",
+    "MentorSession",
     "Opportunity",
     "Org",
     "OutreachCampaign",
@@ -69,8 +71,10 @@ __all__ = [
     "Person",
     "PasswordLink",
     "Placement",
+    "PulseAnswer",
     "RateBucket",
     "Rating",
+    "SessionInvite",
     "RatingRequest",
     "Reminder",
     "SignInFailure",

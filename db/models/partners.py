@@ -48,6 +48,7 @@ class Supervisor(Base):
     __tablename__ = "supervisors"
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA; None: the district's
 
 
 class VettingCheck(Base):

@@ -1,0 +1,1 @@
+"""The conversation of mentor sessions: mentors (`mentor`), toggles (Telegram), interns (`intern`)."""
