@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
+from bot import kinds
 from bot.context import Context
 from bot.dispatch import close_dispatcher, dispatch_all, dispatch_once, stop_dispatcher
 from bot.jobs import SWEEPS
@@ -141,8 +142,8 @@ def run_reminders(runtime: Runtime, now: datetime, summary: DueSummary) -> None:
 
 
 def run_sweeps(runtime: Runtime, now: datetime, summary: DueSummary) -> None:
-    """Every registered sweep once, each in its own transaction."""
-    for name, sweep in list(SWEEPS.items()):
+    """Every registered sweep (and every kind's own) once, each in its own transaction."""
+    for name, sweep in [*SWEEPS.items(), *kinds.sweeps().items()]:
         try:
             with runtime.database.transaction() as s:
                 sweep(Context(s, runtime.settings, now, actor="system"))

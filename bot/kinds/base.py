@@ -17,6 +17,7 @@ its name:
 | dashboard pages | `dashboard_sections` | `dashboard.views` (`/dashboard/kinds/<code>/<key>`, linked from the overview) |
 | commands a supervisor (a mentor) may send | `supervisor_commands` | `flows.supervisor.handle` |
 | partner files of its own (`shifts.csv`) | `importers` | `importers.partners.import_partners`, after the shared files |
+| periodic scans of its own (a month-end close) | `sweeps` | `scheduler.run_sweeps`, every pass, each in its own transaction |
 | pages with forms, public links, feeds | `pages` | `webhooks.create_app` registers its `bp`; its `RULES` join `dashboard.access.RULES` |
 
 Imports nothing of the product but `bot.i18n`, so every layer may ask a kind. A kind
@@ -42,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from bot.context import Context
     from bot.flows.base import Reply, Turn
     from bot.importers.report import ImportReport
 
@@ -67,6 +69,8 @@ TriggerHandler = Callable[["Turn"], "Reply | None"]
 """Handles one due reminder row of a kind (the turn carries `turn.trigger`); it runs in
 the home flow of the reminder's person (a student's, or a mentor's)."""
 ImportHook = Callable[["Session", "Path", "ImportReport", "datetime", int], None]
+SweepHook = Callable[["Context"], None]
+"""A periodic, idempotent scan (`bot.jobs` sweeps): it looks at rows, not at when it ran."""
 """Reads one partner file of a kind: (session, folder, report, now, shift_days), in the
 import's transaction, after employers, sites, supervisors and opportunities."""
 
@@ -133,6 +137,7 @@ class Kind:
     triggers: Mapping[str, TriggerHandler | Ref] = field(default_factory=lambda: _EMPTY)
     dashboard_sections: tuple[DashboardSection, ...] = ()
     importers: Mapping[str, ImportHook | Ref] = field(default_factory=lambda: _EMPTY)
+    sweeps: Mapping[str, SweepHook | Ref] = field(default_factory=lambda: _EMPTY)  # `<code>.<job>`
     # a module with `bp` (a Flask Blueprint; staff pages under /dashboard/, the sign-in
     # cookie's path, with `bp.before_request(dashboard.auth.guard)`) and `RULES`
     pages: Ref | None = None
@@ -179,7 +184,7 @@ class Kind:
             found.append(f"pages {self.pages!r} is not a module path")
         found += [
             f"trigger {t!r} is not named '{self.code}.<job>'"
-            for t in self.triggers
+            for t in (*self.triggers, *self.sweeps)
             if not t.startswith(f"{self.code}.")
         ]
         for name, hooks in (
@@ -187,6 +192,7 @@ class Kind:
             ("supervisor command", self.supervisor_commands),
             ("trigger", self.triggers),
             ("importer", self.importers),
+            ("sweep", self.sweeps),
         ):
             found += [
                 f"{name} {k!r}: handler is not callable nor a 'module:name' reference"
