@@ -57,6 +57,11 @@ def decimal(cents: int) -> Decimal:
     return (Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
+def percent(rate: Decimal) -> str:
+    """`0.0800` as `8%`, `0.075` as `7.5%`."""
+    return f"{(rate * 100).normalize():f}%"
+
+
 def tax(revenue_cents: int, rate: Decimal) -> int:
     """Tax on a month's revenue, rounded to the cent, half up; nothing on a loss."""
     if revenue_cents <= 0:

@@ -6,9 +6,9 @@ NOT_MEMBER = N_(
     "BALANCE, INVOICE and PAY are for members of a class firm. You join one when you are "
     "placed on one of its teams."
 )
-BALANCE = N_("{firm} balance: {balance}")
+BALANCE = N_("{firm} has {balance} in the bank.")
 NO_TRANSACTIONS = N_("No transactions yet.")
-LAST = N_("Last transactions:")
+LAST = N_("The last transactions:")
 FIRMS = N_("Firms: {firms}")
 INVOICE_USAGE = N_(
     "To bill a firm: INVOICE FIRM amount memo, e.g. INVOICE {example} 150.00 posters. {firms}"

@@ -21,7 +21,15 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.context import Context
 from bot.kinds.simulation import texts as t
-from bot.kinds.simulation.rules import close_due, money, month_bounds, month_of, previous_month, tax
+from bot.kinds.simulation.rules import (
+    close_due,
+    money,
+    month_bounds,
+    month_of,
+    percent,
+    previous_month,
+    tax,
+)
 from bot.kinds.simulation.service import ledger
 from bot.kinds.simulation.service.trading import tell_members, tell_person
 from bot.outbox import enqueue
@@ -120,7 +128,7 @@ def _close(
             )  # fmt: skip
     notice: dict[str, Any] = dict(
         firm=firm.code, rent=money(owed["rent"]), tax=money(owed["tax"]),
-        rate=f"{firm.tax_rate * 100:g}%", revenue=money(earned),
+        rate=percent(firm.tax_rate), revenue=money(earned),
         month=previous_month(first).isoformat()[:7], balance=money(after),
     )  # fmt: skip
     out = tell_members(ctx, firm.id, t.MONTH_END, urgent=False, **notice)
