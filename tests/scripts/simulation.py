@@ -13,7 +13,7 @@ from bot.kinds.simulation.service import ledger, staff
 from bot.kinds.simulation.service.month import month_end
 from db.models import Person, SimFirm, SimInvoice
 from tests.support.district import load_district
-from tests.support.economy import TEAMS
+from tests.support.economy import SCHOOL_YEAR_END, TEAMS
 from tests.support.scripts import Act, Means, Script, Silent, Step, World
 
 CAST = {"cvo": ("CVO", "student-1"), "cvo2": ("CVO", "student-5"), "rbt": ("RBT", "student-2")}
@@ -24,7 +24,7 @@ def economy(world: World) -> None:
     district = load_district(world.database, world.clock)
     for role, (code, sourced) in CAST.items():
         person = district.person(sourced)
-        world.make.placement(person, district.opportunity(TEAMS[code]))
+        world.make.placement(person, district.opportunity(TEAMS[code]), due_on=SCHOOL_YEAR_END)
         world.people[role] = person
     world.people["facilitator"] = district.person("staff-1")
     with world.database.transaction() as s:

@@ -8,6 +8,7 @@ members placed on their teams, for chat, service and page tests.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import pytest
 from sqlalchemy import select, text
@@ -19,6 +20,7 @@ from tests.support.district import District, load_district
 from tests.support.factories import Factory
 
 TEAMS = {"CVO": "opp-14", "RBT": "opp-16", "OHF": "opp-17"}
+SCHOOL_YEAR_END = date(2027, 6, 11)  # members stay placed past the month-ends tested
 
 
 @dataclass
@@ -50,7 +52,7 @@ def place(make: Factory, district: District, students: dict[str, list[str]]) -> 
         found.members[code] = []
         for sourced in ids:
             person = district.person(sourced)
-            make.placement(person, opp)
+            make.placement(person, opp, due_on=SCHOOL_YEAR_END)
             found.members[code].append(person)
     return found
 
