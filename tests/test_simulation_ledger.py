@@ -18,7 +18,7 @@ from bot.errors import WBLError
 from bot.kinds.simulation.rules import money, parse_amount, percent, tax
 from bot.kinds.simulation.service import firms, month, staff
 from db.models import SimTransaction
-from tests.support.economy import balances, economy, journal_agrees  # noqa: F401
+from tests.support.economy import balances, journal_agrees
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,7 @@ def _staff_act(database, runtime, act: tuple[str, str, int]) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(st.lists(STEP, min_size=1, max_size=12))
-def test_random_trading_keeps_the_books(economy, chat, runtime, database, steps) -> None:  # noqa: F811
+def test_random_trading_keeps_the_books(economy, chat, runtime, database, steps) -> None:
     who = {"CVO": economy.cvo[0], "RBT": economy.rbt[0], "OHF": economy.ohf[0]}
     for actor, (word, first, second) in steps:
         count, before = _journal(database)
@@ -123,7 +123,7 @@ def test_random_trading_keeps_the_books(economy, chat, runtime, database, steps)
         assert journal_agrees(database)
 
 
-def test_the_database_refuses_to_edit_unbalance_or_delete_a_transaction(economy, database):  # noqa: F811
+def test_the_database_refuses_to_edit_unbalance_or_delete_a_transaction(economy, database):
     for sql in (
         "UPDATE sim_transactions SET amount_cents = amount_cents + 1",
         "DELETE FROM sim_transactions",

@@ -15,7 +15,7 @@ from bot.kinds.simulation.rules import tax
 from bot.scheduler import run_due
 from db.models import AuditEntry, OutboxMessage, SimClose, SimTransaction
 from tests.support.district import copy_sample, edit_row
-from tests.support.economy import balances, economy, journal_agrees  # noqa: F401
+from tests.support.economy import balances, journal_agrees
 
 LA = ZoneInfo("America/Los_Angeles")
 

@@ -4,7 +4,9 @@
 again by the database) and then checks, in the same transaction, that the balances of the
 whole economy still sum to zero. Balances are never stored: they are sums of the journal.
 `lock` takes the row lock a payment holds while it checks the funds (PostgreSQL
-`SELECT … FOR UPDATE`; SQLite serialises writers with `BEGIN IMMEDIATE`).
+`SELECT … FOR NO KEY UPDATE`: it excludes another payment from the same account but not
+the foreign-key check of a payment *to* it, so A paying B while B pays A cannot
+deadlock; SQLite serialises writers with `BEGIN IMMEDIATE`).
 """
 
 from __future__ import annotations
@@ -41,7 +43,9 @@ def central(session: Session) -> SimAccount:
 
 def lock(session: Session, account_id: int) -> None:
     """Hold the account's row until commit (a payment's funds check)."""
-    session.execute(select(SimAccount.id).where(SimAccount.id == account_id).with_for_update())
+    session.execute(
+        select(SimAccount.id).where(SimAccount.id == account_id).with_for_update(key_share=True)
+    )
 
 
 def post(

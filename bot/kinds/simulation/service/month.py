@@ -104,8 +104,8 @@ def month_end(ctx: Context) -> None:
 def _claim(session: Session, row: dict[str, Any]) -> bool:
     """Insert the close row unless a parallel pass already did (True: this pass charges)."""
     insert: Any = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    done = session.execute(insert(SimClose).values(**row).on_conflict_do_nothing())
-    return bool(done.rowcount)  # type: ignore[attr-defined]
+    statement = insert(SimClose.__table__).values(**row).on_conflict_do_nothing()
+    return session.execute(statement.returning(SimClose.firm_id)).first() is not None
 
 
 def _close(

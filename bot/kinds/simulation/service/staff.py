@@ -138,7 +138,7 @@ def reverse(ctx: Context, firm_id: int, txn_id: int) -> list[Outbound]:
 def decide_dispute(ctx: Context, firm_id: int, invoice_id: int, uphold: bool) -> list[Outbound]:
     """Uphold (the invoice is cancelled) or overrule (it is open again) a dispute."""
     row = ctx.session.scalar(
-        select(SimInvoice).where(SimInvoice.id == invoice_id).with_for_update()
+        select(SimInvoice).where(SimInvoice.id == invoice_id).with_for_update(key_share=True)
     )
     if row is None or firm_id not in (row.issuer_id, row.billed_id):
         raise LookupError(invoice_id)

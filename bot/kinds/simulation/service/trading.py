@@ -150,7 +150,7 @@ STATUS_REFUSALS = {"paid": t.ALREADY_PAID, "disputed": t.IS_DISPUTED, "cancelled
 
 def pay_invoice(ctx: Context, e: PayInvoice) -> list[Outbound]:
     row = ctx.session.scalar(
-        select(SimInvoice).where(SimInvoice.id == e.invoice_id).with_for_update()
+        select(SimInvoice).where(SimInvoice.id == e.invoice_id).with_for_update(key_share=True)
     )
     mine = _firm(ctx, e.firm_id)
     if row is None or row.billed_id != mine.id:
@@ -216,7 +216,7 @@ def _payment_notices(
 
 def dispute(ctx: Context, e: Dispute) -> list[Outbound]:
     row = ctx.session.scalar(
-        select(SimInvoice).where(SimInvoice.id == e.invoice_id).with_for_update()
+        select(SimInvoice).where(SimInvoice.id == e.invoice_id).with_for_update(key_share=True)
     )
     mine = _firm(ctx, e.firm_id)
     if row is None or row.billed_id != mine.id:
