@@ -357,6 +357,43 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     return run_demo(ns.host, ns.port)
 
 
+REPORTS: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], None]]] = {}
+
+
+def report(
+    name: str, help_text: str, args: Callable[[argparse.ArgumentParser], None] = lambda p: None
+):
+    """Register `wbl report NAME`: a report as CSV on stdout, read by its header."""
+
+    def register(fn: Command) -> Command:
+        REPORTS[name] = (help_text, fn, args)
+        return fn
+
+    return register
+
+
+def _report_args(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="report", required=True)
+    for name, (help_text, _fn, add_args) in REPORTS.items():
+        add_args(sub.add_parser(name, help=help_text))
+
+
+@command("report", "a report as CSV on stdout (read by its header)", _report_args)
+def cmd_report(ns: argparse.Namespace) -> int:
+    return REPORTS[ns.report][1](ns)
+
+
+@report("ledger", "the class economy: account, balance, then a total row (always 0.00)")
+def report_ledger(ns: argparse.Namespace) -> int:
+    from bot import csv_export
+    from bot.kinds.simulation.service.books import ledger_report
+
+    with runtime(ns).database.transaction() as session:
+        header, rows = ledger_report(session)
+    csv_export.write(sys.stdout, header, rows)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="wbl", description="WBL Bot command line")
     sub = parser.add_subparsers(dest="command", required=True)

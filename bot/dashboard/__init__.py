@@ -20,7 +20,7 @@ def install(app: Flask, runtime: Runtime) -> None:
     oidc.install(app, runtime)
     for name in kinds.pages():  # a kind's own pages: its blueprint and a rule per route
         module = import_module(name)
-        clash = set(module.RULES) & set(access.RULES)
+        clash = {k for k, rule in module.RULES.items() if access.RULES.get(k, rule) != rule}
         if clash:
             raise ValueError(f"{name}: endpoints already have rules: {sorted(clash)}")
         access.RULES.update(module.RULES)

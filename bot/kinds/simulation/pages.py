@@ -33,7 +33,7 @@ RULES = {
     )
 }  # fmt: skip
 _ID = 2**31 - 1
-_FIRM = "<string(length=16):code>"
+_FIRM = "<string(maxlength=16):code>"
 
 
 def _admin() -> bool:
