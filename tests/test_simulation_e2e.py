@@ -82,3 +82,14 @@ def test_a_student_of_no_firm_is_told_politely(settings, database, clock, distri
     twilio = Twilio(build_app(channel_settings(settings), database, clock).test_client())
     response = twilio.sms(LEAH_PHONE, "PAY RBT 5 x")  # Leah is placed on no firm's team
     assert "members of a class firm" in "\n".join(twiml_messages(response))
+
+
+def test_the_members_words_belong_to_no_other_command() -> None:
+    from bot import kinds
+    from bot.flows import student
+    from bot.keywords import SYNONYMS
+
+    mine = set(kinds.get("simulation").commands)
+    assert {"BALANCE", "INVOICES", "INVOICE", "PAY", "DISPUTE"} <= mine
+    taken = set(SYNONYMS) | student.FIND_WORDS | student.SIGN_WORDS | set(student.WORK_WORDS)
+    assert mine & taken == set()

@@ -183,8 +183,9 @@ class Kind:
         if self.pages is not None and not is_ref(self.pages.replace(":", ".") + ":bp"):
             found.append(f"pages {self.pages!r} is not a module path")
         found += [
-            f"trigger {t!r} is not named '{self.code}.<job>'"
-            for t in (*self.triggers, *self.sweeps)
+            f"{what} {t!r} is not named '{self.code}.<job>'"
+            for what, names in (("trigger", self.triggers), ("sweep", self.sweeps))
+            for t in names
             if not t.startswith(f"{self.code}.")
         ]
         for name, hooks in (
