@@ -20,10 +20,13 @@ COMMANDS: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], None
 
 
 def command(
-    name: str, help_text: str, args: Callable[[argparse.ArgumentParser], None] = lambda p: None
+    name: str,
+    help_text: str,
+    args: Callable[[argparse.ArgumentParser], None] = lambda p: None,
+    into: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], None]]] = COMMANDS,
 ):
     def register(fn: Command) -> Command:
-        COMMANDS[name] = (help_text, fn, args)
+        into[name] = (help_text, fn, args)
         return fn
 
     return register
@@ -360,18 +363,6 @@ def cmd_demo(ns: argparse.Namespace) -> int:
 REPORTS: dict[str, tuple[str, Command, Callable[[argparse.ArgumentParser], None]]] = {}
 
 
-def report(
-    name: str, help_text: str, args: Callable[[argparse.ArgumentParser], None] = lambda p: None
-):
-    """Register `wbl report NAME`: a report as CSV on stdout, read by its header."""
-
-    def register(fn: Command) -> Command:
-        REPORTS[name] = (help_text, fn, args)
-        return fn
-
-    return register
-
-
 def _report_args(p: argparse.ArgumentParser) -> None:
     sub = p.add_subparsers(dest="report", required=True)
     for name, (help_text, _fn, add_args) in REPORTS.items():
@@ -383,7 +374,9 @@ def cmd_report(ns: argparse.Namespace) -> int:
     return REPORTS[ns.report][1](ns)
 
 
-@report("ledger", "the class economy: account, balance, then a total row (always 0.00)")
+@command(
+    "ledger", "the class economy: account, balance, then a total row (always 0.00)", into=REPORTS
+)
 def report_ledger(ns: argparse.Namespace) -> int:
     from bot import csv_export
     from bot.kinds.simulation.service.books import ledger_report

@@ -60,24 +60,23 @@ def in_reach(session: Session, person_id: int | None, admin: bool) -> list[FirmL
     if not admin:
         stmt = stmt.where(SimFirm.facilitator_id == (person_id or -1))
     held = ledger.balances(session)
-    counts = dict(
-        session.execute(
-            select(SimInvoice.billed_id, func.count())
-            .where(SimInvoice.status == "open")
-            .group_by(SimInvoice.billed_id)
+    owed = {
+        (billed, status): int(n)
+        for billed, status, n in session.execute(
+            select(SimInvoice.billed_id, SimInvoice.status, func.count())
+            .where(SimInvoice.status.in_(("open", "disputed")))
+            .group_by(SimInvoice.billed_id, SimInvoice.status)
         ).all()
-    )
-    disputes = dict(
-        session.execute(
-            select(SimInvoice.billed_id, func.count())
-            .where(SimInvoice.status == "disputed")
-            .group_by(SimInvoice.billed_id)
-        ).all()
-    )
+    }
     return [
         FirmLine(
-            f.id, f.code, f.name, held.get(f.code, 0), counts.get(f.id, 0), disputes.get(f.id, 0)
-        )
+            f.id,
+            f.code,
+            f.name,
+            held.get(f.code, 0),
+            owed.get((f.id, "open"), 0),
+            owed.get((f.id, "disputed"), 0),
+        )  # fmt: skip
         for f in session.scalars(stmt)
     ]
 

@@ -73,18 +73,34 @@ def membership(session: Session, person_id: int) -> Membership | None:
     return Membership(view, role)
 
 
-def members(session: Session, firm_id: int) -> list[tuple[int, str, str, str | None]]:
-    """(person id, language, full name, role) of every member, by name."""
+Member = tuple[int, str, str, str | None]  # (person id, language, full name, role)
+
+
+def members_of(session: Session, firm_ids: list[int]) -> dict[int, list[Member]]:
+    """Every member of these firms by firm, each by name (one statement)."""
     rows = session.execute(
-        select(Person.id, Person.language, Person.given_name, Person.family_name, SimMember.role)
-        .join(Placement, Placement.student_id == Person.id)
-        .join(SimTeam, SimTeam.opportunity_id == Placement.opportunity_id)
-        .outerjoin(SimMember, (SimMember.person_id == Person.id) & (SimMember.firm_id == firm_id))
-        .where(SimTeam.firm_id == firm_id, Placement.status == PlacementStatus.READY)
-        .order_by(Person.family_name, Person.given_name, Person.id)
+        select(
+            SimTeam.firm_id, Person.id, Person.language, Person.given_name, Person.family_name,
+            SimMember.role,
+        )
+        .join(Placement, Placement.opportunity_id == SimTeam.opportunity_id)
+        .join(Person, Person.id == Placement.student_id)
+        .outerjoin(
+            SimMember, (SimMember.person_id == Person.id) & (SimMember.firm_id == SimTeam.firm_id)
+        )
+        .where(SimTeam.firm_id.in_(firm_ids), Placement.status == PlacementStatus.READY)
+        .order_by(SimTeam.firm_id, Person.family_name, Person.given_name, Person.id)
         .distinct()
-    ).all()
-    return [(pid, lang, f"{given} {family}", role) for pid, lang, given, family, role in rows]
+    ).all()  # fmt: skip
+    found: dict[int, list[Member]] = {}
+    for firm_id, pid, lang, given, family, role in rows:
+        found.setdefault(firm_id, []).append((pid, lang, f"{given} {family}", role))
+    return found
+
+
+def members(session: Session, firm_id: int) -> list[Member]:
+    """(person id, language, full name, role) of every member, by name."""
+    return members_of(session, [firm_id]).get(firm_id, [])
 
 
 def balance(session: Session, view: FirmView) -> int:

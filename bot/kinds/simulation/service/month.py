@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -30,8 +30,8 @@ from bot.kinds.simulation.rules import (
     previous_month,
     tax,
 )
-from bot.kinds.simulation.service import ledger
-from bot.kinds.simulation.service.trading import tell_members, tell_person
+from bot.kinds.simulation.service import firms, ledger
+from bot.kinds.simulation.service.trading import notices, tell_person
 from bot.outbox import enqueue
 from db import trail
 from db.models import SimAccount, SimClose, SimFirm, SimTransaction
@@ -95,9 +95,16 @@ def month_end(ctx: Context) -> None:
         return
     earned = revenue(s, previous_month(first), tz)
     held = ledger.balances(s)
-    bank = ledger.central(s).id
+    people = firms.members_of(s, [firm.id for firm, _ in pending])
+    charges: list[dict[str, Any]] = []
     for firm, account_id in pending:
-        _close(ctx, firm, account_id, bank, first, earned.get(account_id, 0), held[firm.code])
+        charges += _close(
+            ctx, firm, account_id, first, earned.get(account_id, 0), held[firm.code],
+            people.get(firm.id, []),
+        )  # fmt: skip
+    if charges:
+        bank = ledger.central(s).id
+        s.execute(insert(T), [dict(row, to_account_id=bank) for row in charges])
     ledger.check_zero_sum(s)
 
 
@@ -109,8 +116,15 @@ def _claim(session: Session, row: dict[str, Any]) -> bool:
 
 
 def _close(
-    ctx: Context, firm: SimFirm, account_id: int, bank: int, first: date, earned: int, had: int
-) -> None:
+    ctx: Context,
+    firm: SimFirm,
+    account_id: int,
+    first: date,
+    earned: int,
+    had: int,
+    people: list[firms.Member],
+) -> list[dict[str, Any]]:
+    """Claim the firm's close, tell its members; the ledger rows to post (rent, tax)."""
     owed = {"rent": firm.rent_cents, "tax": tax(earned, firm.tax_rate)}
     after = had - owed["rent"] - owed["tax"]
     row = dict(
@@ -118,20 +132,19 @@ def _close(
         tax_cents=owed["tax"], balance_cents=after, at=ctx.now,
     )  # fmt: skip
     if not _claim(ctx.session, row):
-        return
-    for kind, amount in owed.items():
-        if amount > 0:
-            ledger.post(
-                ctx.session, at=ctx.now, kind=kind, source=account_id, target=bank,
-                amount=amount, actor="system", memo=first.isoformat()[:7], month=first,
-                check=False,
-            )  # fmt: skip
+        return []
+    rows = [
+        dict(at=ctx.now, kind=kind, from_account_id=account_id, amount_cents=amount,
+             memo=first.isoformat()[:7], month=first, actor="system")
+        for kind, amount in owed.items()
+        if amount > 0
+    ]  # fmt: skip
     notice: dict[str, Any] = dict(
         firm=firm.code, rent=money(owed["rent"]), tax=money(owed["tax"]),
         rate=percent(firm.tax_rate), revenue=money(earned),
         month=previous_month(first).isoformat()[:7], balance=money(after),
     )  # fmt: skip
-    out = tell_members(ctx, firm.id, t.MONTH_END, urgent=False, **notice)
+    out = notices(ctx, people, t.MONTH_END, urgent=False, **notice)
     if after < 0:
         trail.record(
             ctx.session, at=ctx.now, actor="system", action="simulation.negative",
@@ -143,6 +156,7 @@ def _close(
         )  # fmt: skip
     for message in out:
         enqueue(ctx, message)
+    return rows
 
 
 def closes(session: Session, firm_id: int) -> list[SimClose]:

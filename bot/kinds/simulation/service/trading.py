@@ -67,9 +67,20 @@ def tell_members(
     ctx: Context, firm_id: int, msgid: str, skip: int | None = None, urgent: bool = True, **kw: str
 ) -> list[Outbound]:
     """The same notice to every member of a firm, each in their own language."""
+    return notices(ctx, firms.members(ctx.session, firm_id), msgid, skip, urgent, **kw)
+
+
+def notices(
+    ctx: Context,
+    people: list[firms.Member],
+    msgid: str,
+    skip: int | None = None,
+    urgent: bool = True,
+    **kw: str,
+) -> list[Outbound]:
     return [
         Outbound(ctx.tr(lang)(msgid, **kw), to=pid, urgent=urgent, category="simulation")
-        for pid, lang, _name, _role in firms.members(ctx.session, firm_id)
+        for pid, lang, _name, _role in people
         if pid != skip
     ]
 
@@ -148,15 +159,23 @@ def _check_funds(ctx: Context, mine: firms.FirmView, amount: int) -> int:
 STATUS_REFUSALS = {"paid": t.ALREADY_PAID, "disputed": t.IS_DISPUTED, "cancelled": t.IS_CANCELLED}
 
 
-def pay_invoice(ctx: Context, e: PayInvoice) -> list[Outbound]:
+def _open_bill(
+    ctx: Context, number: int, firm_id: int, refusals: dict[str, str]
+) -> tuple[SimInvoice, firms.FirmView]:
+    """Invoice `number`, locked, when `firm_id` owes it and it is open; else WBLError."""
     row = ctx.session.scalar(
-        select(SimInvoice).where(SimInvoice.id == e.invoice_id).with_for_update(key_share=True)
+        select(SimInvoice).where(SimInvoice.id == number).with_for_update(key_share=True)
     )
-    mine = _firm(ctx, e.firm_id)
+    mine = _firm(ctx, firm_id)
     if row is None or row.billed_id != mine.id:
-        raise WBLError(t.NO_INVOICE, number=e.invoice_id, firm=mine.code)
+        raise WBLError(t.NO_INVOICE, number=number, firm=mine.code)
     if row.status != "open":
-        raise WBLError(STATUS_REFUSALS[row.status], number=row.id)
+        raise WBLError(refusals.get(row.status, t.NOT_OPEN), number=row.id)
+    return row, mine
+
+
+def pay_invoice(ctx: Context, e: PayInvoice) -> list[Outbound]:
+    row, mine = _open_bill(ctx, e.invoice_id, e.firm_id, STATUS_REFUSALS)
     _check_payer(ctx, e.person_id, mine)
     left = _check_funds(ctx, mine, row.amount_cents)
     payee = _firm(ctx, row.issuer_id)
@@ -215,14 +234,7 @@ def _payment_notices(
 
 
 def dispute(ctx: Context, e: Dispute) -> list[Outbound]:
-    row = ctx.session.scalar(
-        select(SimInvoice).where(SimInvoice.id == e.invoice_id).with_for_update(key_share=True)
-    )
-    mine = _firm(ctx, e.firm_id)
-    if row is None or row.billed_id != mine.id:
-        raise WBLError(t.NO_INVOICE, number=e.invoice_id, firm=mine.code)
-    if row.status != "open":
-        raise WBLError(t.NOT_OPEN, number=row.id)
+    row, mine = _open_bill(ctx, e.invoice_id, e.firm_id, {})
     reason = clean_memo(e.reason, 300)
     row.status, row.dispute_reason, row.disputed_at = "disputed", reason, ctx.now
     _audit(ctx, e.person_id, "dispute", row.id)
