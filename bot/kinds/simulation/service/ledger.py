@@ -2,7 +2,8 @@
 
 `post` writes one transaction (one positive amount from one account to another, checked
 again by the database) and then checks, in the same transaction, that the balances of the
-whole economy still sum to zero. Balances are never stored: they are sums of the journal.
+whole economy still sum to zero (the month-end writes its charges in one insert and checks
+once, at the end of its transaction). Balances are never stored: they are sums of the journal.
 `lock` takes the row lock a payment holds while it checks the funds (PostgreSQL
 `SELECT … FOR NO KEY UPDATE`: it excludes another payment from the same account but not
 the foreign-key check of a payment *to* it, so A paying B while B pays A cannot
