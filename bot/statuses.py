@@ -113,6 +113,15 @@ class ReminderStatus(StrEnum):
     FAILED = "failed"
 
 
+class InvoiceStatus(StrEnum):
+    """A class firm's invoice to another firm (open until paid, disputed or cancelled)."""
+
+    OPEN = "open"
+    PAID = "paid"
+    DISPUTED = "disputed"
+    CANCELLED = "cancelled"
+
+
 # (table, column) -> the enum its values come from; every pair has a CHECK constraint
 ALLOWED: dict[tuple[str, str], type[StrEnum]] = {
     ("applications", "status"): ApplicationStatus,
@@ -128,6 +137,7 @@ ALLOWED: dict[tuple[str, str], type[StrEnum]] = {
     ("inbound_messages", "status"): InboundStatus,
     ("outbox", "status"): OutboxStatus,
     ("reminders", "status"): ReminderStatus,
+    ("sim_invoices", "status"): InvoiceStatus,
 }
 
 

@@ -27,9 +27,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from db.base import Base, JSONDoc
+from bot.statuses import InvoiceStatus
+from db.base import Base, JSONDoc, Status, one_of
 
-INVOICE_STATUSES = ("open", "paid", "disputed", "cancelled")
 IMMUTABLE = ("sim_transactions",)
 
 
@@ -110,7 +110,9 @@ class SimInvoice(Base):
     billed_id: Mapped[int] = mapped_column(ForeignKey("sim_firms.id"), index=True)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     memo: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status: Mapped[InvoiceStatus] = mapped_column(
+        Status(InvoiceStatus, 16), default=InvoiceStatus.OPEN, index=True
+    )
     created_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     paid_at: Mapped[datetime | None]
@@ -119,7 +121,7 @@ class SimInvoice(Base):
     decided_at: Mapped[datetime | None]
     __table_args__ = (
         CheckConstraint("amount_cents > 0", name="positive"),
-        CheckConstraint("status IN ('open', 'paid', 'disputed', 'cancelled')", name="status"),
+        one_of("status", InvoiceStatus),
     )
 
 

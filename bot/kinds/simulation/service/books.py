@@ -60,8 +60,8 @@ def in_reach(session: Session, person_id: int | None, admin: bool) -> list[FirmL
     if not admin:
         stmt = stmt.where(SimFirm.facilitator_id == (person_id or -1))
     held = ledger.balances(session)
-    owed = {
-        (billed, status): int(n)
+    owed: dict[tuple[int, str], int] = {
+        (billed, str(status)): int(n)
         for billed, status, n in session.execute(
             select(SimInvoice.billed_id, SimInvoice.status, func.count())
             .where(SimInvoice.status.in_(("open", "disputed")))

@@ -16,7 +16,7 @@ from bot.kinds.simulation.rules import clean_memo, money
 from bot.kinds.simulation.service import firms, ledger
 from bot.kinds.simulation.service.trading import tell_members, tell_person
 from bot.messages import Outbound
-from bot.statuses import EntryStatus
+from bot.statuses import EntryStatus, InvoiceStatus
 from db import trail
 from db.models import (
     Opportunity,
@@ -119,7 +119,7 @@ def reverse(ctx: Context, firm_id: int, txn_id: int) -> list[Outbound]:
     if row.invoice_id is not None:  # the invoice is owed again
         invoice = ctx.session.get(SimInvoice, row.invoice_id)
         if invoice is not None:
-            invoice.status, invoice.paid_at = "open", None
+            invoice.status, invoice.paid_at = InvoiceStatus.OPEN, None
     _audit(ctx, "reverse", "sim_transaction", undo.id, corrects=row.id)
     out: list[Outbound] = []
     for account in (row.from_account_id, row.to_account_id):
@@ -144,7 +144,8 @@ def decide_dispute(ctx: Context, firm_id: int, invoice_id: int, uphold: bool) ->
         raise LookupError(invoice_id)
     if row.status != "disputed":
         raise WBLError("That invoice is not disputed (any more).")
-    row.status, row.decided_at = ("cancelled" if uphold else "open"), ctx.now
+    row.status = InvoiceStatus.CANCELLED if uphold else InvoiceStatus.OPEN
+    row.decided_at = ctx.now
     _audit(ctx, "dispute_decided", "sim_invoice", row.id, upheld=uphold)
     billed = _firm(ctx, row.billed_id)
     amount = money(row.amount_cents)

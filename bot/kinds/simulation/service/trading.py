@@ -23,6 +23,7 @@ from bot.kinds.simulation.effects import Dispute, IssueInvoice, PayInvoice, Tran
 from bot.kinds.simulation.rules import clean_memo, may_pay, money
 from bot.kinds.simulation.service import firms, ledger
 from bot.messages import Outbound
+from bot.statuses import InvoiceStatus
 from db import trail
 from db.models import Person, SimFirm, SimInvoice
 
@@ -184,7 +185,7 @@ def pay_invoice(ctx: Context, e: PayInvoice) -> list[Outbound]:
         target=payee.account_id, amount=row.amount_cents, actor=f"person:{e.person_id}",
         memo=row.memo, invoice_id=row.id,
     )  # fmt: skip
-    row.status, row.paid_at = "paid", ctx.now
+    row.status, row.paid_at = InvoiceStatus.PAID, ctx.now
     _audit(ctx, e.person_id, "pay", row.id, amount=row.amount_cents)
     _ = ctx.tr(_language(ctx, e.person_id))
     amount = money(row.amount_cents)
@@ -236,7 +237,7 @@ def _payment_notices(
 def dispute(ctx: Context, e: Dispute) -> list[Outbound]:
     row, mine = _open_bill(ctx, e.invoice_id, e.firm_id, {})
     reason = clean_memo(e.reason, 300)
-    row.status, row.dispute_reason, row.disputed_at = "disputed", reason, ctx.now
+    row.status, row.dispute_reason, row.disputed_at = InvoiceStatus.DISPUTED, reason, ctx.now
     _audit(ctx, e.person_id, "dispute", row.id)
     issuer = _firm(ctx, row.issuer_id)
     amount = money(row.amount_cents)
