@@ -23,13 +23,13 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import event, func, insert, select
 
+from bench.bench_inbound import reset
 from bot.context import Context
 from bot.kinds.simulation.service import ledger
 from bot.kinds.simulation.service.month import month_end
 from bot.settings import Settings
-from db.migrate import upgrade
 from db.models import (
     Application,
     Contact,
@@ -52,17 +52,7 @@ CLOSE = datetime(2027, 1, 1, 6, 0, tzinfo=LA)
 
 
 def fresh(url: str) -> Database:
-    if url.startswith("sqlite"):
-        path = Path(url.split("///", 1)[1])
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
-    else:
-        db = Database(url)
-        with db.engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        db.dispose()
-    upgrade(url)
+    reset(url)
     return Database(url)
 
 
