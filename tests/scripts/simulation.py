@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from bot.kinds.simulation.service import ledger, staff
 from bot.kinds.simulation.service.month import month_end
+from bot.outbox import enqueue
 from db.models import Person, SimFirm, SimInvoice
 from tests.support.district import load_district
 from tests.support.economy import SCHOOL_YEAR_END, TEAMS
@@ -66,8 +67,6 @@ def uphold(number: int):
     def act(world: World) -> None:
         with world.staff() as ctx:
             for out in staff.decide_dispute(ctx, _firm(world, "CVO"), number, True):
-                from bot.outbox import enqueue
-
                 enqueue(ctx, out)
 
     return act
