@@ -78,6 +78,12 @@ class Result:
 
 def prepare(url: str, students: int, opportunities: int) -> list[str]:
     """Migrate a fresh database at `url` and load a district; return the students' phones."""
+    reset(url)
+    return load_district(Database(url), students, opportunities)
+
+
+def reset(url: str) -> None:
+    """An empty database at `url`, migrated to the newest schema."""
     if url.startswith("sqlite"):
         path = Path(url.split("///", 1)[1])
         for suffix in ("", "-wal", "-shm"):
@@ -89,7 +95,6 @@ def prepare(url: str, students: int, opportunities: int) -> list[str]:
             conn.execute(text("CREATE SCHEMA public"))
         db.dispose()
     upgrade(url)
-    return load_district(Database(url), students, opportunities)
 
 
 def load_district(db: Database, students: int, opportunities: int) -> list[str]:

@@ -84,6 +84,19 @@ def report_pnl(ns: argparse.Namespace) -> int:
     return 0
 
 
+@report(
+    "ledger", "the class economy: account, balance, then a total row (always 0.00)", lambda p: None
+)
+def report_ledger(ns: argparse.Namespace) -> int:
+    from bot import csv_export
+    from bot.kinds.simulation.service.books import ledger_report
+
+    with _runtime().database.transaction() as session:
+        header, rows = ledger_report(session)
+    csv_export.write(sys.stdout, header, rows)
+    return 0
+
+
 def _coverage_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--by",

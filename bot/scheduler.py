@@ -68,20 +68,12 @@ def load_sweeps() -> None:
 
     registry.all_flows()
     names = [i.name for i in pkgutil.iter_modules(services.__path__, "bot.services.")]
-    names += [f"bot.kinds.{c}.service" for c in kinds.codes() if _package(f"bot.kinds.{c}")]
-    for name in names:  # every service module, and each kind package's own service
+    for name in names:  # every service module
         try:
             importlib.import_module(name)
         except Exception:  # one broken module must not stop the others' jobs
             log.exception("could not load %s", name)
     _loaded = True
-
-
-def _package(name: str) -> bool:
-    """`name` is a package with a `service` module (a kind's sweeps live there)."""
-    spec = importlib.util.find_spec(name)
-    found = spec is not None and spec.submodule_search_locations is not None
-    return found and importlib.util.find_spec(f"{name}.service") is not None
 
 
 STUCK_AFTER = timedelta(minutes=10)
@@ -152,8 +144,8 @@ def run_reminders(runtime: Runtime, now: datetime, summary: DueSummary) -> None:
 
 
 def run_sweeps(runtime: Runtime, now: datetime, summary: DueSummary) -> None:
-    """Every registered sweep once, each in its own transaction."""
-    for name, sweep in list(SWEEPS.items()):
+    """Every registered sweep (and every kind's own) once, each in its own transaction."""
+    for name, sweep in [*SWEEPS.items(), *kinds.sweeps().items()]:
         try:
             with runtime.database.transaction() as s:
                 sweep(Context(s, runtime.settings, now, actor="system"))

@@ -128,6 +128,15 @@ class WorkOrderStatus(StrEnum):
     DONE = "done"
 
 
+class InvoiceStatus(StrEnum):
+    """A class firm's invoice to another firm (open until paid, disputed or cancelled)."""
+
+    OPEN = "open"
+    PAID = "paid"
+    DISPUTED = "disputed"
+    CANCELLED = "cancelled"
+
+
 # (table, column) -> the enum its values come from; every pair has a CHECK constraint
 class SessionStatus(StrEnum):
     """A mentor session: `new`/`moved`/`cancel` wait for the worker (an import changed
@@ -157,6 +166,7 @@ ALLOWED: dict[tuple[str, str], type[StrEnum]] = {
     ("enterprise_shift_takes", "status"): ShiftTakeStatus,
     ("enterprise_work_orders", "status"): WorkOrderStatus,
     ("mentor_sessions", "status"): SessionStatus,
+    ("sim_invoices", "status"): InvoiceStatus,
 }
 
 

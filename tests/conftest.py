@@ -24,6 +24,7 @@ pytest_plugins = [
     "tests.support.providers",
     "tests.support.district",
     "tests.support.workers",
+    "tests.support.economy",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -61,6 +61,16 @@ def test_a_supervisors_command_and_job_reach_the_kind(workshop, make, chat, runt
     assert "Workshop check for supervisor" in texts
 
 
+def test_a_kinds_sweep_runs_in_every_pass(workshop, runtime, clock, database) -> None:
+    assert "sweeps run=" in run_due(runtime, clock.now())
+    run_due(runtime, clock.now() + timedelta(minutes=1))
+    with database.transaction() as s:
+        runs = s.scalars(select(AuditEntry).where(AuditEntry.action == "workshop.sweep")).all()
+    assert len(runs) == 2
+    bad = Kind(code="bad", label="b", words=frozenset({"BAD"}), sweeps={"other.job": "a:b"})
+    assert "sweep 'other.job' is not named 'bad.<job>'" in bad.problems()
+
+
 def test_a_kinds_own_partner_file_is_read_in_the_import(
     workshop, district, database, clock, tmp_path: Path
 ) -> None:

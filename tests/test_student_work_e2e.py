@@ -14,7 +14,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from bot import kinds
 from bot.cli import approve_by_ids
+from bot.kinds import Proof
 from db.models import (
     Application,
     ConsentRequest,
@@ -65,9 +67,14 @@ def rows_for(database, person_id: int) -> list[OutboxMessage]:
 
 
 def onsite_number(database, listing: str) -> int | None:
-    """The list number of the first on-site opportunity in a FIND listing."""
+    """The list number of the first opportunity in a FIND listing whose hours are clocked
+    at a site (a class firm's hours are approved by its facilitator instead)."""
     with database.transaction() as s:
-        titles = {o.title: o.site_id for o in s.scalars(select(Opportunity))}
+        titles = {
+            o.title: o.site_id
+            for o in s.scalars(select(Opportunity))
+            if kinds.get(o.kind).proof(o.remote, o.site_id is not None) is Proof.GEOFENCE
+        }
     for n, shown in re.findall(r"^(\d+)\) (.+?) - ", listing, re.M):
         prefix = shown.removesuffix("...")
         if any(t.startswith(prefix) and site for t, site in titles.items()):

@@ -25,16 +25,17 @@ from bot.kinds.base import (
     Kind,
     Paper,
     Proof,
+    SweepHook,
     TriggerHandler,
     resolve,
 )
 
 __all__ = [
     "ClockSlots", "CommandHandler", "DashboardSection", "ImportHook", "Kind", "KindError",
-    "Paper", "Proof", "TriggerHandler", "actions", "all_kinds", "by_word", "codes", "commands",
-    "dashboard_sections",
+    "Paper", "Proof", "SweepHook", "TriggerHandler", "actions", "all_kinds", "by_word", "codes",
+    "commands", "dashboard_sections",
     "get", "importers", "pages", "register", "registered", "resolve", "supervisor_commands",
-    "triggers",
+    "sweeps", "triggers",
 ]  # fmt: skip
 
 _BUILT_IN = (micro.KIND, enterprise.KIND, virtual.KIND, simulation.KIND)
@@ -61,6 +62,7 @@ def _clashes(kind: Kind) -> list[str]:
             ("partner file", set(kind.importers), set(other.importers)),
             ("trigger", set(kind.triggers), set(other.triggers)),
             ("button action", set(kind.actions), set(other.actions)),
+            ("sweep", set(kind.sweeps), set(other.sweeps)),
         ):
             found += [
                 f"{what} {w!r} already belongs to {other.code!r}" for w in sorted(mine & theirs)
@@ -132,6 +134,11 @@ def actions() -> dict[str, CommandHandler]:
 def importers() -> dict[str, ImportHook]:
     """Every kind's own partner files (`shifts.csv`) and the hook that reads each."""
     return {f: resolve(h) for k in _KINDS.values() for f, h in k.importers.items()}
+
+
+def sweeps() -> dict[str, SweepHook]:
+    """Every kind's periodic scans by name (`scheduler.run_sweeps` runs them every pass)."""
+    return {name: resolve(h) for k in _KINDS.values() for name, h in k.sweeps.items()}
 
 
 def pages() -> list[str]:

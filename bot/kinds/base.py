@@ -18,6 +18,7 @@ its name:
 | commands a supervisor (a mentor) may send | `supervisor_commands` | `flows.supervisor.handle` |
 | buttons of its own (signed payload actions) | `actions` | `flows.registry.flow_for_action`, the home flow |
 | partner files of its own (`shifts.csv`) | `importers` | `importers.partners.import_partners`, after the shared files |
+| periodic scans of its own (a month-end close) | `sweeps` | `scheduler.run_sweeps`, every pass, each in its own transaction |
 | pages with forms, public links, feeds | `pages` | `webhooks.create_app` registers its `bp`; its `RULES` join `dashboard.access.RULES` |
 | clocking in against a slot (a shift) | `clock_slots` | `services.clocking` (`ClockSlots`: refuse IN, attach the entry, a line at OUT) |
 
@@ -71,6 +72,8 @@ TriggerHandler = Callable[["Turn"], "Reply | None"]
 """Handles one due reminder row of a kind (the turn carries `turn.trigger`); it runs in
 the home flow of the reminder's person (a student's, or a mentor's)."""
 ImportHook = Callable[["Session", "Path", "ImportReport", "datetime", int], None]
+SweepHook = Callable[["Context"], None]
+"""A periodic, idempotent scan (`bot.jobs` sweeps): it looks at rows, not at when it ran."""
 """Reads one partner file of a kind: (session, folder, report, now, shift_days), in the
 import's transaction, after employers, sites, supervisors and opportunities."""
 
@@ -153,6 +156,7 @@ class Kind:
     actions: Mapping[str, CommandHandler | Ref] = field(default_factory=lambda: _EMPTY)
     dashboard_sections: tuple[DashboardSection, ...] = ()
     importers: Mapping[str, ImportHook | Ref] = field(default_factory=lambda: _EMPTY)
+    sweeps: Mapping[str, SweepHook | Ref] = field(default_factory=lambda: _EMPTY)  # `<code>.<job>`
     # a module with `bp` (a Flask Blueprint; staff pages under /dashboard/, the sign-in
     # cookie's path, with `bp.before_request(dashboard.auth.guard)`) and `RULES`
     pages: Ref | None = None
@@ -201,8 +205,9 @@ class Kind:
         if self.pages is not None and not is_ref(self.pages.replace(":", ".") + ":bp"):
             found.append(f"pages {self.pages!r} is not a module path")
         found += [
-            f"trigger {t!r} is not named '{self.code}.<job>'"
-            for t in self.triggers
+            f"{what} {t!r} is not named '{self.code}.<job>'"
+            for what, names in (("trigger", self.triggers), ("sweep", self.sweeps))
+            for t in names
             if not t.startswith(f"{self.code}.")
         ]
         for name, hooks in (
@@ -211,6 +216,7 @@ class Kind:
             ("trigger", self.triggers),
             ("importer", self.importers),
             ("action", self.actions),
+            ("sweep", self.sweeps),
         ):
             found += [
                 f"{name} {k!r}: handler is not callable nor a 'module:name' reference"

@@ -35,6 +35,15 @@ from db.models.placements import (
     RatingRequest,
     TimeEntry,
 )
+from db.models.simulation import (
+    SimAccount,
+    SimClose,
+    SimFirm,
+    SimInvoice,
+    SimMember,
+    SimTeam,
+    SimTransaction,
+)
 from db.models.staff import PasswordLink, SignInFailure, StaffAccount, StaffSession
 from db.models.throttle import LinkThrottle
 from db.models.virtual import MentorSession, PulseAnswer, SessionInvite
@@ -78,6 +87,13 @@ __all__ = [
     "RatingRequest",
     "Reminder",
     "SignInFailure",
+    "SimAccount",
+    "SimClose",
+    "SimFirm",
+    "SimInvoice",
+    "SimMember",
+    "SimTeam",
+    "SimTransaction",
     "Site",
     "Staff",
     "StaffAccount",

@@ -55,6 +55,13 @@ def remind(turn: Turn) -> Reply | None:
     return Reply.say(Outbound(f"Workshop check for {turn.flow}", to=turn.person.id))
 
 
+def sweep_benches(ctx: Context) -> None:
+    trail.record(
+        ctx.session, at=ctx.now, actor="system", action="workshop.sweep", entity="workshop",
+        entity_id=0, details={},
+    )  # fmt: skip
+
+
 def import_tools(
     session: Session, folder: Path, report: ImportReport, now: datetime, shift_days: int
 ) -> None:
@@ -86,5 +93,6 @@ WORKSHOP = Kind(
     supervisor_commands={"CHEER": f"{HERE}:cheer"},
     triggers={"workshop.check": f"{HERE}:remind"},
     importers={"tools.csv": f"{HERE}:import_tools"},
+    sweeps={"workshop.benches": f"{HERE}:sweep_benches"},
     pages=HERE,
 )

@@ -36,6 +36,11 @@ KIND = Kind(
     },
     actions={"vt": f"{_C}.toggles:tap", "vd": f"{_C}.toggles:tap", "vp": f"{_C}.intern:tap"},
     importers={"sessions.csv": "bot.kinds.virtual.importer:import_sessions"},
+    sweeps={
+        "virtual.invites": "bot.kinds.virtual.service.sweeps:invite_late_joiners",
+        "virtual.imported": "bot.kinds.virtual.service.sweeps:plan_imported",
+        "virtual.pulse": "bot.kinds.virtual.service.pulse:ask_due",
+    },
     pages="bot.kinds.virtual.pages",
     dashboard_sections=(
         DashboardSection(

@@ -36,7 +36,6 @@ def _ready(session: Session) -> list[tuple[Placement, str]]:
     ]
 
 
-@jobs.sweep(PULSE)
 def ask_due(ctx: Context) -> None:
     """Ask each intern whose pulse day it is and who was not asked this week (idempotent)."""
     local = ctx.now.astimezone(ctx.settings.tz)

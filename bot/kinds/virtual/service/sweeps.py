@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot import jobs
 from bot.context import Context
-from bot.kinds.virtual import KIND, rules
 from bot.kinds.virtual import effects as fx
+from bot.kinds.virtual import rules
 from bot.kinds.virtual.service import MOVED, cancel, invite, invited, notice, plan
 from bot.messages import Outbound
 from bot.outbox import enqueue
@@ -17,7 +16,6 @@ from bot.statuses import PlacementStatus, SessionStatus
 from db.models import MentorSession, Opportunity, Placement, SessionInvite
 
 
-@jobs.sweep(f"{KIND.code}.invites")
 def invite_late_joiners(ctx: Context) -> None:
     """Interns placed after a session was made are invited to it (idempotent)."""
     rows = ctx.session.execute(
@@ -40,7 +38,6 @@ def invite_late_joiners(ctx: Context) -> None:
             enqueue(ctx, out)
 
 
-@jobs.sweep(f"{KIND.code}.imported")
 def plan_imported(ctx: Context) -> None:
     """Sessions the import made, moved or cancelled: plan them and tell the interns."""
     for row in ctx.session.scalars(
