@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
@@ -40,6 +41,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    url, prepare = _without_prepare_threshold(url)
+    if prepare:  # behind PgBouncer in transaction mode: `?prepare_threshold=none`
+        kwargs.setdefault("connect_args", {})["prepare_threshold"] = prepare[0]
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     ping_idle = "pool_pre_ping" not in kwargs
@@ -47,6 +51,22 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if ping_idle:
         _ping_when_idle(engine)
     return engine
+
+
+def _without_prepare_threshold(url: str) -> tuple[str, list[int | None]]:
+    """`url` less its `prepare_threshold` query parameter (not libpq's: psycopg's), and
+    its value: `none` turns server-side prepared statements off, which PgBouncer 1.18 in
+    transaction pooling cannot carry from one transaction's server connection to the next."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    found = [v for k, v in query if k == "prepare_threshold"]
+    if not found:
+        return url, []
+    rest = urlencode([(k, v) for k, v in query if k != "prepare_threshold"])
+    value = found[-1].strip().lower()
+    # psycopg: None = never prepare; a number = prepare after that many executions
+    threshold = None if value in ("", "none", "off") else int(value)
+    return urlunsplit(parts._replace(query=rest)), [threshold]
 
 
 def _ping_when_idle(engine: Engine) -> None:

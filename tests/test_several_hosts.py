@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from sqlalchemy import func, select
 
 from db.models import InboundMessage, OutboxMessage
 from tests.conftest import PG_URL
+from tests.support import pgbouncer
 from tests.support.webhook_helpers import ACCOUNT_SID, AUTH_TOKEN, BASE, new_sid, signature
 from tests.support.workers import count_status, queue_many, wait_until
 
@@ -73,13 +75,30 @@ def _ready(base: str) -> bool:
         return False
 
 
+@pytest.fixture(params=["direct", "pgbouncer"])
+def server_url(request, database) -> Iterator[str]:
+    """The database as the processes reach it: directly, or through PgBouncer in
+    transaction pooling (Debian's package; the README's several-hosts deployment)."""
+    if request.param == "direct":
+        yield database.url
+        return
+    if not pgbouncer.available():
+        pytest.skip("pgbouncer is not installed (apt-get install pgbouncer)")
+    bouncer = pgbouncer.start(database.url)
+    try:
+        yield bouncer.url
+        assert "login attempt" in bouncer.log()  # the processes did come through it
+    finally:
+        bouncer.stop()
+
+
 def test_two_web_processes_and_two_workers_share_one_postgresql(
-    database, make, twilio_api, workers, tmp_path
+    database, server_url, make, twilio_api, workers, tmp_path
 ):
     students = [make.student(guardians=0) for _ in range(12)]
-    hosts = [_serve(database.url, tmp_path / f"web-{i}.log") for i in range(2)]
+    hosts = [_serve(server_url, tmp_path / f"web-{i}.log") for i in range(2)]
     twilio_api.enforce_rate(10)
-    group = [workers.start(twilio_api, mps=10) for _ in range(2)]
+    group = [workers.start(twilio_api, mps=10, database_url=server_url) for _ in range(2)]
     try:
         assert wait_until(lambda: all(_ready(base) for _, base in hosts), 60), [
             log.read_text() for log in tmp_path.glob("web-*.log")
@@ -156,3 +175,22 @@ def test_two_web_processes_and_two_workers_share_one_postgresql(
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def test_a_pooled_connection_idle_a_while_is_checked_and_replaced_when_dead(database, monkeypatch):
+    from sqlalchemy import text
+
+    from db import session as sessions
+
+    engine = sessions.make_engine(database.url)
+    try:
+        with engine.connect() as conn:
+            first = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with database.engine.begin() as other:  # the server drops it (a restart, a firewall)
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first})
+        monkeypatch.setattr(sessions, "IDLE_PING_S", 0.0)  # it has been idle long enough
+        with engine.connect() as conn:
+            again = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        assert again != first  # checked, found dead, replaced: the caller saw no error
+    finally:
+        engine.dispose()
