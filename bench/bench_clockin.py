@@ -1,7 +1,7 @@
 """A clock-in rush over SMS: wrk, durable PostgreSQL, server CPU per clock-in.
 
     python -m bench.bench_clockin [--db pg|sqlite] [--students 4000] [--seconds 15]
-                                  [--connections 16] [--deploy sync:5 ...] [--repeats 3]
+                                  [--connections 16] [--deploy gthread:4:4 ...] [--repeats 3]
 
 The issue's scale: 50,000 students clocking in within 15 minutes is about 56 clock-ins
 a second. Over SMS a clock-in is two requests: the student texts IN (a signed Twilio
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     common_args(parser)
     parser.add_argument("--students", type=int, default=6000)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.set_defaults(deploy=["sync:5"])
+    parser.set_defaults(deploy=["gthread:4:4"])  # wbl serve's default on PostgreSQL
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     lines = [

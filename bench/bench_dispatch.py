@@ -171,7 +171,7 @@ def main() -> None:
     )
     print(
         f"database={database.engine.dialect.name} workers={ns.workers} "
-        f"latency={ns.latency * 1000:.0f}ms concurrency={settings.dispatch_concurrency}"
+        f"latency={ns.latency * 1000:.0f}ms (sends in flight per worker: bot.dispatch.concurrency)"
     )
     if ns.tiers:
         for tier, rate in TIERS.items():
