@@ -102,6 +102,7 @@ class Dispatcher:
         self._buckets_swept = time.monotonic()
         self._count_lock = threading.Lock()  # the summary's counts, added to by the senders
         self._in_flight: list[Future[None]] = []
+        self._last_to: dict[str, Future[None]] = {}  # each recipient's latest send in flight
         self.concurrency = concurrency(settings)
         self._pool = (
             ThreadPoolExecutor(self.concurrency, thread_name_prefix="wbl-send")
@@ -170,14 +171,20 @@ class Dispatcher:
                 return
             if self._pool is None:
                 self._deliver(item, clock(), summary)
-            else:
-                self._in_flight.append(self._pool.submit(self._deliver, item, clock(), summary))
+                continue
+            earlier = self._last_to.get(item.envelope.urn)
+            if earlier is not None:
+                earlier.result()  # one recipient's messages arrive in the order queued
+            future = self._pool.submit(self._deliver, item, clock(), summary)
+            self._last_to[item.envelope.urn] = future
+            self._in_flight.append(future)
 
     def _settle_all(self) -> None:
         """Wait for every send in flight (its result is recorded by then)."""
         in_flight, self._in_flight = self._in_flight, []
         for future in in_flight:
             future.result()
+        self._last_to.clear()
 
     def _deliver(self, item: Claimed, now: datetime, summary: DispatchSummary) -> None:
         try:
