@@ -1,51 +1,49 @@
-"""A clock-in rush over SMS under gunicorn: every placed student clocks in once.
+"""A clock-in rush over SMS: wrk, durable PostgreSQL, server CPU per clock-in.
 
-    python -m bench.bench_clockin [--db sqlite|pg|both] [--students 3000] [--concurrency 16]
-                                  [--pg URL] [--workers 4] [--threads 4]
+    python -m bench.bench_clockin [--db pg|sqlite] [--students 4000] [--seconds 15]
+                                  [--connections 16] [--deploy gthread:4:4 ...] [--repeats 3]
 
 The issue's scale: 50,000 students clocking in within 15 minutes is about 56 clock-ins
-a second; one 2-core machine should carry that with 5x headroom. Over SMS a clock-in is
-two requests: the student texts IN (a signed Twilio webhook; the TwiML answer carries a
-one-time check-in link) and their phone's browser posts its location to that link (the
-time entry is opened, checked against the site's geofence, and a receipt SMS is queued).
+a second. Over SMS a clock-in is two requests: the student texts IN (a signed Twilio
+webhook; the TwiML answer carries a one-time check-in link) and their phone's browser
+posts its location to that link (the time entry is opened, checked against the site's
+geofence, a receipt SMS is queued, the nudge and auto-close scheduled).
 
 The district comes from bench.gen_district through the real importers (as
-bench_inbound); each student is then given a `ready` placement at an on-site opportunity
-(as after approval, consent and AGREE). N senders take the students in turn; each runs
-the two requests and checks the answers. Reported: clock-ins per second against 56/s,
-p50/p99 of each request, errors. Results also go to bench/out/bench_clockin.txt.
+bench_inbound); each student is then given a `ready` placement at an on-site
+opportunity. wrk (bench/lua/clockin.lua, one connection per thread) takes the students
+in turn: IN, read the link from the answer, post the site's location to it. In the same
+run and server, the reference: the signed plain-Core one-row insert (bench_inbound's
+`signed`). Reported: clock-ins/s against 56/s, the request p99, and the figure that
+counts: server CPU (gunicorn + PostgreSQL) per clock-in ÷ the reference's per request
+(goal <= 3). Every student gets one repeat's worth of clock-ins: each repeat and
+deployment takes fresh students. Results also go to bench/out/bench_clockin.txt.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import re
-import threading
-import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import requests
-from sqlalchemy import insert, select
-from twilio.request_validator import RequestValidator
+from sqlalchemy import func, insert, select
 
+from bench import harness
 from bench.bench_inbound import (
-    BASE,
-    OUT,
-    TOKEN,
-    free_port,
+    common_args,
+    measure,
     prepare,
-    server_args,
-    start_server,
-    stop_server,
+    requests_for,
+    signed_form,
+    sms_form,
+    with_database,
 )
-from bench.stats import percentile
-from db.models import Application, Opportunity, Person, Placement, Site
+from bench.harness import OUT, Deployment, Phase, WalProbe
+from db.models import Application, Opportunity, Person, Placement, Site, TimeEntry
 from db.session import Database
 
 NEEDED = 50_000 / (15 * 60)  # clock-ins a second when a whole district starts at once
-LINK = re.compile(re.escape(BASE) + r"/checkin/([A-Za-z0-9_-]+)")
 
 
 @dataclass
@@ -55,16 +53,8 @@ class Student:
     lon: float
 
 
-@dataclass
-class Tally:
-    sms: list[float] = field(default_factory=list)
-    page: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    clocked: int = 0
-
-
-def place(url: str, limit: int) -> list[Student]:
-    """Give up to `limit` students a ready placement at an on-site opportunity."""
+def place(url: str) -> list[Student]:
+    """Give every student with a phone a ready placement at an on-site opportunity."""
     db = Database(url)
     now = datetime.now(UTC)
     today = now.date()
@@ -79,7 +69,6 @@ def place(url: str, limit: int) -> list[Student]:
             select(Person.id, Person.phone)
             .where(Person.kind == "student", Person.phone.is_not(None))
             .order_by(Person.id)
-            .limit(limit)
         ).all()
         apps = s.scalars(
             insert(Application).returning(Application.id, sort_by_parameter_order=True),
@@ -118,112 +107,107 @@ def place(url: str, limit: int) -> list[Student]:
     ]
 
 
-def rush(port: int, students: list[Student], concurrency: int) -> tuple[Tally, float]:
-    """Every student clocks in once, N at a time; (tally, seconds)."""
-    validator = RequestValidator(TOKEN)
-    tally = Tally()
-    lock = threading.Lock()
-    sids = iter(range(1, 10**9))
-
-    def clock_in(http: requests.Session, student: Student, mine: Tally) -> None:
-        with lock:
-            sid = f"SMclk{os.getpid():06x}{next(sids):020x}"
-        form = {
-            "AccountSid": "AC" + "0" * 32,
-            "MessageSid": sid,
-            "From": student.phone,
-            "To": "+15005550006",
-            "Body": "IN",
-            "NumMedia": "0",
-        }
-        sig = validator.compute_signature(BASE + "/webhooks/twilio/sms", form)
-        t0 = time.perf_counter()
-        answer = http.post(
-            f"http://127.0.0.1:{port}/webhooks/twilio/sms",
-            data=form,
-            headers={"X-Twilio-Signature": sig},
-            timeout=30,
-        )
-        mine.sms.append(time.perf_counter() - t0)
-        found = LINK.search(answer.text)
-        if answer.status_code != 200 or found is None:
-            mine.errors.append(f"IN answered {answer.status_code}: {answer.text[:120]!r}")
-            return
-        fix = {"lat": f"{student.lat:.6f}", "lon": f"{student.lon:.6f}", "accuracy": "12"}
-        t0 = time.perf_counter()
-        page = http.post(f"http://127.0.0.1:{port}/checkin/{found.group(1)}", data=fix)
-        mine.page.append(time.perf_counter() - t0)
-        if page.status_code != 200:
-            mine.errors.append(f"check-in page answered {page.status_code}")
-            return
-        mine.clocked += 1
-
-    def sender(index: int) -> None:
-        http, mine = requests.Session(), Tally()
-        for student in students[index::concurrency]:
-            try:
-                clock_in(http, student, mine)
-            except requests.RequestException as exc:
-                mine.errors.append(type(exc).__name__)
-        with lock:
-            tally.sms += mine.sms
-            tally.page += mine.page
-            tally.errors += mine.errors
-            tally.clocked += mine.clocked
-
-    threads = [threading.Thread(target=sender, args=(i,)) for i in range(concurrency)]
-    t0 = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return tally, time.monotonic() - t0
+def clockin_lines(students: list[Student]) -> Iterator[tuple[str, str, str, str]]:
+    for st in students:
+        path, sig, body = signed_form("/webhooks/twilio/sms", sms_form(st.phone, "IN"))
+        yield path, sig, body, f"lat={st.lat:.6f}&lon={st.lon:.6f}&accuracy=12"
 
 
-def pct(values: list[float], q: float) -> float:
-    """The `q` percentile of request times, in ms."""
-    return percentile(values, q) * 1000
-
-
-def run_db(label: str, url: str, args: argparse.Namespace) -> list[str]:
-    OUT.mkdir(parents=True, exist_ok=True)
-    prepare(url, args.students, args.students // 10)
-    students = place(url, args.students)
-    workers, threads = (1, 16) if label == "sqlite" else (args.workers, args.threads)
-    log = OUT / f"bench_clockin_{label}.log"
-    port = free_port()
-    proc = start_server(url, port, workers, threads, log)
+def rush(
+    server: harness.Server,
+    students: list[Student],
+    args: argparse.Namespace,
+    db_pids: Callable[[], list[int]],
+    wal: WalProbe,
+    seconds: float | None = None,
+) -> Phase:
+    pool = harness.write_requests(clockin_lines(students))
     try:
-        tally, seconds = rush(port, students, args.concurrency)
+        return harness.run_phase(
+            "clock",
+            server,
+            pool,
+            seconds=seconds or args.seconds,
+            connections=args.connections,
+            threads=args.connections,
+            db_pids=db_pids,
+            wal=wal,
+            script="clockin.lua",
+        )
     finally:
-        stop_server(proc)
-    rate = tally.clocked / seconds if seconds else 0.0
-    lines = [
-        f"[{label}] gunicorn -w {workers} --threads {threads}",
-        f"  {tally.clocked} of {len(students)} students clocked in in {seconds:.1f} s: "
-        f"{rate:.1f} clock-ins/s = {rate / NEEDED:.1f}x the {NEEDED:.0f}/s a district needs",
-        f"  SMS IN      p50 {pct(tally.sms, 0.5):6.1f} ms  p99 {pct(tally.sms, 0.99):6.1f} ms",
-        f"  page POST   p50 {pct(tally.page, 0.5):6.1f} ms  p99 {pct(tally.page, 0.99):6.1f} ms",
-        f"  errors={len(tally.errors)}" + (f" (first: {tally.errors[0]})" if tally.errors else ""),
-    ]
+        pool.unlink()
+
+
+def opened(url: str) -> int:
+    db = Database(url)
+    with db.transaction() as s:
+        count = s.scalar(select(func.count()).select_from(TimeEntry)) or 0
+    db.dispose()
+    return count
+
+
+def run(url: str, db_pids: Callable[[], list[int]], args: argparse.Namespace) -> list[str]:
+    phones = prepare(url, args.students, args.students // 10)
+    students = place(url)
+    runs = args.repeats * len(args.deploy)
+    per_run = len(students) // runs
+    wal = WalProbe(url)
+    lines: list[str] = []
+    try:
+        for index in range(runs):
+            deployment = Deployment.parse(args.deploy[index % len(args.deploy)])
+            mine = students[index * per_run : (index + 1) * per_run]
+            log = OUT / f"bench_clockin_{deployment}.log".replace(":", "_")
+            server = harness.start_server(url, deployment, log)
+            try:
+                signed = measure(
+                    "signed",
+                    server,
+                    lambda n, seed=index: requests_for("/bench/signed", phones, n, seed),
+                    args,
+                    db_pids,
+                    wal,
+                )
+                warm = len(mine) // 10  # a second's warm-up on students of its own
+                rush(server, mine[:warm], args, db_pids, wal, seconds=1.0)
+                before = opened(url)
+                clock = rush(server, mine[warm:], args, db_pids, wal)
+                entries = opened(url) - before
+            finally:
+                harness.stop_server(server)
+            rate = clock.count / clock.seconds if clock.seconds else 0.0
+            lines += [
+                f"[run {index + 1}, {deployment}] {harness.machine_state()}",
+                signed.line(),
+                clock.line(),
+                f"  => {deployment}: {clock.count} clock-ins ({entries} time entries opened) "
+                f"in {clock.seconds:.1f} s = {rate:.0f}/s = {rate / NEEDED:.1f}x the "
+                f"{NEEDED:.0f}/s a district needs; CPU/clock-in ÷ signed CPU/req = "
+                f"{clock.cpu_ms / signed.cpu_ms:.2f}; request p99 {clock.p99_ms:.0f} ms",
+            ]
+            print("\n".join(lines[-4:]), flush=True)
+    finally:
+        wal.dispose()
     return lines
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = server_args(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
-    parser.add_argument("--students", type=int, default=3000)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    common_args(parser)
+    parser.add_argument("--students", type=int, default=6000)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.set_defaults(deploy=["gthread:4:4"])  # wbl serve's default on PostgreSQL
     args = parser.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
     lines = [
-        f"bench_clockin: {args.students} students each text IN and post their location "
-        f"once, {args.concurrency} at a time, {os.cpu_count()} CPUs"
+        f"bench_clockin: {args.students} students with a ready placement, "
+        f"{args.connections} at a time (wrk -t {args.connections} -c {args.connections}), "
+        f"{args.seconds:g}s per run, deployments {' '.join(args.deploy)}, {args.repeats} repeats"
     ]
-    if args.db in ("sqlite", "both"):
-        lines += run_db("sqlite", f"sqlite:///{OUT / 'bench_clockin.sqlite3'}", args)
-    if args.db in ("pg", "both"):
-        lines += run_db("postgresql", args.pg, args)
-    print("\n".join(lines))
+    print(lines[0], flush=True)
+    lines += with_database(args, lambda url, pids: run(url, pids, args))
     (OUT / "bench_clockin.txt").write_text("\n".join(lines) + "\n")
-    return 1 if any("errors=0" not in line for line in lines if "errors=" in line) else 0
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,19 +1,23 @@
-"""Load benchmark of the inbound path under gunicorn, with two references in the same run.
+"""Load benchmark of the inbound path: wrk, durable PostgreSQL, server CPU per message.
 
-    python -m bench.bench_inbound [--db sqlite|pg|both] [--seconds 10] [--concurrency 16]
-                                  [--pg URL] [--students 2000] [--opportunities 200]
-                                  [--workers 4] [--threads 4]
-                                  [--sqlite-workers 1] [--sqlite-threads 16]
+    python -m bench.bench_inbound [--db pg|sqlite] [--seconds 10] [--connections 16]
+                                  [--deploy sync:5 gthread:4:4 ...] [--repeats 3]
+                                  [--students 2000] [--opportunities 200] [--pg URL]
 
-For each database it migrates a fresh one, imports a generated district (bench.gen_district:
-roster and partners through the real importers), starts gunicorn on
-loopback serving bench.ref_app, and drives three endpoints with N concurrent senders
-(threads with requests.Session), each request a correctly signed Twilio form post:
+A PostgreSQL cluster of the benchmark's own (bench.pgcluster: default durability, fsync
+and synchronous_commit on; `--pg URL` uses a server you run instead) gets a fresh
+schema and a generated district (bench.gen_district through the real importers). For
+each repeat and each gunicorn deployment, wrk (bench/lua/replay.lua) drives three
+endpoints of bench.ref_app with unique, correctly signed Twilio form posts:
   bare   - a Flask endpoint returning TwiML (the web stack's ceiling)
-  signed - signature check + one-row insert + TwiML (the floor of any durable inbound)
-  full   - POST /webhooks/twilio/sms: dedupe, engine, state + outbox, TwiML
-It reports messages/s, p50/p99 latency, errors (and "database is locked"), and the ratio
-full/signed. Results go to stdout and bench/out/bench_inbound.txt.
+  signed - signature check + a plain SQLAlchemy Core one-row insert + TwiML (the floor)
+  full   - POST /webhooks/twilio/sms: dedupe, engine, state + outbox, TwiML, in the
+           message mix below
+Reported per endpoint: requests/s, p50/p99, errors, the server's CPU per request
+(gunicorn + every PostgreSQL process, from /proc), the busiest worker's share and the
+WAL per request; then the figures that count: full CPU/message ÷ signed CPU/request,
+and the full path's p99. After the run every message must be in the database,
+processed, none failed. Results also go to bench/out/bench_inbound.txt.
 """
 
 from __future__ import annotations
@@ -22,63 +26,40 @@ import argparse
 import itertools
 import os
 import random
-import signal
-import socket
-import statistics
-import subprocess
-import sys
 import tempfile
-import threading
-import time
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
-import requests
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from twilio.request_validator import RequestValidator
 
+from bench import harness
 from bench.gen_district import generate
-from bench.stats import percentile
+from bench.harness import BASE, OUT, TOKEN, Deployment, Phase, WalProbe
+from bench.pgcluster import cluster
+from bench.ref_app import create_reference_table
 from bot.importers.partners import import_partners
 from bot.importers.roster import import_roster
 from db.migrate import upgrade
-from db.models import Person
-from db.session import Database
+from db.models import InboundMessage, Person
+from db.session import Database, make_engine
 
-ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "bench" / "out"
-TOKEN = "bench-auth-token-0123456789abcdef"
-BASE = "https://wbl.bench.test"
 TEXTS = ["STATUS", "FIND", "MENU", "HELP", "status", "find virtual", "menu", "more"]
-DEFAULT_PG = "postgresql://postgres@127.0.0.1:55432/wbl_bench_inbound"
-ENDPOINTS = {
-    "bare": "/bench/bare",
-    "signed": "/bench/signed",
-    "full": "/webhooks/twilio/sms",
-}
+ENDPOINTS = {"bare": "/bench/bare", "signed": "/bench/signed", "full": "/webhooks/twilio/sms"}
+POOL_PER_SECOND = 9000  # requests written per second of a phase: more than wrk gets here
 
-
-@dataclass
-class Result:
-    name: str
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    locked: int = 0
-    seconds: float = 0.0
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-    def pct(self, p: float) -> float:
-        """The `p` percentile latency in ms."""
-        return percentile(self.latencies, p) * 1000
+_sids = itertools.count(1)
 
 
 def prepare(url: str, students: int, opportunities: int) -> list[str]:
     """Migrate a fresh database at `url` and load a district; return the students' phones."""
     reset(url)
+    engine = make_engine(url)
+    create_reference_table(engine)
+    engine.dispose()
     return load_district(Database(url), students, opportunities)
 
 
@@ -119,201 +100,157 @@ def load_district(db: Database, students: int, opportunities: int) -> list[str]:
     return [p for p in phones if p]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def signed_form(path: str, params: dict[str, str]) -> tuple[str, str, str]:
+    """(path, X-Twilio-Signature, urlencoded body) as Twilio would post it."""
+    sig = RequestValidator(TOKEN).compute_signature(BASE + path, params)
+    return path, sig, urlencode(params)
 
 
-def start_server(url: str, port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=url,
-        SECRET_KEY="bench-secret-key",
-        PUBLIC_BASE_URL=BASE,
-        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
-        TWILIO_AUTH_TOKEN=TOKEN,
-        TWILIO_FROM_NUMBER="+15005550006",
-        PYTHONPATH=str(ROOT),
-    )
-    env.pop("WBL_SIMULATOR", None)
-    cmd = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "-w",
-        str(workers),
-        "--threads",
-        str(threads),
-        "-b",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-        "bench.ref_app:create()",
-    ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200:
-                return proc
-        except requests.RequestException:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError(f"gunicorn did not start; see {log}")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-_sids = itertools.count(1)
-_sid_lock = threading.Lock()
-
-
-def signed_request(path: str, phones: list[str], rng: random.Random) -> tuple[dict, dict]:
-    with _sid_lock:
-        n = next(_sids)
-    params = {
+def sms_form(phone: str, body: str) -> dict[str, str]:
+    return {
         "AccountSid": "AC" + "0" * 32,
-        "MessageSid": f"SM{os.getpid():08x}{n:024x}",
-        "From": rng.choice(phones),
+        "MessageSid": f"SM{os.getpid():08x}{next(_sids):024x}",
+        "From": phone,
         "To": "+15005550006",
-        "Body": rng.choice(TEXTS),
+        "Body": body,
         "NumMedia": "0",
     }
-    sig = RequestValidator(TOKEN).compute_signature(BASE + path, params)
-    return params, {"X-Twilio-Signature": sig}
 
 
-def drive(
-    port: int, name: str, phones: list[str], seconds: float, concurrency: int, limit: int
-) -> Result:
-    """N senders post signed requests to one endpoint until time or count runs out."""
-    path = ENDPOINTS[name]
-    url = f"http://127.0.0.1:{port}{path}"
-    result = Result(name)
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
-    sent = itertools.count()
-
-    def sender(seed: int) -> None:
-        rng = random.Random(seed)
-        session = requests.Session()
-        mine: list[float] = []
-        errors = locked = 0
-        while time.monotonic() < stop_at and next(sent) < limit:
-            params, headers = signed_request(path, phones, rng)
-            t0 = time.perf_counter()
-            try:
-                response = session.post(url, data=params, headers=headers, timeout=30)
-                ok = response.status_code == 200 and b"<Response" in response.content
-                locked += b"database is locked" in response.content
-            except requests.RequestException:
-                ok = False
-            elapsed = time.perf_counter() - t0
-            if ok:
-                mine.append(elapsed)
-            else:
-                errors += 1
-        with lock:
-            result.latencies.extend(mine)
-            result.errors += errors
-            result.locked += locked
-
-    threads = [threading.Thread(target=sender, args=(i,)) for i in range(concurrency)]
-    t0 = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    result.seconds = time.monotonic() - t0
-    return result
+def requests_for(path: str, phones: list[str], count: int, seed: int) -> Iterator[tuple]:
+    rng = random.Random(seed)
+    for _ in range(count):
+        yield signed_form(path, sms_form(rng.choice(phones), rng.choice(TEXTS)))
 
 
-def run_db(label: str, url: str, args: argparse.Namespace) -> list[str]:
-    OUT.mkdir(parents=True, exist_ok=True)
-    phones = prepare(url, args.students, args.opportunities)
-    port = free_port()
-    log = OUT / f"bench_inbound_{label}.log"
-    workers, threads = (
-        (args.sqlite_workers, args.sqlite_threads)
-        if label == "sqlite"
-        else (args.workers, args.threads)
-    )
-    proc = start_server(url, port, workers, threads, log)
-    results = {}
-    try:
-        for name in ENDPOINTS:
-            drive(port, name, phones, 1.0, args.concurrency, 10**9)  # warm-up
-            results[name] = drive(
-                port, name, phones, args.seconds, args.concurrency, args.max_requests
+def measure(
+    name: str,
+    server: harness.Server,
+    lines: Callable[[int], Iterator[tuple]],
+    args: argparse.Namespace,
+    db_pids: Callable[[], list[int]],
+    wal: WalProbe,
+) -> Phase:
+    """A one-second warm-up, then the measured run, each over requests of its own."""
+    phase = None
+    for seconds in (1.0, args.seconds):
+        pool = harness.write_requests(lines(int(seconds * POOL_PER_SECOND)))
+        try:
+            phase = harness.run_phase(
+                name,
+                server,
+                pool,
+                seconds=seconds,
+                connections=args.connections,
+                threads=args.wrk_threads,
+                db_pids=db_pids,
+                wal=wal,
             )
-    finally:
-        stop_server(proc)
-    server_locked = log.read_text(errors="replace").count("database is locked")
-    return report(label, results, server_locked)
+        finally:
+            pool.unlink()
+    assert phase is not None
+    return phase
 
 
-def report(label: str, results: dict[str, Result], server_locked: int) -> list[str]:
-    lines = [f"[{label}]"]
-    for r in results.values():
-        lines.append(
-            f"  {r.name:7} {r.rate:8.1f} msg/s  p50 {r.pct(0.50):7.1f} ms  "
-            f"p99 {r.pct(0.99):7.1f} ms  n={len(r.latencies):6d}  errors={r.errors}"
-            f"  locked={r.locked}"
+def check_all_processed(url: str) -> str:
+    """Every inbound row processed: none failed (the apology path), none lost."""
+    db = Database(url)
+    with db.transaction() as s:
+        counts = dict(
+            s.execute(
+                select(InboundMessage.status, func.count()).group_by(InboundMessage.status)
+            ).all()
         )
-    full, signed, bare = results["full"], results["signed"], results["bare"]
-    ratio = full.rate / signed.rate if signed.rate else float("nan")
-    lines.append(
-        f"  full/signed = {ratio:.2f}   signed/bare = "
-        f"{signed.rate / bare.rate if bare.rate else float('nan'):.2f}   "
-        f"'database is locked' in server log: {server_locked}"
+    db.dispose()
+    return "inbound rows by status: " + ", ".join(f"{k}={v}" for k, v in sorted(counts.items()))
+
+
+def summary(deployment: Deployment, phases: dict[str, Phase]) -> str:
+    full, signed, bare = phases["full"], phases["signed"], phases["bare"]
+    return (
+        f"  => {deployment}: full CPU/msg ÷ signed CPU/req = {full.cpu_ms / signed.cpu_ms:.2f}  "
+        f"full rate ÷ signed = {full.rate / signed.rate:.2f}  signed ÷ bare = "
+        f"{signed.rate / bare.rate:.2f}  full p99 {full.p99_ms:.0f} ms"
     )
-    if statistics and full.latencies:
-        lines.append(f"  full mean {statistics.fmean(full.latencies) * 1000:.1f} ms")
+
+
+def run(url: str, db_pids: Callable[[], list[int]], args: argparse.Namespace) -> list[str]:
+    phones = prepare(url, args.students, args.opportunities)
+    wal = WalProbe(url)
+    lines = []
+    try:
+        for repeat in range(args.repeats):
+            for spec in args.deploy:
+                deployment = Deployment.parse(spec)
+                log = OUT / f"bench_inbound_{deployment}.log".replace(":", "_")
+                server = harness.start_server(url, deployment, log)
+                phases: dict[str, Phase] = {}
+                try:
+                    for name, path in ENDPOINTS.items():
+                        phases[name] = measure(
+                            name,
+                            server,
+                            lambda n, p=path, seed=repeat: requests_for(p, phones, n, seed),
+                            args,
+                            db_pids,
+                            wal,
+                        )
+                finally:
+                    harness.stop_server(server)
+                lines.append(f"[repeat {repeat + 1}, {deployment}] {harness.machine_state()}")
+                lines += [p.line() for p in phases.values()]
+                lines.append(summary(deployment, phases))
+                print("\n".join(lines[-5:]), flush=True)
+    finally:
+        wal.dispose()
+    lines.append(check_all_processed(url))
     return lines
 
 
-def server_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The options every load benchmark shares: databases, senders, gunicorn's shape."""
-    parser.add_argument("--db", choices=["sqlite", "pg", "both"], default="both")
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL", DEFAULT_PG))
-    return parser
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = server_args(argparse.ArgumentParser(description=__doc__.split("\n\n")[0]))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    common_args(parser)
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--students", type=int, default=2000)
     # as gen_district's district scale (50,000 students, 5,000 opportunities): 1 per 10
     parser.add_argument("--opportunities", type=int, default=200)
-    # SQLite has one writer: its recommended deployment is one process with many threads
-    parser.add_argument("--sqlite-workers", type=int, default=1)
-    parser.add_argument("--sqlite-threads", type=int, default=16)
     args = parser.parse_args(argv)
-    header = (
-        f"bench_inbound: {args.concurrency} senders, {args.seconds:g}s per endpoint, gunicorn "
-        f"-w {args.workers} --threads {args.threads} (SQLite: -w {args.sqlite_workers} "
-        f"--threads {args.sqlite_threads}), {args.students} students, {args.opportunities} "
-        f"open opportunities, {os.cpu_count()} CPUs"
-    )
-    lines = [header]
-    if args.db in ("sqlite", "both"):
-        lines += run_db("sqlite", f"sqlite:///{OUT / 'bench_inbound.sqlite3'}", args)
-    if args.db in ("pg", "both"):
-        lines += run_db("postgresql", args.pg, args)
-    print("\n".join(lines))
+    OUT.mkdir(parents=True, exist_ok=True)
+    lines = [
+        f"bench_inbound: wrk -c {args.connections} -t {args.wrk_threads}, {args.seconds:g}s "
+        f"per endpoint, {args.students} students, {args.opportunities} open opportunities, "
+        f"deployments {' '.join(args.deploy)}, {args.repeats} repeats"
+    ]
+    print(lines[0], flush=True)
+    lines += with_database(args, lambda url, pids: run(url, pids, args))
+    print(lines[-1])
     (OUT / "bench_inbound.txt").write_text("\n".join(lines) + "\n")
     return 0
+
+
+def common_args(parser: argparse.ArgumentParser) -> None:
+    """The options every load benchmark shares."""
+    parser.add_argument("--db", choices=["pg", "sqlite"], default="pg")
+    parser.add_argument("--pg", default="", help="use this server instead of a cluster of our own")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--wrk-threads", type=int, default=2)
+    parser.add_argument("--deploy", nargs="+", default=["sync:5", "gthread:4:4"])
+    parser.add_argument("--repeats", type=int, default=3)
+
+
+def with_database(
+    args: argparse.Namespace, body: Callable[[str, Callable[[], list[int]]], list[str]]
+) -> list[str]:
+    """Run `body(url, database_pids)` on the database the options name."""
+    if args.db == "sqlite":
+        return body(f"sqlite:///{OUT / 'bench.sqlite3'}", list)
+    if args.pg:
+        return body(args.pg, list)  # a server not ours: its CPU is not counted
+    with ExitStack() as stack:
+        pg = stack.enter_context(cluster())
+        lines = [f"PostgreSQL: a cluster of the benchmark's own, {pg.settings()}"]
+        print(lines[0], flush=True)
+        return lines + body(pg.url("wbl_bench"), lambda: [pg.postmaster()])
 
 
 if __name__ == "__main__":

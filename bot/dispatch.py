@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import random
 import threading
 import time
 import weakref
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
@@ -45,6 +47,7 @@ log = logging.getLogger("wbl.dispatch")
 PASS_SECONDS = 10  # a pass ends after this long (the worker starts the next at once)
 IDLE_BUCKETS_S = 3600  # a recipient's rate row unused this long is deleted
 SWEEP_BUCKETS_EVERY_S = 600
+IN_FLIGHT_S = 0.1  # the provider answer time the automatic concurrency is sized for
 
 
 # --- channel limits: what each provider allows, as the channel specs declare it ---------------
@@ -55,6 +58,18 @@ def channel_limits(settings: Settings, channel: str) -> ChannelLimits | None:
     if limits.global_mps is None:
         return None
     return ChannelLimits(limits.global_mps, limits.per_recipient_mps, limits.provider)
+
+
+def concurrency(settings: Settings) -> int:
+    """Sends one worker keeps in flight: WBL_DISPATCH_CONCURRENCY, else enough for the
+    fastest configured limit when the provider answers within IN_FLIGHT_S (10 at Twilio's
+    100/s, 3 at Telegram's 30/s, 1 at 10/s or less: one at a time, as before). A worker
+    killed mid-send may repeat at most this many sends (their leases lapse unsettled)."""
+    if settings.dispatch_concurrency:
+        return settings.dispatch_concurrency
+    rates = [settings.twilio_mps if settings.twilio_enabled else 0.0]
+    rates.append(settings.telegram_global_mps if settings.telegram_enabled else 0.0)
+    return min(16, max(1, math.ceil(max(rates) * IN_FLIGHT_S)))
 
 
 # --- the dispatcher --------------------------------------------------------------------------
@@ -85,6 +100,15 @@ class Dispatcher:
         self._held: list[Claimed] = []
         self._stop = threading.Event()
         self._buckets_swept = time.monotonic()
+        self._count_lock = threading.Lock()  # the summary's counts, added to by the senders
+        self._in_flight: list[Future[None]] = []
+        self._last_to: dict[str, Future[None]] = {}  # each recipient's latest send in flight
+        self.concurrency = concurrency(settings)
+        self._pool = (
+            ThreadPoolExecutor(self.concurrency, thread_name_prefix="wbl-send")
+            if self.concurrency > 1
+            else None
+        )
 
     def stop(self) -> None:
         """End the pass in progress after its send in flight; give back the rest."""
@@ -109,11 +133,11 @@ class Dispatcher:
                     if time.monotonic() - recovered_at >= beat:
                         summary.recovered += leases.recover_expired(self.database, clock())
                         recovered_at = time.monotonic()
-                    settled = summary.handled
+                    settled = summary.handled + len(self._in_flight)
                     batch, wait = self.claimer.claim(clock(), limit, summary)
                     if batch:
                         self._send(batch, clock, summary)
-                    elif summary.handled == settled:
+                    elif summary.handled + len(self._in_flight) == settled:
                         if wait is None:
                             break  # nothing due
                         if time.monotonic() - started + wait > PASS_SECONDS:
@@ -123,6 +147,7 @@ class Dispatcher:
                     if time.monotonic() - started > PASS_SECONDS:
                         summary.waiting = True
                         break
+                self._settle_all()
             self._sweep_buckets()
             return summary
 
@@ -131,62 +156,82 @@ class Dispatcher:
     def _send(
         self, batch: list[Claimed], clock: Callable[[], datetime], summary: DispatchSummary
     ) -> None:
-        """Send the batch in claim order (its rate slots are taken: each may go at once)."""
+        """Start the batch's sends in claim order, each no earlier than its rate slot lets
+        it, up to `dispatch_concurrency` in flight (a provider answering in 50 ms would
+        otherwise cap one worker at 20 a second, whatever the limit). Returns once the last
+        has started, so the next claim overlaps the sends in flight; `_settle_all` waits."""
         with self._held_lock:
-            self._held = list(batch)
-        try:
-            for i, item in enumerate(batch):
-                start = max((slot.start for slot in item.slots), default=0.0)
-                if start > time.monotonic():
-                    self._stop.wait(start - time.monotonic())
-                if self._stop.is_set():
-                    self._give_back(batch[i:])
-                    return
+            self._held.extend(batch)
+        for i, item in enumerate(batch):
+            start = max((slot.start for slot in item.slots), default=0.0)
+            if start > time.monotonic():
+                self._stop.wait(start - time.monotonic())
+            if self._stop.is_set():
+                self._give_back(batch[i:])
+                return
+            if self._pool is None:
                 self._deliver(item, clock(), summary)
-        finally:
-            with self._held_lock:
-                self._held = []
+                continue
+            earlier = self._last_to.get(item.envelope.urn)
+            if earlier is not None:
+                earlier.result()  # one recipient's messages arrive in the order queued
+            future = self._pool.submit(self._deliver, item, clock(), summary)
+            self._last_to[item.envelope.urn] = future
+            self._in_flight.append(future)
+
+    def _settle_all(self) -> None:
+        """Wait for every send in flight (its result is recorded by then)."""
+        in_flight, self._in_flight = self._in_flight, []
+        for future in in_flight:
+            future.result()
+        self._last_to.clear()
 
     def _deliver(self, item: Claimed, now: datetime, summary: DispatchSummary) -> None:
+        try:
+            outcome = self._outcome(item, now)
+        finally:
+            with self._held_lock:
+                self._held.remove(item)
+        with self._count_lock:
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+
+    def _outcome(self, item: Claimed, now: datetime) -> str:
+        """Send one claimed row and record the result; which summary count it adds to."""
         env = item.envelope
         sender = self._senders[env.channel]
         try:
             try:
                 result = sender.send(env)
             finally:
-                item.ended = time.monotonic()  # counted then: the provider saw it no later
+                item.ended = time.monotonic()  # the provider saw it no later
         except RecipientOptedOut as exc:
             self._record_opted_out(item, exc, now)
-            summary.suppressed += 1
+            return "suppressed"
         except PermanentSendError as exc:
             self._record_failed(item, exc.reason)
-            summary.failed += 1
             log.warning("outbox %s failed permanently code=%s", env.id, exc.code)
+            return "failed"
         except TransientSendError as exc:
-            if self._record_retry(item, exc.reason, exc.retry_after, now):
-                summary.retried += 1
-            else:
-                summary.failed += 1
+            retried = self._record_retry(item, exc.reason, exc.retry_after, now)
+            return "retried" if retried else "failed"
         except Exception as exc:  # a sender bug must not lose the message: retry it
             log.exception("outbox %s: unexpected sender error", env.id)
-            if self._record_retry(item, f"error: {type(exc).__name__}", None, now):
-                summary.retried += 1
-            else:
-                summary.failed += 1
-        else:
-            self._record_sent(item, result.provider_id, result.status, now)
-            summary.sent += 1
+            retried = self._record_retry(item, f"error: {type(exc).__name__}", None, now)
+            return "retried" if retried else "failed"
+        self._record_sent(item, result.provider_id, result.status, now)
+        return "sent"
 
     # --- record ------------------------------------------------------------------------
     def _finish(
         self, item: Claimed, also: Callable[[Session], None] | None = None, **values: object
     ) -> None:
-        """Count the send against its limits and update the row, if we still hold it
-        (a status callback may have moved it on; a lapsed lease may have handed it over)."""
-        with self._held_lock, self.database.transaction() as s:
-            rate_limit.settle(s, item.slots, item.ended)
-            if also is not None:
-                also(s)
+        """Update the row, if we still hold it (a status callback may have moved it on; a
+        lapsed lease may have handed it over), and count the send against its limits.
+
+        Sends in flight finish in parallel: the row, then the rate row, the order the
+        heartbeat (`_renew`) locks them in, so neither waits for the other in a cycle; a
+        renewal after the settle leaves the settled slot alone (its mark has changed)."""
+        with self.database.transaction() as s:
             s.execute(
                 update(OutboxMessage)
                 .where(
@@ -196,6 +241,9 @@ class Dispatcher:
                 )
                 .values(claimed_by=None, lease_until=None, **values)
             )
+            if also is not None:
+                also(s)
+            rate_limit.settle(s, item.slots, item.ended)
 
     def _record_sent(self, item: Claimed, provider_id: str, status: str, now: datetime) -> None:
         delivered = status == OutboxStatus.DELIVERED
@@ -251,6 +299,7 @@ class Dispatcher:
         with self._held_lock, self.database.transaction() as s:
             rate_limit.give_back(s, [slot for item in items for slot in item.slots])
             count = leases.release(s, self.worker, [item.envelope.id for item in items])
+            self._held = [item for item in self._held if item not in items]
         log.info("gave back %d outbox rows not yet sent", count)
 
     def _sweep_buckets(self) -> None:
@@ -263,6 +312,8 @@ class Dispatcher:
     def close(self) -> None:
         """Release every sender once (later calls do nothing)."""
         senders, self._senders = self._senders, {}
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
         for sender in {id(x): x for x in senders.values()}.values():
             sender.close()
 

@@ -204,7 +204,7 @@ class Engine:
         session = ctx.session
         last = contact.last_inbound_at
         if last is None or inbound.received_at - last > CONTACT_TOUCH:
-            contact.last_inbound_at = inbound.received_at
+            _touch(session, contact, inbound.received_at)
         ctx.actor = f"person:{person.id}"
         conv = conv or self._lock_conversation(session, person.id, ctx)
         turn = Turn(_info(person), conv.flow, conv.state, dict(conv.data or {}), inbound, ctx)
@@ -385,6 +385,12 @@ def _save(ctx: Context, conv: Conversation, **values: Any) -> None:
     )
     for key, value in values.items():
         set_committed_value(conv, key, value)
+
+
+def _touch(session: Session, contact: Contact, at: datetime) -> None:
+    """ "Last wrote from" = `at`, with one Core UPDATE now (no unit-of-work flush later)."""
+    session.connection().execute(sql.TOUCH_CONTACT, {"contact": contact.id, "at": at})
+    set_committed_value(contact, "last_inbound_at", at)
 
 
 def _known(contact: Contact | None, person: Person | None) -> bool:

@@ -30,6 +30,12 @@ SAVE_CONVERSATION = (
     )
 )
 
+TOUCH_CONTACT = (
+    update(Contact)
+    .where(Contact.id == bindparam("contact"))
+    .values(last_inbound_at=bindparam("at"))
+)
+
 
 @cache
 def first_conversation(postgres: bool) -> Any:

@@ -58,6 +58,7 @@ class Settings:
     smtp_url: str = ""  # smtp[s]://[user:password@]host[:port][?from=address]: outgoing mail
     dispatch_lease_s: float = 30.0  # a claimed outbox row's lease (a dead worker's come back)
     video_room_base_url: str = ""  # mentor sessions without a link get a room under it
+    dispatch_concurrency: int = 0  # sends one worker has in flight at once; 0: from the rates
 
     @property
     def tz(self) -> ZoneInfo:
@@ -112,6 +113,7 @@ class Settings:
             smtp_url=env.get("SMTP_URL", ""),
             dispatch_lease_s=_float(env, "WBL_DISPATCH_LEASE_S", 30.0),
             video_room_base_url=env.get("VIDEO_ROOM_BASE_URL", ""),
+            dispatch_concurrency=int(_float(env, "WBL_DISPATCH_CONCURRENCY", 0)),
         )
         s.validate()
         if (s.twilio_enabled or s.telegram_enabled) and not env.get("PUBLIC_BASE_URL"):
@@ -149,6 +151,10 @@ class Settings:
             raise ConfigError("TWILIO_MPS must be positive")
         if self.dispatch_lease_s <= 0:
             raise ConfigError("WBL_DISPATCH_LEASE_S must be positive")
+        if not 0 <= self.dispatch_concurrency <= 16:
+            raise ConfigError(
+                "WBL_DISPATCH_CONCURRENCY: sends in flight at once, 1 to 16 (0: auto)"
+            )
 
     def _validate_whatsapp(self) -> None:
         if self.twilio_whatsapp_from and not self.twilio_enabled:

@@ -22,6 +22,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
+from telegram.request import HTTPXRequest
 
 from bot.channels.sender import (
     OutboundEnvelope,
@@ -60,7 +61,9 @@ class EventLoopThread:
 def make_bot(settings: Settings) -> Bot:
     """A PTB Bot whose API root is TELEGRAM_API_BASE_URL (host root, without /bot)."""
     base = settings.telegram_api_base_url.rstrip("/")
-    return Bot(settings.telegram_bot_token, base_url=f"{base}/bot")
+    # the dispatcher has up to 16 sends in flight (bot.dispatch.concurrency): a connection each
+    request = HTTPXRequest(connection_pool_size=16)
+    return Bot(settings.telegram_bot_token, base_url=f"{base}/bot", request=request)
 
 
 class TelegramSender:

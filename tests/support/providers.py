@@ -324,7 +324,13 @@ class FakeTelegram(FakeServer):
         self._new_updates = threading.Condition()
         self._message_ids = itertools.count(100)
         self._messages: dict[tuple[Any, int], dict[str, Any]] = {}
+        self._delay = 0.0
         super().__init__()
+
+    def respond_after(self, seconds: float) -> None:
+        """Answer each call `seconds` later (a slow round trip)."""
+        with self.lock:
+            self._delay = seconds
 
     def fail_next(
         self,
@@ -375,7 +381,10 @@ class FakeTelegram(FakeServer):
             return self._get_updates(params)
         with self.lock:
             self.calls.append((method, params))
-            return self._answer(method, params)
+            response, delay = self._answer(method, params), self._delay
+        if delay:
+            time.sleep(delay)
+        return response
 
     def _answer(self, method: str, params: dict[str, Any]) -> Response:
         if method in _RATED:

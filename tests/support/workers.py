@@ -45,14 +45,16 @@ class Workers:
         self.tmp_path = tmp_path
         self.running: list[Worker] = []
 
-    def start(self, twilio: Any, *, mps: float = 10, lease: float = 30) -> Worker:
+    def start(
+        self, twilio: Any, *, mps: float = 10, lease: float = 30, database_url: str = ""
+    ) -> Worker:
         env = {
             k: v
             for k, v in os.environ.items()
             if not k.startswith(("TWILIO_", "TELEGRAM_", "WBL_", "DATABASE_URL"))
         }
         env |= {
-            "DATABASE_URL": self.database.url,
+            "DATABASE_URL": database_url or self.database.url,
             "SECRET_KEY": "worker-test-secret",
             "PUBLIC_BASE_URL": "https://wbl.example.test",
             "TWILIO_ACCOUNT_SID": twilio.account_sid,
