@@ -205,6 +205,17 @@ class ClockOut:
     note: str | None = None
 
 
+@dataclass(frozen=True)
+class ToInbox:
+    """File the person's message (`channel`, `provider_id`) in their coordinator's inbox
+    (`kind`: safety, human or unplaced; a safety one alerts the coordinator at once)."""
+
+    person_id: int
+    kind: str
+    channel: str
+    provider_id: str
+
+
 Effect = (
     OptOut
     | OptIn
@@ -227,4 +238,5 @@ Effect = (
     | Rate
     | ClockIn
     | ClockOut
+    | ToInbox
 )

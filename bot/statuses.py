@@ -113,6 +113,21 @@ class ReminderStatus(StrEnum):
     FAILED = "failed"
 
 
+class InboxKind(StrEnum):
+    """Why a message waits for a person: harm or feeling unsafe, a request for a person
+    (HUMAN / PERSONA), or a message the bot could not place."""
+
+    SAFETY = "safety"
+    HUMAN = "human"
+    UNPLACED = "unplaced"
+
+
+class InboxStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
 # (table, column) -> the enum its values come from; every pair has a CHECK constraint
 ALLOWED: dict[tuple[str, str], type[StrEnum]] = {
     ("applications", "status"): ApplicationStatus,
@@ -128,6 +143,8 @@ ALLOWED: dict[tuple[str, str], type[StrEnum]] = {
     ("inbound_messages", "status"): InboundStatus,
     ("outbox", "status"): OutboxStatus,
     ("reminders", "status"): ReminderStatus,
+    ("inbox_items", "kind"): InboxKind,
+    ("inbox_items", "status"): InboxStatus,
 }
 
 

@@ -2,6 +2,7 @@
 
 from db.models.audit import AuditEntry
 from db.models.imports import ImportRowDigest
+from db.models.inbox import InboxItem
 from db.models.messaging import (
     CheckinToken,
     Contact,
@@ -39,6 +40,7 @@ __all__ = [
     "Employer",
     "GuardianLink",
     "ImportRowDigest",
+    "InboxItem",
     "InboundMessage",
     "LinkCode",
     "LinkThrottle",

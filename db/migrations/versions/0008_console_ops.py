@@ -1,0 +1,73 @@
+"""The coordinators' inbox (safety first) and placements short of hours.
+
+`inbox_items`: messages that wait for a person (safety, HUMAN / PERSONA, unplaced).
+`placements.short_of_hours_at`: the due date passed before the hours were verified;
+`placements.end_reason`: why a coordinator cancelled or closed one.
+
+Revision ID: 0008_console_ops
+Revises: 0007_statuses
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import db.base
+
+revision = "0008_console_ops"
+down_revision = "0007_statuses"
+branch_labels = None
+depends_on = None
+
+KINDS = ("safety", "human", "unplaced")
+STATUSES = ("open", "answered", "closed")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "inbox_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("coordinator_id", sa.Integer(), nullable=True),
+        sa.Column("inbound_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("answered_by", sa.String(length=64), nullable=True),
+        sa.CheckConstraint(_in("kind", KINDS), name=op.f("ck_inbox_items_kind")),
+        sa.CheckConstraint(_in("status", STATUSES), name=op.f("ck_inbox_items_status")),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_inbox_items_person_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["coordinator_id"], ["people.id"], name=op.f("fk_inbox_items_coordinator_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["inbound_id"],
+            ["inbound_messages.id"],
+            name=op.f("fk_inbox_items_inbound_id_inbound_messages"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_inbox_items")),
+    )
+    op.create_index(op.f("ix_inbox_items_person_id"), "inbox_items", ["person_id"])
+    op.create_index(
+        "ix_inbox_items_open", "inbox_items", ["status", "coordinator_id", "created_at"]
+    )
+    op.add_column(
+        "placements",
+        sa.Column("short_of_hours_at", db.base.UTCDateTime(timezone=True), nullable=True),
+    )
+    op.add_column("placements", sa.Column("end_reason", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("placements") as batch_op:
+        batch_op.drop_column("end_reason")
+        batch_op.drop_column("short_of_hours_at")
+    op.drop_index("ix_inbox_items_open", table_name="inbox_items")
+    op.drop_index(op.f("ix_inbox_items_person_id"), table_name="inbox_items")
+    op.drop_table("inbox_items")
