@@ -178,7 +178,7 @@ def approve_by_ids(rt: Runtime, sid: str, ext: str, actor: str = "cli") -> str:
     """`wbl approve` in its own transaction: a line starting "approved" on success."""
     from bot.context import Context
     from bot.errors import WBLError
-    from bot.i18n import translate
+    from bot.i18n import ngettext, translate
     from bot.outbox import enqueue
     from bot.services import placements
 
@@ -198,7 +198,12 @@ def approve_by_ids(rt: Runtime, sid: str, ext: str, actor: str = "cli") -> str:
     return (
         f"approved: {sid} for {ext} (placement {done.placement_id}); "
         f"still missing: {', '.join(done.missing) or 'nothing'}; "
-        f"{done.waiting} other application(s) pending for it"
+        + ngettext(
+            "en",
+            "{n} other application pending for it",
+            "{n} other applications pending for it",
+            done.waiting,
+        )
     )
 
 

@@ -348,7 +348,7 @@ def test_a_rating_tap_for_someone_elses_round_is_refused(
 def test_unknown_text_shows_what_is_waiting(chat, make, world):
     entry = make.time_entry(world.placement, hours="2")
     [reply] = chat.send(world.sup, "hello?")
-    assert reply.text.startswith("Sorry, I didn't understand that. Cedar Valley WBL: 1 item(s)")
+    assert reply.text.startswith("Sorry, I didn't understand that. Cedar Valley WBL: 1 item")
     assert f"Reply A {entry.id} to approve, R {entry.id} and a reason to reject." in reply.text
     [menu] = chat.send(world.sup, "MENU", scheme="telegram")
     assert menu.buttons[0][0]["label"] == f"Approve #{entry.id}"

@@ -23,7 +23,7 @@ from bot.addressing import pick_contact
 from bot.channels.specs import Buttons, spec_for_urn
 from bot.context import Context
 from bot.display import shorten
-from bot.i18n import N_
+from bot.i18n import N_, NP_, ngettext
 from bot.jobs import sweep
 from bot.messages import Button, Outbound
 from bot.outbox import enqueue
@@ -48,8 +48,11 @@ ESCALATED = 3  # reminders_sent once the coordinator was told
 MAX_LINES = 6
 CATEGORY = "supervisor"
 
-HEADER = N_("{program}: {count} item(s) need your OK:")
-REMINDER = N_("Reminder from {program}: {count} item(s) still need your OK:")
+HEADER = NP_("{program}: {n} item needs your OK:", "{program}: {n} items need your OK:")
+REMINDER = NP_(
+    "Reminder from {program}: {n} item still needs your OK:",
+    "Reminder from {program}: {n} items still need your OK:",
+)
 NOTHING = N_("Nothing is waiting for you now. Thank you for mentoring our students!")
 MORE = N_("...and {count} more.")
 HOW_HOURS = N_("Reply A {number} to approve, R {number} and a reason to reject.")
@@ -119,7 +122,7 @@ def render(
             return Outbound(ratings.sms_ask(ctx, lang, rnd))
         return ratings.telegram_ask(ctx, lang, supervisor_id, rnd)
     head = REMINDER if reminder else HEADER
-    lines = [_(head, program=ctx.settings.program_name, count=len(items))]
+    lines = [ngettext(lang, *head, len(items), program=ctx.settings.program_name)]
     lines += [_line(ctx, _, lang, item) for item in items[:MAX_LINES]]
     if len(items) > MAX_LINES:
         lines.append(_(MORE, count=len(items) - MAX_LINES))
