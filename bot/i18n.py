@@ -58,8 +58,10 @@ def plural_catalog(lang: str) -> dict[str, tuple[str, ...]]:
     for po in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po")):
         with po.open("rb") as fh:
             for message in read_po(fh, locale=lang):
-                if isinstance(message.id, tuple) and all(message.string) and not message.fuzzy:
-                    merged[str(message.id[0])] = tuple(str(s) for s in message.string)
+                forms = message.string
+                if isinstance(message.id, tuple) and isinstance(forms, tuple) and all(forms):
+                    if not message.fuzzy:
+                        merged[str(message.id[0])] = tuple(str(s) for s in forms)
     return merged
 
 

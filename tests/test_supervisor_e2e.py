@@ -244,7 +244,7 @@ def test_timesheets_and_work_over_sms(desk, make, clock, database):
     assert desk.say_sms(SUP_PHONE, f"R {e2.id} was sick, not working") == [
         f"Rejected #{e2.id}. Leah was told why."
     ]
-    assert desk.say_sms(SUP_PHONE, "A ALL") == ["Approved 1 entries (3 h). Thank you!"]
+    assert desk.say_sms(SUP_PHONE, "A ALL") == ["Approved 1 entry (3 h). Thank you!"]
     assert desk.say_sms(SUP_PHONE, f"OK {w1.id}") == [
         f"Accepted #{w1.id}. Leah will hear the good news."
     ]

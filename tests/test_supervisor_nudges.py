@@ -119,8 +119,9 @@ def test_a_lone_rating_is_asked_directly(make, database, settings, clock):
         "Rate Leah (Audit our social media): communication, teamwork, reliability, "
         "professionalism, problem solving, initiative. Reply 6 digits 1-5, e.g. 545434"
     )
-    with database.transaction() as s:
-        assert s.get(Placement, placement.id).status == "completed"
+    with database.transaction() as s:  # due, short of its hours: flagged for the coordinator
+        found = s.get(Placement, placement.id)
+        assert found.status == "ready" and found.short_of_hours_at is not None
 
 
 def test_reminders_after_48_hours_then_the_coordinator_is_told(

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from bot.dashboard import oidc, signin  # noqa: F401 - they register their routes on bp
+from bot.dashboard import (  # noqa: F401 - they register their routes on bp
+    console,
+    inbox,
+    oidc,
+    review,
+    signin,
+)
 from bot.dashboard.sessions import DatabaseSessions
 from bot.dashboard.views import bp
 from bot.runtime import Runtime

@@ -147,7 +147,8 @@ def _alert(ctx: Context, item: InboxItem, coordinator: Person, inbound_id: int |
     link = f"{ctx.settings.public_base_url}/dashboard/inbox/{item.id}"
     _ = ctx.tr(coordinator.language)
     if item.kind == InboxKind.SAFETY:
-        text = session.get(InboundMessage, inbound_id).text if inbound_id else ""
+        said = session.get(InboundMessage, inbound_id) if inbound_id else None
+        text = said.text if said is not None else ""
         body = _(SAFETY_ALERT, name=name, text=shorten(text or "", 200), link=link)
         return Outbound(body, to=coordinator.id, urgent=True, category="coordinator")
     body = _(HUMAN_ALERT, name=name, link=link)

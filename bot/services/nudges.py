@@ -57,11 +57,13 @@ NOTHING = N_("Nothing is waiting for you now. Thank you for mentoring our studen
 MORE = N_("...and {count} more.")
 HOW_HOURS = N_("Reply A {number} to approve, R {number} and a reason to reject.")
 HOW_ALL = N_("A ALL approves all {count} ({hours} h).")
+HOW_ALL_BUT = N_("A ALL approves the {count} not flagged ({hours} h).")
 HOW_WORK = N_("Reply OK {number} to accept, CHANGES {number} and a comment.")
 RATE_LINE = N_("Rate {student} ({title})")
 APPROVE = N_("Approve #{number}")
 REJECT = N_("Reject #{number}")
 APPROVE_ALL = N_("Approve all {count} ({hours} h)")
+APPROVE_ALL_BUT = N_("Approve {count} not flagged ({hours} h)")
 ACCEPT = N_("Accept #{number}")
 CHANGES = N_("Changes #{number}")
 RATE = N_("Rate {student}")
@@ -143,11 +145,13 @@ def _line(ctx: Context, _: Callable[..., str], lang: str, item: Item) -> str:
 def _sms_help(ctx: Context, _: Callable[..., str], lang: str, items: list[Item]) -> list[str]:
     out: list[str] = []
     hours = [i.row for i in items if i.kind == "hours"]
+    bulk = [h for h in hours if not h.flagged]  # A ALL never takes a flagged entry
     if hours:
         out.append(_(HOW_HOURS, number=hours[0].id))
-        if len(hours) > 1:
-            total = hours_rules.fmt(timesheets.totals(hours))
-            out.append(_(HOW_ALL, count=len(hours), hours=total))
+        if len(bulk) > 1:
+            total = hours_rules.fmt(timesheets.totals(bulk))
+            how = HOW_ALL_BUT if len(bulk) < len(hours) else HOW_ALL
+            out.append(_(how, count=len(bulk), hours=total))
     work = [i.row for i in items if i.kind == "work"]
     if work:
         out.append(_(HOW_WORK, number=work[0].id))
@@ -186,9 +190,13 @@ def _buttons(
             )
         else:
             rows.append([Button(_(RATE, student=item.who.student), sign("ro", n))])
-    hours = [i.row for i in items if i.kind == "hours"]
+    hours = [i.row for i in items if i.kind == "hours" and not i.row.flagged]
     if len(hours) > 1:
         label = _(APPROVE_ALL, count=len(hours), hours=hours_rules.fmt(timesheets.totals(hours)))
+        if len(hours) < sum(i.kind == "hours" for i in items):
+            label = _(
+                APPROVE_ALL_BUT, count=len(hours), hours=hours_rules.fmt(timesheets.totals(hours))
+            )
         rows.append([Button(label, sign("tb", max(e.id for e in hours)), "A ALL")])
     return rows
 
