@@ -59,9 +59,9 @@ def plural_catalog(lang: str) -> dict[str, tuple[str, ...]]:
         with po.open("rb") as fh:
             for message in read_po(fh, locale=lang):
                 forms = message.string
-                if isinstance(message.id, tuple) and isinstance(forms, tuple) and all(forms):
-                    if not message.fuzzy:
-                        merged[str(message.id[0])] = tuple(str(s) for s in forms)
+                plural = isinstance(message.id, tuple) and isinstance(forms, tuple)
+                if plural and all(forms) and not message.fuzzy:
+                    merged[str(message.id[0])] = tuple(str(s) for s in forms)
     return merged
 
 

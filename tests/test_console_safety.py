@@ -9,8 +9,14 @@ from sqlalchemy import select
 
 from bot.rules.safety import is_safety
 from db.models import InboxItem, OutboxMessage, Student
-from tests.support.webhook_helpers import Telegram, Twilio, build_app, channel_settings, tg_message
-from tests.support.webhook_helpers import twiml_messages
+from tests.support.webhook_helpers import (
+    Telegram,
+    Twilio,
+    build_app,
+    channel_settings,
+    tg_message,
+    twiml_messages,
+)
 from tests.test_webhooks_telegram import link_chat
 
 

@@ -29,9 +29,7 @@ class InboxItem(Base):
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     inbound_id: Mapped[int | None] = mapped_column(ForeignKey("inbound_messages.id"))
     kind: Mapped[InboxKind] = mapped_column(Status(InboxKind, 16))
-    status: Mapped[InboxStatus] = mapped_column(
-        Status(InboxStatus, 16), default=InboxStatus.OPEN
-    )
+    status: Mapped[InboxStatus] = mapped_column(Status(InboxStatus, 16), default=InboxStatus.OPEN)
     created_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     answered_by: Mapped[str | None] = mapped_column(String(64))  # `staff:3`, never a name
