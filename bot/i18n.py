@@ -59,8 +59,9 @@ def plural_catalog(lang: str) -> dict[str, tuple[str, ...]]:
         with po.open("rb") as fh:
             for message in read_po(fh, locale=lang):
                 forms = message.string
-                plural = isinstance(message.id, tuple) and isinstance(forms, tuple)
-                if plural and all(forms) and not message.fuzzy:
+                if not isinstance(message.id, tuple) or not isinstance(forms, tuple):
+                    continue
+                if all(forms) and not message.fuzzy:
                     merged[str(message.id[0])] = tuple(str(s) for s in forms)
     return merged
 
