@@ -351,6 +351,7 @@ def cmd_diagrams(ns: argparse.Namespace) -> int:
 def _demo_args(p: argparse.ArgumentParser) -> None:
     _bind_args(p)
     p.add_argument("--no-browser", action="store_true")
+    p.add_argument("--reset", action="store_true", help="start again from the sample")
 
 
 @command(
@@ -359,7 +360,7 @@ def _demo_args(p: argparse.ArgumentParser) -> None:
 def cmd_demo(ns: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    return run_demo(ns.host, ns.port)
+    return run_demo(ns.host, ns.port, fresh=ns.reset)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
