@@ -11,17 +11,19 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from bot.channels.specs import spec_for_urn
 from bot.context import Context
 from bot.engine import Engine
 from bot.errors import WBLError
+from bot.handlers.simulator import ensure_contact
 from bot.messages import Inbound
 from bot.outbox import enqueue
 from bot.runtime import Runtime
-from bot.services import consent_answers, linking, placements, work
+from bot.services import consent_answers, placements, work
 from bot.services import opportunities as opps
 from bot.services.inbox import coordinator_for
 from bot.statuses import EntryKind, EntryStatus, PlacementStatus, Verdict
-from db.models import Application, Contact, Opportunity, Person, Placement, Student, TimeEntry
+from db.models import Application, Opportunity, Person, Placement, Student, TimeEntry
 
 WANTED = 4  # applications: two approved (one under way with hours), one waiting, one asking
 QUESTION = "Can I bring my little brother to the shift on Saturday?"
@@ -136,11 +138,10 @@ def _entry(
 
 def _ask(runtime: Runtime, student_id: int) -> None:
     """A student's question nothing can place: it waits in the coordinator's inbox."""
-    urn = f"sim:{student_id}"
     with runtime.database.transaction() as s:
-        if s.scalar(select(Contact.id).where(Contact.urn == urn)) is None:
-            linking.attach(
-                Context(s, runtime.settings, runtime.clock.now()), student_id, urn, how="simulator"
-            )
-    inbound = Inbound("sim", urn, "demo-question", runtime.clock.now(), text=QUESTION)
+        urn = ensure_contact(Context(s, runtime.settings, runtime.clock.now()), student_id)
+    spec = spec_for_urn(urn)
+    assert spec is not None, "the simulator's addresses have a channel"
+    channel = spec.name
+    inbound = Inbound(channel, urn, "demo-question", runtime.clock.now(), text=QUESTION)
     Engine(runtime.settings).receive(runtime.database, inbound)
