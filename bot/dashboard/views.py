@@ -207,7 +207,7 @@ def consent_receipt(record_id: int) -> Any:
             abort(404)
         _placement_in_reach(s, s.get(Placement, record.placement_id))
         try:
-            return receipt_html(s, record_id, rt.settings)
+            return receipt_html(s, record_id, rt.settings, "en")
         except LookupError:
             abort(404)
 
