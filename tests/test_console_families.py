@@ -14,8 +14,8 @@ from bot.services.consent_docs import slip_token
 from db.models import GuardianLink, Person
 from tests.support.webhook_helpers import Twilio, build_app, channel_settings, twiml_messages
 from tests.test_checkin_browser import CHROMIUM, browser, served  # noqa: F401
-from tests.test_console_browser import serious
 from tests.test_consent_support import approve, family, request_of
+from tests.test_console_browser import serious
 from tests.test_pages_browser import Watched
 
 
