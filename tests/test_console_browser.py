@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from db.models import InboxItem, OutboxMessage, TimeEntry
+from db.models import InboxItem, Opportunity, OutboxMessage, TimeEntry
 from tests.support.pages import pages  # noqa: F401
 from tests.support.staff import PASSWORD
 from tests.test_checkin_browser import CHROMIUM, browser, served  # noqa: F401
@@ -85,3 +85,70 @@ def test_reviewing_a_flagged_entry(browser, served, pages, database):  # noqa: F
     with database.transaction() as s:
         entry = s.scalar(select(TimeEntry).where(TimeEntry.flagged.is_(True)))
         assert (entry.status, str(entry.hours)) == ("approved", "1.25")
+
+
+def _fill_opportunity(page: Any) -> None:
+    page.select_option("#kind", "micro")
+    page.fill("#title", "Design a poster for the food drive")
+    page.fill("#est_hours", "6")
+    page.fill("#starts", "2026-12-07")
+    page.fill("#due", "2026-12-21")
+    page.check("input[name=remote]")
+
+
+def test_creating_an_opportunity(browser, served, pages, database, make):  # noqa: F811
+    employer = make.employer(name="Pixel Forge")
+    watched = signed_in(browser, served, pages.email)
+    page = watched.page
+    try:
+        page.goto(served + "/dashboard/opportunities/new")
+        assert serious(watched) == [] and watched.problems() == []
+        page.select_option("#employer_id", str(employer.id))
+        _fill_opportunity(page)
+        page.fill("#due", "2026-12-01")  # before the start: refused, the column named
+        page.click("text=Save opportunity")
+        page.wait_for_selector(".flash.error")
+        assert "due date is before the start date" in page.inner_text(".flash.error")
+        assert serious(watched) == []
+        page.fill("#due", "2026-12-21")
+        page.click("text=Save opportunity")
+        page.wait_for_url("**/dashboard/partners")
+        assert "Design a poster for the food drive" in page.inner_text("main")
+    finally:
+        watched.ctx.close()
+
+
+def test_the_employers_proposal_link(browser, served, pages, database, make):  # noqa: F811
+    make.employer(name="Pixel Forge", contact_phone="+15595550123")
+    watched = signed_in(browser, served, pages.email)
+    page = watched.page
+    try:
+        page.goto(served + "/dashboard/proposals")
+        assert serious(watched) == []
+        page.select_option("#employer", label="Pixel Forge")
+        page.click("text=Send link")
+        page.wait_for_selector(".flash.ok")
+        link = page.inner_text(".flash.ok").split(": ", 1)[1].strip()
+    finally:
+        watched.ctx.close()
+    employer_side = Watched(browser, "phone")  # the employer: no sign-in, only the link
+    page = employer_side.page
+    try:
+        page.goto(served + link[link.index("/dashboard/") :])
+        assert serious(employer_side) == [] and employer_side.problems() == []
+        _fill_opportunity(page)
+        page.click("text=Send the proposal")
+        page.wait_for_selector("text=Thank you")
+        assert serious(employer_side) == []
+    finally:
+        employer_side.ctx.close()
+    watched = signed_in(browser, served, pages.email)
+    page = watched.page
+    try:
+        page.goto(served + "/dashboard/proposals")
+        page.click("text=Approve into the catalogue")
+        page.wait_for_selector(".flash.ok")
+    finally:
+        watched.ctx.close()
+    with database.transaction() as s:
+        assert s.scalar(select(Opportunity).where(Opportunity.title.like("Design a poster%")))

@@ -8,6 +8,7 @@ from bot.dashboard import (  # noqa: F401 - they register their routes on bp
     console,
     inbox,
     oidc,
+    partner_pages,
     review,
     signin,
 )

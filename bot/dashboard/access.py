@@ -51,6 +51,17 @@ RULES: dict[str, frozenset[str]] = {
     "dashboard.inbox_close": COORDINATING,
     "dashboard.review_entry": COORDINATING,
     "dashboard.placement_action": COORDINATING,
+    "dashboard.opportunity_new": COORDINATING,
+    "dashboard.opportunity_edit": COORDINATING,
+    "dashboard.opportunity_save": COORDINATING,
+    "dashboard.employer_form": COORDINATING,
+    "dashboard.renew_page": COORDINATING,
+    "dashboard.renew_checks": COORDINATING,
+    "dashboard.proposal_link": COORDINATING,
+    "dashboard.proposals_list": COORDINATING,
+    "dashboard.proposal_decide": COORDINATING,
+    # an employer's private proposal page: the link is the capability (bot/access_log.py)
+    "dashboard.proposal_form": PUBLIC,
 }
 # lists that may show the whole district (`?all=1`) to admins only; aggregates to everyone
 DISTRICT_AGGREGATES = frozenset({"dashboard.index"})

@@ -2,7 +2,7 @@
 
 from db.models.audit import AuditEntry
 from db.models.imports import ImportRowDigest
-from db.models.inbox import InboxItem
+from db.models.inbox import InboxItem, OpportunityProposal
 from db.models.messaging import (
     CheckinToken,
     Contact,
@@ -45,6 +45,7 @@ __all__ = [
     "LinkCode",
     "LinkThrottle",
     "Opportunity",
+    "OpportunityProposal",
     "Org",
     "OutboxMessage",
     "Person",

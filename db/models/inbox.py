@@ -1,8 +1,10 @@
-"""The coordinators' inbox: messages that wait for a person (safety first)."""
+"""The coordinators' inbox (messages that wait for a person, safety first) and the
+opportunities employers propose through a private link."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,3 +35,25 @@ class InboxItem(Base):
     created_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     answered_by: Mapped[str | None] = mapped_column(String(64))  # `staff:3`, never a name
+
+
+class OpportunityProposal(Base):
+    """An opportunity an employer proposes through a private link the coordinator sent.
+
+    The link's token is stored only as its SHA-256; `values` are the checked columns of
+    the opportunity (as the importer would write them) once the employer submits.
+    status: open (link sent) | submitted | approved | declined
+    """
+
+    __tablename__ = "opportunity_proposals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    submitted_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    opportunity_id: Mapped[int | None] = mapped_column(ForeignKey("opportunities.id"))

@@ -103,5 +103,9 @@ def pages(chat, make, database, settings, clock) -> Pages:
             "inbox": "/dashboard/inbox",
             "inbox item": f"/dashboard/inbox/{inbox_item}",
             "flags with a review form": f"/dashboard/flags#entry-{entry}",
+            "new opportunity": "/dashboard/opportunities/new",
+            "new employer": "/dashboard/employers/new",
+            "bulk renewal": "/dashboard/partners/renew",
+            "proposals": "/dashboard/proposals",
         },
     )

@@ -3,6 +3,7 @@
 `inbox_items`: messages that wait for a person (safety, HUMAN / PERSONA, unplaced).
 `placements.short_of_hours_at`: the due date passed before the hours were verified;
 `placements.end_reason`: why a coordinator cancelled or closed one.
+`opportunity_proposals`: opportunities employers propose through a private link.
 
 Revision ID: 0008_console_ops
 Revises: 0007_statuses
@@ -62,9 +63,39 @@ def upgrade() -> None:
         sa.Column("short_of_hours_at", db.base.UTCDateTime(timezone=True), nullable=True),
     )
     op.add_column("placements", sa.Column("end_reason", sa.Text(), nullable=True))
+    op.create_table(
+        "opportunity_proposals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("employer_id", sa.Integer(), nullable=False),
+        sa.Column("token_sha256", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("values", db.base.JSONDoc(), nullable=False),
+        sa.Column("created_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("submitted_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_at", db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_by", sa.String(length=64), nullable=True),
+        sa.Column("opportunity_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["employer_id"],
+            ["employers.id"],
+            name=op.f("fk_opportunity_proposals_employer_id_employers"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["opportunity_id"],
+            ["opportunities.id"],
+            name=op.f("fk_opportunity_proposals_opportunity_id_opportunities"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_opportunity_proposals")),
+        sa.UniqueConstraint("token_sha256", name=op.f("uq_opportunity_proposals_token_sha256")),
+    )
+    op.create_index(
+        op.f("ix_opportunity_proposals_employer_id"), "opportunity_proposals", ["employer_id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("opportunity_proposals")
     with op.batch_alter_table("placements") as batch_op:
         batch_op.drop_column("end_reason")
         batch_op.drop_column("short_of_hours_at")
