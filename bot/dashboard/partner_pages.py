@@ -151,7 +151,9 @@ def renew_page() -> Any:
     with rt.database.transaction() as s:
         choices = _choices(s)
     today = Context(s, rt.settings, rt.clock.now()).today
-    return render_template("dashboard/renew.html", **{**choices, "kinds": CHECK_KINDS, "today": today})
+    return render_template(
+        "dashboard/renew.html", **{**choices, "kinds": CHECK_KINDS, "today": today}
+    )
 
 
 @bp.post("/partners/renew")
