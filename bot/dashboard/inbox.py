@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, redirect, render_template, request, url_for
-from sqlalchemy import case, or_, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.dashboard import access, listing
 from bot.dashboard.auth import _rt, viewer
+from bot.dashboard.queries import matches
 from bot.dashboard.views import _act, bp
 from bot.services import inbox as service
 from bot.statuses import InboxKind, InboxStatus
@@ -42,13 +43,8 @@ def _items(coordinator_id: int | None, status: str, kind: str, term: str) -> Any
     if kind in set(InboxKind):
         stmt = stmt.where(InboxItem.kind == kind)
     if term:
-        pattern = listing.like(term)
-        stmt = stmt.where(
-            or_(
-                (person.given_name + " " + person.family_name).ilike(pattern, escape="\\"),
-                InboundMessage.text.ilike(pattern, escape="\\"),
-            )
-        )
+        name = person.given_name + " " + person.family_name
+        stmt = stmt.where(matches(listing.like(term), name, InboundMessage.text))
     return stmt
 
 

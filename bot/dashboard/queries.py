@@ -26,6 +26,11 @@ from db.models import (
 PAGE = 100
 
 
+def matches(term: str, *columns: Any) -> Any:
+    """Any of `columns` contains the search (`term`: a listing.like pattern)."""
+    return or_(*(column.ilike(term, escape="\\") for column in columns))
+
+
 def overview(session: Session, coordinator_id: int | None) -> dict[str, Any]:
     """Headline counts, for one caseload or the whole district."""
 
@@ -116,10 +121,11 @@ def applications_query(coordinator_id: int | None, term: str = "") -> Any:
         stmt = stmt.where(Student.coordinator_id == coordinator_id)
     if term:
         stmt = stmt.where(
-            or_(
-                (student.given_name + " " + student.family_name).ilike(term, escape="\\"),
-                Opportunity.title.ilike(term, escape="\\"),
-                Employer.name.ilike(term, escape="\\"),
+            matches(
+                term,
+                (student.given_name + " " + student.family_name),
+                Opportunity.title,
+                Employer.name,
             )
         )
     return stmt
@@ -204,10 +210,11 @@ def placements_query(
         stmt = stmt.where(Placement.short_of_hours_at.is_not(None))
     if term:
         stmt = stmt.where(
-            or_(
-                (student.given_name + " " + student.family_name).ilike(term, escape="\\"),
-                Opportunity.title.ilike(term, escape="\\"),
-                Employer.name.ilike(term, escape="\\"),
+            matches(
+                term,
+                (student.given_name + " " + student.family_name),
+                Opportunity.title,
+                Employer.name,
             )
         )
     return stmt
@@ -231,10 +238,7 @@ def flags_query(coordinator_id: int | None, status: str | None, term: str = "") 
         stmt = stmt.where(TimeEntry.status == status)
     if term:
         stmt = stmt.where(
-            or_(
-                (student.given_name + " " + student.family_name).ilike(term, escape="\\"),
-                Opportunity.title.ilike(term, escape="\\"),
-            )
+            matches(term, (student.given_name + " " + student.family_name), Opportunity.title)
         )
     return stmt
 
@@ -275,10 +279,5 @@ def audit_query(term: str) -> Any:
     """The audit trail, newest first; `term` (a LIKE pattern) matches the action or entity."""
     stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
     if term:
-        stmt = stmt.where(
-            or_(
-                AuditEntry.action.ilike(term, escape="\\"),
-                AuditEntry.entity.ilike(term, escape="\\"),
-            )
-        )
+        stmt = stmt.where(matches(term, AuditEntry.action, AuditEntry.entity))
     return stmt

@@ -97,17 +97,7 @@ def save_opportunity(
         setattr(opp, column, value)
     opp.employer_id, opp.site_id = employer.id, site.id if site else None
     opp.supervisor_id = supervisor.person_id if supervisor else None
-    opp.updated_at = ctx.now
-    ctx.session.flush()
-    trail.record(
-        ctx.session,
-        at=ctx.now,
-        actor=ctx.actor,
-        action="opportunity:updated" if opp_id else "opportunity:created",
-        entity="opportunity",
-        entity_id=opp.id,
-        details={"employer": employer.id},
-    )
+    _saved(ctx, opp, "opportunity", created=not opp_id)
     return opp
 
 
@@ -125,17 +115,18 @@ def save_employer(
         ctx.session.add(employer)
     for column, value in values.items():
         setattr(employer, column, value)
-    employer.updated_at = ctx.now
-    ctx.session.flush()
-    trail.record(
-        ctx.session,
-        at=ctx.now,
-        actor=ctx.actor,
-        action="employer:updated" if employer_id else "employer:created",
-        entity="employer",
-        entity_id=employer.id,
-    )
+    _saved(ctx, employer, "employer", created=not employer_id)
     return employer
+
+
+def _saved(ctx: Context, row: Opportunity | Employer, entity: str, *, created: bool) -> None:
+    """Stamp, write and audit a row a form created or changed."""
+    row.updated_at = ctx.now
+    ctx.session.flush()
+    action = f"{entity}:created" if created else f"{entity}:updated"
+    trail.record(
+        ctx.session, at=ctx.now, actor=ctx.actor, action=action, entity=entity, entity_id=row.id
+    )
 
 
 def renew_all(ctx: Context, kind: str, subject_ids: Sequence[int], on: date) -> list[Outbound]:
