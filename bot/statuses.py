@@ -128,6 +128,15 @@ class InboxStatus(StrEnum):
     CLOSED = "closed"
 
 
+class ProposalStatus(StrEnum):
+    """An employer's proposal: link sent, submitted, then decided."""
+
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
 # (table, column) -> the enum its values come from; every pair has a CHECK constraint
 ALLOWED: dict[tuple[str, str], type[StrEnum]] = {
     ("applications", "status"): ApplicationStatus,
@@ -145,6 +154,7 @@ ALLOWED: dict[tuple[str, str], type[StrEnum]] = {
     ("reminders", "status"): ReminderStatus,
     ("inbox_items", "kind"): InboxKind,
     ("inbox_items", "status"): InboxStatus,
+    ("opportunity_proposals", "status"): ProposalStatus,
 }
 
 

@@ -22,6 +22,7 @@ from bot.i18n import N_
 from bot.messages import Outbound
 from bot.outbox import enqueue
 from bot.services.partner_forms import opportunity_values, save_opportunity
+from bot.statuses import ProposalStatus
 from db import trail
 from db.models import Employer, OpportunityProposal
 
@@ -52,7 +53,7 @@ def invite(ctx: Context, employer_id: int) -> tuple[str, bool]:
         OpportunityProposal(
             employer_id=employer.id,
             token_sha256=_digest(token),
-            status="open",
+            status=ProposalStatus.OPEN,
             values={},
             created_at=ctx.now,
             expires_at=ctx.now + VALID_FOR,
@@ -82,7 +83,7 @@ def open_by_token(ctx: Context, token: str) -> OpportunityProposal | None:
     found = ctx.session.scalar(
         select(OpportunityProposal).where(OpportunityProposal.token_sha256 == _digest(token[:100]))
     )
-    if found is None or found.status != "open" or found.expires_at <= ctx.now:
+    if found is None or found.status != ProposalStatus.OPEN or found.expires_at <= ctx.now:
         return None
     return found
 
@@ -92,7 +93,7 @@ def submit(ctx: Context, proposal: OpportunityProposal, form: Mapping[str, str])
     values = opportunity_values({**form, "employer_id": str(proposal.employer_id)})
     values["site_id"] = (form.get("site_id") or "").strip()
     proposal.values = values
-    proposal.status = "submitted"
+    proposal.status = ProposalStatus.SUBMITTED
     proposal.submitted_at = ctx.now
     trail.record(
         ctx.session,
@@ -109,13 +110,13 @@ def decide(ctx: Context, proposal_id: int, approve: bool) -> list[Outbound]:
     proposal = ctx.session.get(OpportunityProposal, proposal_id)
     if proposal is None:
         raise LookupError(proposal_id)
-    if proposal.status != "submitted":
+    if proposal.status != ProposalStatus.SUBMITTED:
         raise WBLError(GONE)
     if approve:
         values = dict(proposal.values)
         refs = {"employer": str(proposal.employer_id), "site": values.pop("site_id", "")}
         proposal.opportunity_id = save_opportunity(ctx, values, refs).id
-    proposal.status = "approved" if approve else "declined"
+    proposal.status = ProposalStatus.APPROVED if approve else ProposalStatus.DECLINED
     proposal.decided_at, proposal.decided_by = ctx.now, ctx.actor
     trail.record(
         ctx.session,

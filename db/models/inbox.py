@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bot.statuses import InboxKind, InboxStatus
+from bot.statuses import InboxKind, InboxStatus, ProposalStatus
 from db.base import Base, Status, one_of
 
 
@@ -46,10 +46,13 @@ class OpportunityProposal(Base):
     """
 
     __tablename__ = "opportunity_proposals"
+    __table_args__ = (one_of("status", ProposalStatus),)
     id: Mapped[int] = mapped_column(primary_key=True)
     employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id"), index=True)
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[ProposalStatus] = mapped_column(
+        Status(ProposalStatus, 16), default=ProposalStatus.OPEN
+    )
     values: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]

@@ -21,6 +21,7 @@ depends_on = None
 
 KINDS = ("safety", "human", "unplaced")
 STATUSES = ("open", "answered", "closed")
+PROPOSALS = ("open", "submitted", "approved", "declined")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -76,6 +77,7 @@ def upgrade() -> None:
         sa.Column("decided_at", db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("decided_by", sa.String(length=64), nullable=True),
         sa.Column("opportunity_id", sa.Integer(), nullable=True),
+        sa.CheckConstraint(_in("status", PROPOSALS), name=op.f("ck_opportunity_proposals_status")),
         sa.ForeignKeyConstraint(
             ["employer_id"],
             ["employers.id"],
