@@ -146,3 +146,20 @@ def test_everyday_words_are_not_safety(text):
 )
 def test_harm_is_safety(text):
     assert is_safety(text)
+
+
+def test_a_supervisors_command_comes_before_the_safety_words(app, people, make, database):
+    """`R 12 reason` whose reason says "inappropriate" rejects the entry; a supervisor's
+    free text about harm is still escalated."""
+    student, coordinator = people
+    emp = make.employer()
+    sup = make.supervisor(emp, given_name="Gabriel")
+    placement = make.placement(student, make.opportunity(emp, supervisor=sup))
+    entry = make.time_entry(placement, hours="2")
+    twilio = Twilio(app.test_client())
+    twilio.sms(sup.phone, f"R {entry.id} inappropriate language with customers")
+    with database.transaction() as s:
+        assert s.get(type(entry), entry.id).status == "rejected"
+    assert _items(database) == []
+    [reply] = twiml_messages(twilio.sms(sup.phone, "Leah got hurt at the shop today"))
+    assert "911" in reply and _items(database) == [("safety", coordinator.id)]

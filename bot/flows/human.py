@@ -28,7 +28,17 @@ MIN_WORDS = 3  # shorter unplaced texts are most likely a mistyped keyword, not 
 
 
 def safety(turn: Turn) -> Reply | None:
-    """A message about harm or feeling unsafe: answer now, alert the coordinator."""
+    """A message about harm or feeling unsafe: answer now, alert the coordinator.
+
+    Before every keyword for students and families; a supervisor's commands come first
+    (a rejection's reason may well say "inappropriate"), the rest is checked in `unplaced`.
+    """
+    if turn.person.kind == "supervisor":
+        return None
+    return _escalate(turn)
+
+
+def _escalate(turn: Turn) -> Reply | None:
     inbound = turn.inbound
     if inbound is None or inbound.payload is not None or not is_safety(inbound.text):
         return None
@@ -48,6 +58,9 @@ def human(turn: Turn) -> Reply | None:
 def unplaced(turn: Turn, menu: Outbound) -> Reply:
     """Nothing could place the message: the menu, and (a real sentence) the inbox."""
     _ = turn._
+    escalated = _escalate(turn)
+    if escalated is not None:
+        return escalated
     inbound = turn.inbound
     if inbound is None or len(words_of(inbound.text).split()) < MIN_WORDS:
         return Reply.say(Outbound(_(NOT_UNDERSTOOD) + " " + menu.text, buttons=menu.buttons))
