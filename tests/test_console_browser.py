@@ -47,6 +47,7 @@ def test_answering_a_safety_message_from_the_inbox(browser, served, pages, datab
     watched = signed_in(browser, served, pages.email)
     page = watched.page
     try:
+        assert "Inbox (1, 1 safety)" in page.inner_text("nav")  # on every page's menu
         page.goto(served + "/dashboard/inbox")
         assert serious(watched) == [] and watched.problems() == []
         assert "makes me feel unsafe" in page.inner_text("table")

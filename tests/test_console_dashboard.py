@@ -57,7 +57,7 @@ def test_an_answer_from_the_inbox_goes_out_on_the_persons_channel(
         assert (item.kind, item.status, item.coordinator_id) == ("human", "open", ava.id)
     sign_in(client, EMAIL)
     listing = client.get("/dashboard/inbox").get_data(as_text=True)
-    assert "Leah" in listing and "PERSONA" in listing
+    assert "Leah" in listing and "PERSONA" in listing and "Inbox (1)" in listing
     page = f"/dashboard/inbox/{item.id}"
     response = _post(client, page, f"{page}/answer", text="Hola Leah, te llamo a las 3.")
     assert response.status_code == 302

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, redirect, render_template, request, url_for
-from sqlalchemy import case, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.dashboard import access, listing
@@ -46,6 +46,18 @@ def _items(coordinator_id: int | None, status: str, kind: str, term: str) -> Any
         name = person.given_name + " " + person.family_name
         stmt = stmt.where(matches(listing.like(term), name, InboundMessage.text))
     return stmt
+
+
+@bp.app_template_global("inbox_waiting")
+def inbox_waiting() -> tuple[int, int]:
+    """(open items, open safety items) in the viewer's own inbox, for the menu."""
+    who = viewer()
+    stmt = select(InboxItem.kind, func.count()).where(InboxItem.status == InboxStatus.OPEN)
+    if who.person_id is not None:
+        stmt = stmt.where(InboxItem.coordinator_id == who.person_id)
+    with _rt().database.transaction() as s:
+        counts = dict(s.execute(stmt.group_by(InboxItem.kind)).all())
+    return sum(counts.values()), counts.get(InboxKind.SAFETY, 0)
 
 
 @bp.get("/inbox")
