@@ -27,6 +27,7 @@ from bot.services import (
     contacts,
     deliverables,
     hours_log,
+    inbox,
     linking,
     placements,
     ratings,
@@ -35,7 +36,7 @@ from bot.services import (
 )
 from bot.services import opportunities as opps
 from bot.services import work as works
-from bot.statuses import RatingStatus
+from bot.statuses import InboxKind, RatingStatus
 
 
 def apply(ctx: Context, effects: Sequence[fx.Effect]) -> list[Outbound]:
@@ -171,6 +172,10 @@ def _clock_out(ctx: Context, e: fx.ClockOut) -> list[Outbound]:
     return []
 
 
+def _to_inbox(ctx: Context, e: fx.ToInbox) -> list[Outbound]:
+    return inbox.open_item(ctx, e.person_id, InboxKind(e.kind), e.channel, e.provider_id)
+
+
 _APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
     fx.OptOut: _opt_out,
     fx.OptIn: _opt_in,
@@ -193,4 +198,5 @@ _APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
     fx.Rate: _rate,
     fx.ClockIn: _clock_in,
     fx.ClockOut: _clock_out,
+    fx.ToInbox: _to_inbox,
 }

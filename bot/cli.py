@@ -179,7 +179,7 @@ def approve_by_ids(rt: Runtime, sid: str, ext: str, actor: str = "cli") -> str:
     """`wbl approve` in its own transaction: a line starting "approved" on success."""
     from bot.context import Context
     from bot.errors import WBLError
-    from bot.i18n import translate
+    from bot.i18n import ngettext, translate
     from bot.outbox import enqueue
     from bot.services import placements
 
@@ -199,7 +199,12 @@ def approve_by_ids(rt: Runtime, sid: str, ext: str, actor: str = "cli") -> str:
     return (
         f"approved: {sid} for {ext} (placement {done.placement_id}); "
         f"still missing: {', '.join(done.missing) or 'nothing'}; "
-        f"{done.waiting} other application(s) pending for it"
+        + ngettext(
+            "en",
+            "{n} other application pending for it",
+            "{n} other applications pending for it",
+            done.waiting,
+        )
     )
 
 
@@ -347,6 +352,7 @@ def cmd_diagrams(ns: argparse.Namespace) -> int:
 def _demo_args(p: argparse.ArgumentParser) -> None:
     _bind_args(p)
     p.add_argument("--no-browser", action="store_true")
+    p.add_argument("--reset", action="store_true", help="start again from the sample")
 
 
 @command(
@@ -355,7 +361,7 @@ def _demo_args(p: argparse.ArgumentParser) -> None:
 def cmd_demo(ns: argparse.Namespace) -> int:
     from bot.demo import run_demo
 
-    return run_demo(ns.host, ns.port)
+    return run_demo(ns.host, ns.port, fresh=ns.reset)
 
 
 command("report", "print a report as CSV on stdout", cli_reports.report_args)(

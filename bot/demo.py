@@ -1,7 +1,8 @@
 """`wbl demo`: the whole product on one machine, no provider accounts needed.
 
 Migrates a SQLite database under var/, loads the sample district with every date moved
-by whole weeks so the term starts this coming week, gives a coordinator a dashboard
+by whole weeks so the term's first Monday is the most recent one (the term is under
+way), adds a few applications, placements and hours (bot/demo_story.py), gives a coordinator a dashboard
 login (a staff account), and serves the web app (simulator included) under gunicorn: one worker process,
 which also runs the scheduler and the outbox dispatcher in a thread.
 """
@@ -27,9 +28,10 @@ VAR = Path("var")
 
 
 def shift_weeks(today: date) -> int:
-    """Whole weeks that move the sample term to start in the coming week (today if Monday)."""
-    coming_monday = today + timedelta(days=(7 - today.weekday()) % 7)
-    return (coming_monday - SAMPLE_TERM_MONDAY).days // 7
+    """Whole weeks that make the sample term's first Monday the most recent Monday (today
+    if Monday): the term is under way on launch day (shared/data/README.md, "Dates")."""
+    last_monday = today - timedelta(days=today.weekday())
+    return (last_monday - SAMPLE_TERM_MONDAY).days // 7
 
 
 def demo_settings(host: str, port: int) -> Settings:
@@ -85,15 +87,25 @@ def coordinator_login(runtime: Runtime) -> tuple[str, str]:
     return accounts.normal_email(email), password
 
 
-def run_demo(host: str = "127.0.0.1", port: int = 5000) -> int:
+def reset() -> None:
+    """`wbl demo --reset`: start again from the sample (the demo's own database only)."""
+    for suffix in ("", "-wal", "-shm"):
+        (VAR / f"demo.sqlite3{suffix}").unlink(missing_ok=True)
+
+
+def run_demo(host: str = "127.0.0.1", port: int = 5000, fresh: bool = False) -> int:
+    from bot.demo_story import tell
     from bot.serve import ServeOptions, serve
     from db.migrate import upgrade
 
+    if fresh:
+        reset()
     settings = demo_settings(host, port)
     logging.getLogger("bot.importers").setLevel(logging.WARNING)
     upgrade(settings.database_url)
     runtime = Runtime.build(settings, SystemClock())
     print(load_sample(runtime))
+    print(tell(runtime))
     email, password = coordinator_login(runtime)
     runtime.database.dispose()  # the worker process opens its own connections
     base = settings.public_base_url

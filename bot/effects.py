@@ -217,6 +217,17 @@ class KindEffect:
     service: ClassVar[str] = ""
 
 
+@dataclass(frozen=True)
+class ToInbox:
+    """File the person's message (`channel`, `provider_id`) in their coordinator's inbox
+    (`kind`: safety, human or unplaced; a safety one alerts the coordinator at once)."""
+
+    person_id: int
+    kind: str
+    channel: str
+    provider_id: str
+
+
 Effect = (
     KindEffect
     | OptOut
@@ -240,4 +251,5 @@ Effect = (
     | Rate
     | ClockIn
     | ClockOut
+    | ToInbox
 )

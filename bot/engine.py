@@ -46,7 +46,6 @@ SORRY = N_(
     "can see it. Reply MENU to continue."
 )
 BAD_BUTTON = N_("That button has expired or isn't for you. Reply MENU to see your options.")
-NOT_UNDERSTOOD = N_("Sorry, I didn't understand that.")
 
 
 @dataclass
@@ -214,9 +213,12 @@ class Engine:
     def _route(self, turn: Turn, inbound: Inbound) -> Reply:
         _ = turn._
         try:
-            common = _decide(turn, "common", registry.common_flow().handle)
-            if common is not None:
-                return common
+            human = registry.human_flow()  # safety first, over every keyword and state
+            first = (("human", human.safety), ("common", registry.common_flow().handle))
+            for name, handle in (*first, ("human", human.human)):
+                decided = _decide(turn, name, handle)
+                if decided is not None:
+                    return decided
             if inbound.payload is not None:
                 return self._route_button(turn, inbound.payload)
             current = registry.flow(turn.flow) if turn.flow else None
@@ -233,7 +235,7 @@ class Engine:
             if reply is not None:
                 return reply
             menu = home.menu(turn)
-            return Reply.say(Outbound(_(NOT_UNDERSTOOD) + " " + menu.text, buttons=menu.buttons))
+            return _decide(turn, "human", lambda t: human.unplaced(t, menu)) or Reply()
         except WBLError as err:
             return Reply.say(Outbound(_(err.msgid, **err.params)))
 

@@ -51,6 +51,37 @@ def translator(lang: str) -> Callable[..., str]:
     return _
 
 
+@lru_cache(maxsize=8)
+def plural_catalog(lang: str) -> dict[str, tuple[str, ...]]:
+    """singular msgid -> the translated forms, for `lang`'s plural messages (msgid_plural)."""
+    merged: dict[str, tuple[str, ...]] = {}
+    for po in sorted((LOCALE_DIR / lang / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as fh:
+            for message in read_po(fh, locale=lang):
+                forms = message.string
+                if not isinstance(message.id, tuple) or not isinstance(forms, tuple):
+                    continue
+                if all(forms) and not message.fuzzy:
+                    merged[str(message.id[0])] = tuple(str(s) for s in forms)
+    return merged
+
+
+def ngettext(lang: str, singular: str, plural: str, n: int, **params: Any) -> str:
+    """The form for `n` ("1 item", "3 items"); `{n}` is filled in with the count."""
+    from babel import Locale
+
+    lang = normalize_language(lang)
+    index = 0 if Locale.parse(lang).plural_form(n) == "one" else 1
+    forms = (singular, plural) if lang == "en" else plural_catalog(lang).get(singular)
+    text = (forms or (singular, plural))[min(index, len(forms or (1, 2)) - 1)]
+    return text.format(n=n, **params)
+
+
+def NP_(singular: str, plural: str) -> tuple[str, str]:  # noqa: N802 (gettext convention)
+    """Mark a plural message (`ngettext(lang, *NP_(...), n)`) for the catalog."""
+    return singular, plural
+
+
 def N_(msgid: str) -> str:  # noqa: N802 (gettext convention)
     """Mark a string for the catalog without translating it yet."""
     return msgid

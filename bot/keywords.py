@@ -83,6 +83,10 @@ SYNONYMS: dict[str, str] = {
     "ALL": "ALL",
     "TODO": "ALL",
     "TODOS": "ALL",
+    # everyone: ask for a person
+    "HUMAN": "HUMAN",
+    "PERSONA": "HUMAN",
+    "HUMANO": "HUMAN",
 }
 for _word in OPT_OUT:
     SYNONYMS.setdefault(_word, "STOP")

@@ -137,6 +137,30 @@ class InvoiceStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class InboxKind(StrEnum):
+    """Why a message waits for a person: harm or feeling unsafe, a request for a person
+    (HUMAN / PERSONA), or a message the bot could not place."""
+
+    SAFETY = "safety"
+    HUMAN = "human"
+    UNPLACED = "unplaced"
+
+
+class InboxStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class ProposalStatus(StrEnum):
+    """An employer's proposal: link sent, submitted, then decided."""
+
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
 # (table, column) -> the enum its values come from; every pair has a CHECK constraint
 class SessionStatus(StrEnum):
     """A mentor session: `new`/`moved`/`cancel` wait for the worker (an import changed
@@ -167,6 +191,9 @@ ALLOWED: dict[tuple[str, str], type[StrEnum]] = {
     ("enterprise_work_orders", "status"): WorkOrderStatus,
     ("mentor_sessions", "status"): SessionStatus,
     ("sim_invoices", "status"): InvoiceStatus,
+    ("inbox_items", "kind"): InboxKind,
+    ("inbox_items", "status"): InboxStatus,
+    ("opportunity_proposals", "status"): ProposalStatus,
 }
 
 

@@ -114,7 +114,7 @@ def test_full_opportunity_and_second_approval_are_refused(wbl, make, term, datab
     _apply(database, clock, first, opp)
     _apply(database, clock, second, opp)
     code, out, _ = wbl("approve", "stu-a", "opp-1seat")
-    assert code == 0 and "1 other application(s) pending" in out
+    assert code == 0 and "1 other application pending" in out
     code, out, _ = wbl("approve", "stu-b", "opp-1seat")
     assert (code, out) == (1, "not approved: Can't approve: no seats left (1 of 1 taken).")
     code, out, _ = wbl("approve", "stu-a", "opp-1seat")

@@ -73,6 +73,7 @@ LONG_OK = {
     # the consent request: who, what, where, when, hours, transport and how to answer
     "{program}: you are approved for": 3,
     "{program}: {student} is approved for": 3,
+    "unsafe | not safe": 99,  # rules/safety.py: the safety word list, matched, never sent
 }
 ROUTINE_MAX = 2
 

@@ -68,12 +68,14 @@ def rows_for(database, person_id: int) -> list[OutboxMessage]:
 
 def onsite_number(database, listing: str) -> int | None:
     """The list number of the first opportunity in a FIND listing whose hours are clocked
-    at a site (a class firm's hours are approved by its facilitator instead)."""
+    at a site whenever the student comes (a class firm's hours are approved by its
+    facilitator instead; a school business clocks in only against a taken shift)."""
     with database.transaction() as s:
         titles = {
             o.title: o.site_id
             for o in s.scalars(select(Opportunity))
             if kinds.get(o.kind).proof(o.remote, o.site_id is not None) is Proof.GEOFENCE
+            and kinds.get(o.kind).clock_slots is None
         }
     for n, shown in re.findall(r"^(\d+)\) (.+?) - ", listing, re.M):
         prefix = shown.removesuffix("...")

@@ -88,8 +88,9 @@ def test_six_taps_rate_six_skills_editing_the_message_in_place(
     chat, database, settings, clock, world
 ):
     req = open_round(database, settings, clock, world)
-    with database.transaction() as s:
-        assert s.get(Placement, world.placement.id).status == "completed"
+    with database.transaction() as s:  # due, short of its hours: flagged, rated all the same
+        placement = s.get(Placement, world.placement.id)
+        assert placement.status == "ready" and placement.short_of_hours_at is not None
     chosen = [4, 5, 3, 4, 2, 5]
     for index, score in enumerate(chosen[:5]):
         [edit] = tap(chat, world.sup, sign(world.sup, "r", req, index, score))
@@ -348,7 +349,7 @@ def test_a_rating_tap_for_someone_elses_round_is_refused(
 def test_unknown_text_shows_what_is_waiting(chat, make, world):
     entry = make.time_entry(world.placement, hours="2")
     [reply] = chat.send(world.sup, "hello?")
-    assert reply.text.startswith("Sorry, I didn't understand that. Cedar Valley WBL: 1 item(s)")
+    assert reply.text.startswith("Sorry, I didn't understand that. Cedar Valley WBL: 1 item")
     assert f"Reply A {entry.id} to approve, R {entry.id} and a reason to reject." in reply.text
     [menu] = chat.send(world.sup, "MENU", scheme="telegram")
     assert menu.buttons[0][0]["label"] == f"Approve #{entry.id}"

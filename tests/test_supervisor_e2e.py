@@ -212,7 +212,7 @@ def test_timesheets_over_telegram_approve_reject_and_approve_all(desk, make, clo
     e1, e2, e3, e4 = (make.time_entry(c.placement, hours=h) for h in ("1", "2", "0.5", "1.5"))
     run_due(desk.runtime, clock.now())
     [digest] = desk.tg_api.sent("sendMessage")
-    assert digest["text"].startswith("Cedar Valley WBL: 4 item(s) need your OK:")
+    assert digest["text"].startswith("Cedar Valley WBL: 4 items need your OK:")
     rows = keyboard(digest)
     mid = message_id(desk.tg_api, SUP_CHAT)
     desk.tap(SUP_CHAT, rows[0][0][1], mid)  # approve e1
@@ -244,7 +244,7 @@ def test_timesheets_and_work_over_sms(desk, make, clock, database):
     assert desk.say_sms(SUP_PHONE, f"R {e2.id} was sick, not working") == [
         f"Rejected #{e2.id}. Leah was told why."
     ]
-    assert desk.say_sms(SUP_PHONE, "A ALL") == ["Approved 1 entries (3 h). Thank you!"]
+    assert desk.say_sms(SUP_PHONE, "A ALL") == ["Approved 1 entry (3 h). Thank you!"]
     assert desk.say_sms(SUP_PHONE, f"OK {w1.id}") == [
         f"Accepted #{w1.id}. Leah will hear the good news."
     ]
@@ -330,13 +330,13 @@ def test_reminders_and_escalation_with_wbl_run_due(desk, make, clock, database, 
     t0 = clock.now()
     wbl_run_due(database, provider_settings, t0)
     [digest] = desk.sms_to(SUP_PHONE)  # five new items, one message
-    assert digest.startswith("5 item(s) need your OK:") or ": 5 item(s) need your OK:" in digest
+    assert digest.startswith("5 items need your OK:") or ": 5 items need your OK:" in digest
     wbl_run_due(database, provider_settings, t0 + timedelta(hours=47))
     assert len(desk.sms_to(SUP_PHONE)) == 1
     wbl_run_due(database, provider_settings, t0 + timedelta(hours=48))
     wbl_run_due(database, provider_settings, t0 + timedelta(hours=96))
     reminders = desk.sms_to(SUP_PHONE)[1:]
-    assert len(reminders) == 2 and all(": 5 item(s) still need your OK:" in r for r in reminders)
+    assert len(reminders) == 2 and all(": 5 items still need your OK:" in r for r in reminders)
     assert desk.sms_to(COORD_PHONE) == []
     wbl_run_due(database, provider_settings, t0 + timedelta(hours=144))
     assert desk.sms_to(COORD_PHONE) == [
@@ -360,5 +360,5 @@ def test_a_busy_day_stays_under_the_daily_cap(desk, make, clock, database):
     run_due(desk.runtime, start + timedelta(hours=23, minutes=5))  # 08:05
     digests = [m for m in desk.tg_api.sent("sendMessage") if m["chat_id"] == SUP_CHAT]
     assert len(digests) == 3
-    assert "15 item(s) need your OK" in digests[-1]["text"]
+    assert "15 items need your OK" in digests[-1]["text"]
     assert keyboard(digests[-1])[-1][0][0] == "Approve all 15 (15 h)"

@@ -45,10 +45,10 @@ def test_spanish_supervisor_by_sms(chat, make, database, settings, clock):
     make.time_entry(placement, hours="2")
     work = make.deliverable(placement)
     [menu] = chat.send(sup, "MENU")
-    assert menu.text.startswith("Cedar Valley WBL: 3 pendiente(s) para usted:")
+    assert menu.text.startswith("Cedar Valley WBL: 3 pendientes para usted:")
     assert "A TODO aprueba los 2 (3 h)." in menu.text
     assert chat.texts(sup, f"aprobar {e1.id}") == [f"Aprobado #{e1.id}: 1 h de Leah."]
-    assert chat.texts(sup, "A TODO") == ["Aprobados 1 registros (2 h). ¡Gracias!"]
+    assert chat.texts(sup, "A TODO") == ["Aprobado 1 registro (2 h). ¡Gracias!"]
     replies = chat.send(sup, f"CAMBIOS {work.id} falta una tabla")
     assert replies[0].text == f"Enviamos su comentario sobre #{work.id} a Leah."
     assert replies[1].text.startswith("Your supervisor asked for changes")  # the student's language

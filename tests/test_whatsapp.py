@@ -143,13 +143,13 @@ def test_a_reminder_inside_the_window_goes_by_whatsapp_and_outside_it_by_sms(
     run_due(phone.runtime, t0 + timedelta(hours=1))
     [inside] = twilio_api.messages
     assert inside["To"] == f"whatsapp:{sup.phone}" and inside["From"] == f"whatsapp:{WA_FROM}"
-    assert "need your OK" in inside["Body"] and "ContentSid" not in inside
+    assert "1 item needs your OK" in inside["Body"] and "ContentSid" not in inside
     twilio_api.clear()
     make.time_entry(placement)
     run_due(phone.runtime, t0 + timedelta(hours=25))  # a day later: the window has closed
     [outside] = twilio_api.messages
     assert outside["To"] == sup.phone and outside["From"] == "+12095550100"
-    assert "need your OK" in outside["Body"]
+    assert "2 items need your OK" in outside["Body"]
     row = _rows(database, OutboxMessage.person_id == sup.id)[-1]
     assert (row.channel, row.urn, row.extra["moved_from"]) == (
         "sms",
@@ -168,7 +168,7 @@ def test_outside_the_window_an_approved_template_goes_by_whatsapp(
     [sent] = twilio_api.messages
     assert sent["To"] == f"whatsapp:{sup.phone}" and sent["From"] == f"whatsapp:{WA_FROM}"
     assert sent["ContentSid"] == TEMPLATE and "Body" not in sent
-    assert "need your OK" in json.loads(sent["ContentVariables"])["1"]
+    assert "1 item needs your OK" in json.loads(sent["ContentVariables"])["1"]
 
 
 def test_stop_on_whatsapp_opts_that_address_out_and_nothing_reaches_it(

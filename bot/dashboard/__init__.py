@@ -7,7 +7,16 @@ from importlib import import_module
 from flask import Flask
 
 from bot import kinds
-from bot.dashboard import access, equity, oidc, signin  # noqa: F401 - they register their routes on bp
+from bot.dashboard import (  # noqa: F401 - they register their routes on bp
+    access,
+    console,
+    equity,
+    inbox,
+    oidc,
+    partner_pages,
+    review,
+    signin,
+)
 from bot.dashboard.sessions import DatabaseSessions
 from bot.dashboard.views import bp
 from bot.runtime import Runtime

@@ -9,10 +9,11 @@ enterprises and firms they run.
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, request, session
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.dashboard.listing import SCOPE_KEY
 from bot.dashboard.sessions import Viewer
 from db.models import Opportunity, Student
 
@@ -52,6 +53,25 @@ RULES: dict[str, frozenset[str]] = {
     "dashboard.outreach_send": COORDINATING,
     # a page an opportunity kind adds: its own query scopes the rows to the viewer
     "dashboard.kind_section": ANY_STAFF,
+    # the coordinator's console (bot/dashboard/console.py, inbox.py, review.py)
+    "dashboard.choose_scope": COORDINATING,
+    "dashboard.inbox": COORDINATING,
+    "dashboard.inbox_item": COORDINATING,
+    "dashboard.inbox_answer": COORDINATING,
+    "dashboard.inbox_close": COORDINATING,
+    "dashboard.review_entry": COORDINATING,
+    "dashboard.placement_action": COORDINATING,
+    "dashboard.opportunity_new": COORDINATING,
+    "dashboard.opportunity_edit": COORDINATING,
+    "dashboard.opportunity_save": COORDINATING,
+    "dashboard.employer_form": COORDINATING,
+    "dashboard.renew_page": COORDINATING,
+    "dashboard.renew_checks": COORDINATING,
+    "dashboard.proposal_link": COORDINATING,
+    "dashboard.proposals_list": COORDINATING,
+    "dashboard.proposal_decide": COORDINATING,
+    # an employer's private proposal page: the link is the capability (bot/access_log.py)
+    "dashboard.proposal_form": PUBLIC,
 }
 # lists that may show the whole district (`?all=1`) to admins only; aggregates to everyone
 DISTRICT_AGGREGATES = frozenset({"dashboard.index"})
@@ -71,10 +91,11 @@ def allowed(endpoint: str | None, viewer: Viewer | None) -> bool | None:
 
 def scope(viewer: Viewer, endpoint: str | None) -> int | None:
     """The caseload a list shows: the viewer's roster id, or None for the whole district."""
-    wants_all = bool(request.args.get("all"))
-    if wants_all and ("admin" in viewer.roles or endpoint in DISTRICT_AGGREGATES):
+    asked = bool(request.args.get("all"))
+    chosen = session.get(SCOPE_KEY) == "district" and "admin" in viewer.roles
+    if (asked or chosen) and ("admin" in viewer.roles or endpoint in DISTRICT_AGGREGATES):
         return None
-    if wants_all:
+    if asked:
         abort(403)
     if viewer.person_id is None and "admin" in viewer.roles:
         return None  # an admin who is not on the roster has no caseload of their own

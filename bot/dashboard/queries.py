@@ -26,6 +26,11 @@ from db.models import (
 PAGE = 100
 
 
+def matches(term: str, *columns: Any) -> Any:
+    """Any of `columns` contains the search (`term`: a listing.like pattern)."""
+    return or_(*(column.ilike(term, escape="\\") for column in columns))
+
+
 def overview(session: Session, coordinator_id: int | None) -> dict[str, Any]:
     """Headline counts, for one caseload or the whole district."""
 
@@ -89,7 +94,9 @@ def overview(session: Session, coordinator_id: int | None) -> dict[str, Any]:
     }
 
 
-def applications(session: Session, coordinator_id: int | None) -> list[Any]:
+def applications_query(coordinator_id: int | None, term: str = "") -> Any:
+    """Pending applications in scope, oldest first (`term`: a LIKE pattern over the
+    student, the opportunity and the employer)."""
     student = aliased(Person)
     stmt = (
         select(
@@ -108,12 +115,24 @@ def applications(session: Session, coordinator_id: int | None) -> list[Any]:
         .join(Opportunity, Opportunity.id == Application.opportunity_id)
         .join(Employer, Employer.id == Opportunity.employer_id)
         .where(Application.status == ApplicationStatus.PENDING)
-        .order_by(Application.created_at)
-        .limit(PAGE)
+        .order_by(Application.created_at, Application.id)
     )
     if coordinator_id is not None:
         stmt = stmt.where(Student.coordinator_id == coordinator_id)
-    rows = list(session.execute(stmt))
+    if term:
+        stmt = stmt.where(
+            matches(
+                term,
+                (student.given_name + " " + student.family_name),
+                Opportunity.title,
+                Employer.name,
+            )
+        )
+    return stmt
+
+
+def in_queue_order(session: Session, rows: list[Any]) -> list[Any]:
+    """One page of applications by opportunity, each in its queue's order (first-timers first)."""
     positions = _queue_positions(session, rows)
     return sorted(rows, key=lambda r: (r.title, positions.get(r.id, 0)))
 
@@ -156,6 +175,14 @@ def placements(
     session: Session, coordinator_id: int | None, status: str | None, limit: int | None = PAGE
 ) -> list[Any]:
     """The newest placements in scope (`limit` None: all of them, for the CSV export)."""
+    return list(session.execute(placements_query(coordinator_id, status).limit(limit)))
+
+
+def placements_query(
+    coordinator_id: int | None, status: str | None, term: str = "", short: bool = False
+) -> Any:
+    """Placements in scope, newest first: by status, a search over student, opportunity and
+    employer (`term`, a LIKE pattern), and only those flagged short of hours (`short`)."""
     student = aliased(Person)
     stmt = (
         select(
@@ -167,22 +194,34 @@ def placements(
             student.family_name,
             Opportunity.title,
             Employer.name,
+            Placement.short_of_hours_at,
         )
         .join(student, student.id == Placement.student_id)
         .join(Student, Student.person_id == student.id)
         .join(Opportunity, Opportunity.id == Placement.opportunity_id)
         .join(Employer, Employer.id == Opportunity.employer_id)
         .order_by(Placement.id.desc())
-        .limit(limit)
     )
     if coordinator_id is not None:
         stmt = stmt.where(Student.coordinator_id == coordinator_id)
     if status:
         stmt = stmt.where(Placement.status == status)
-    return list(session.execute(stmt))
+    if short:
+        stmt = stmt.where(Placement.short_of_hours_at.is_not(None))
+    if term:
+        stmt = stmt.where(
+            matches(
+                term,
+                (student.given_name + " " + student.family_name),
+                Opportunity.title,
+                Employer.name,
+            )
+        )
+    return stmt
 
 
-def flags(session: Session, coordinator_id: int | None) -> list[Any]:
+def flags_query(coordinator_id: int | None, status: str | None, term: str = "") -> Any:
+    """Flagged time entries in scope, newest first (`status`: pending ones only, say)."""
     student = aliased(Person)
     stmt = (
         select(TimeEntry, student.given_name, student.family_name, Opportunity.title)
@@ -191,18 +230,23 @@ def flags(session: Session, coordinator_id: int | None) -> list[Any]:
         .join(Placement, Placement.id == TimeEntry.placement_id)
         .join(Opportunity, Opportunity.id == Placement.opportunity_id)
         .where(TimeEntry.flagged.is_(True))
-        .order_by(TimeEntry.created_at.desc())
-        .limit(PAGE)
+        .order_by(TimeEntry.created_at.desc(), TimeEntry.id.desc())
     )
     if coordinator_id is not None:
         stmt = stmt.where(Student.coordinator_id == coordinator_id)
-    return list(session.execute(stmt))
+    if status:
+        stmt = stmt.where(TimeEntry.status == status)
+    if term:
+        stmt = stmt.where(
+            matches(term, (student.given_name + " " + student.family_name), Opportunity.title)
+        )
+    return stmt
 
 
 UNDELIVERED = (OutboxStatus.FAILED, OutboxStatus.UNDELIVERED)
 
 
-def undelivered(session: Session, coordinator_id: int | None) -> list[Any]:
+def undelivered_query(coordinator_id: int | None) -> Any:
     """Messages the dispatcher gave up on or the carrier could not deliver (newest first),
     to the caseload's students and their guardians (everyone's for None)."""
     stmt = (
@@ -221,7 +265,6 @@ def undelivered(session: Session, coordinator_id: int | None) -> list[Any]:
         .outerjoin(Person, Person.id == OutboxMessage.person_id)
         .where(OutboxMessage.status.in_(UNDELIVERED))
         .order_by(OutboxMessage.id.desc())
-        .limit(PAGE)
     )
     if coordinator_id is not None:
         caseload = select(Student.person_id).where(Student.coordinator_id == coordinator_id)
@@ -229,8 +272,12 @@ def undelivered(session: Session, coordinator_id: int | None) -> list[Any]:
         stmt = stmt.where(
             or_(OutboxMessage.person_id.in_(caseload), OutboxMessage.person_id.in_(guardians))
         )
-    return list(session.execute(stmt))
+    return stmt
 
 
-def audit(session: Session) -> list[AuditEntry]:
-    return list(session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(200)))
+def audit_query(term: str) -> Any:
+    """The audit trail, newest first; `term` (a LIKE pattern) matches the action or entity."""
+    stmt = select(AuditEntry).order_by(AuditEntry.id.desc())
+    if term:
+        stmt = stmt.where(matches(term, AuditEntry.action, AuditEntry.entity))
+    return stmt

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot import csv_export, kinds
 from bot.context import Context
-from bot.dashboard import access, queries
+from bot.dashboard import access, listing, queries
 from bot.dashboard.auth import _rt, csrf_token, guard, viewer
 from bot.errors import WBLError
 from bot.i18n import translate
@@ -88,9 +88,13 @@ def index() -> Any:
 
 @bp.get("/applications")
 def applications() -> Any:
+    term = listing.search_term()
     with _rt().database.transaction() as s:
-        rows = queries.applications(s, _scope())
-    return render_template("dashboard/applications.html", rows=rows)
+        page = listing.paginate(
+            s, queries.applications_query(_scope(), listing.like(term) if term else "")
+        )
+        rows = queries.in_queue_order(s, page.rows)
+    return render_template("dashboard/applications.html", rows=rows, page=page, term=term)
 
 
 @bp.post("/applications/<int(max=2147483647):application_id>")
@@ -113,9 +117,20 @@ def decide_application(application_id: int) -> Any:
 
 @bp.get("/placements")
 def placements_list() -> Any:
+    status = request.args.get("status", "")
+    term, short = listing.search_term(), bool(request.args.get("short"))
+    stmt = queries.placements_query(
+        _scope(), status or None, listing.like(term) if term else "", short
+    )
     with _rt().database.transaction() as s:
-        rows = queries.placements(s, _scope(), request.args.get("status") or None)
-    return render_template("dashboard/placements.html", rows=rows, statuses=list(PlacementStatus))
+        page = listing.paginate(s, stmt)
+    return render_template(
+        "dashboard/placements.html",
+        page=page,
+        statuses=list(PlacementStatus),
+        status=status,
+        term=term,
+    )
 
 
 @bp.get("/placements/<int(max=2147483647):placement_id>")
@@ -192,16 +207,20 @@ def consent_receipt(record_id: int) -> Any:
             abort(404)
         _placement_in_reach(s, s.get(Placement, record.placement_id))
         try:
-            return receipt_html(s, record_id, rt.settings)
+            return receipt_html(s, record_id, rt.settings, "en")
         except LookupError:
             abort(404)
 
 
 @bp.get("/flags")
 def flags() -> Any:
+    status, term = request.args.get("status", "pending"), listing.search_term()
+    stmt = queries.flags_query(
+        _scope(), status if status != "all" else None, listing.like(term) if term else ""
+    )
     with _rt().database.transaction() as s:
-        rows = queries.flags(s, _scope())
-    return render_template("dashboard/flags.html", rows=rows)
+        page = listing.paginate(s, stmt)
+    return render_template("dashboard/flags.html", page=page, status=status, term=term)
 
 
 @bp.get("/kinds/<code>/<key>")
@@ -268,15 +287,16 @@ def record_check() -> Any:
 @bp.get("/messages")
 def messages() -> Any:
     with _rt().database.transaction() as s:
-        rows = queries.undelivered(s, _scope())
-    return render_template("dashboard/messages.html", rows=rows)
+        page = listing.paginate(s, queries.undelivered_query(_scope()))
+    return render_template("dashboard/messages.html", page=page)
 
 
 @bp.get("/audit")
 def audit() -> Any:
+    term = listing.search_term()
     with _rt().database.transaction() as s:
-        rows = queries.audit(s)
-    return render_template("dashboard/audit.html", rows=rows)
+        page = listing.paginate(s, queries.audit_query(listing.like(term) if term else ""))
+    return render_template("dashboard/audit.html", page=page, term=term)
 
 
 @bp.get("/export/placements.csv")

@@ -19,7 +19,7 @@ HOME_BY_KIND = {
 # Flows that only read: they return their writes as effects (bot.effects) and the engine
 # runs them under a guard that refuses any write (bot.read_only). All of them now; a new
 # flow goes here too (tests/test_pure_flows.py checks).
-PURE = frozenset({"common", "consent", "link", "staff", "student", "supervisor"})
+PURE = frozenset({"common", "consent", "human", "link", "staff", "student", "supervisor"})
 
 
 @cache
@@ -63,6 +63,12 @@ def flow_for_trigger(kind: str, person_kind: str | None = None) -> Flow | None:
 
 def common_flow() -> Any:
     return _modules()["common"]
+
+
+def human_flow() -> Any:
+    from bot.flows import human
+
+    return human
 
 
 def link_flow() -> Any:

@@ -16,7 +16,7 @@ from dataclasses import replace
 from bot import effects, kinds
 from bot.channels.specs import Buttons, spec_for
 from bot.flows.base import Reply, Turn
-from bot.i18n import N_
+from bot.i18n import N_, NP_, ngettext
 from bot.keywords import fold
 from bot.machine import DONE
 from bot.machine import machine as _machine
@@ -43,7 +43,15 @@ actions: frozenset[str] = frozenset({"r", "rd", "ro", "ta", "tr", "tb", "da", "d
 triggers: frozenset[str] = frozenset()
 
 APPROVED = N_("Approved #{number}: {hours} h for {student}.")
-BULK = N_("Approved {count} entries ({hours} h). Thank you!")
+BULK = NP_(
+    "Approved {n} entry ({hours} h). Thank you!", "Approved {n} entries ({hours} h). Thank you!"
+)
+FLAGGED_LEFT = NP_(
+    "Not included, flagged for a check: {numbers}. If it is right, reply {example} to "
+    "approve it by itself.",
+    "Not included, flagged for a check: {numbers}. Approve each by itself if right, "
+    "e.g. {example}.",
+)
 NONE_LEFT = N_("No hours are waiting for your approval.")
 ASK_REASON = N_(
     "Why reject #{number} ({hours} h, {student})? Type a short reason; they will see it."
@@ -177,14 +185,22 @@ def _entry_line(turn: Turn, outcome: str, number: int, done_msgid: str) -> str:
 
 
 def _approve_all(turn: Turn, up_to: int | None) -> Reply:
-    entries = timesheets.pending_entries(turn.ctx.session, turn.person.id, up_to)
-    if not entries:
+    pending = timesheets.pending_entries(turn.ctx.session, turn.person.id, up_to)
+    if not pending:
         return _after(turn, turn._(NONE_LEFT))
-    hours = hours_fmt(timesheets.totals(entries), turn.person.language)
+    entries = [e for e in pending if not e.flagged]  # a flagged one is never approved in bulk
+    flagged = [e for e in pending if e.flagged]
+    lang, lines = turn.person.language, []
     ids = tuple(e.id for e in entries)
-    fx = [effects.ApproveHours(turn.person.id, ids, note="bulk")]
-    text = turn._(BULK, count=len(entries), hours=hours)
-    return _after(turn, text, fx, {("hours", n) for n in ids})
+    fx = [effects.ApproveHours(turn.person.id, ids, note="bulk")] if ids else []
+    if entries:
+        hours = hours_fmt(timesheets.totals(entries), lang)
+        lines.append(ngettext(lang, *BULK, len(entries), hours=hours))
+    if flagged:
+        numbers = ", ".join(f"#{e.id}" for e in flagged[:10])
+        example = f"A {flagged[0].id}"
+        lines.append(ngettext(lang, *FLAGGED_LEFT, len(flagged), numbers=numbers, example=example))
+    return _after(turn, "\n".join(lines), fx, {("hours", n) for n in ids})
 
 
 def _reject(turn: Turn, number: int, reason: str) -> Reply:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from bot.i18n import ngettext
 from db import trail
 
 OUTCOMES = ("created", "updated", "deactivated", "removed", "unchanged", "rejected")
@@ -79,7 +80,9 @@ class ImportReport:
         if self.clean:
             lines.append(f"{self.source} import: clean, no problems")
         else:
-            lines.append(f"{self.source} import: {errors} error(s), {warnings} warning(s) reported")
+            counted = ngettext("en", "{n} error", "{n} errors", errors) + ", "
+            counted += ngettext("en", "{n} warning", "{n} warnings", warnings)
+            lines.append(f"{self.source} import: {counted} reported")
         return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ from bot.rules import consent as rules
 from bot.services import consent as svc
 from bot.services import lifecycle, paperwork
 from bot.services.consent_docs import Facts, reminder_text
+from bot.services.consent_receipt import receipt_url
 from bot.statuses import ConsentAction, ConsentStatus, PlacementStatus
 from db import trail
 from db.models import ConsentRecord, ConsentRequest, Person, Placement, Student
@@ -42,6 +43,7 @@ REVOKED = N_(
     'Your permission for {student} to do "{title}" is withdrawn (ref {ref}). '
     "Reply YES {code} to give it again."
 )
+RECEIPT_LINK = N_("Your receipt: {link}")
 ALREADY_GRANTED = N_(
     "Your permission for {student} is already on file. To withdraw it, reply REVOKE {code}."
 )
@@ -90,6 +92,9 @@ def _confirm(
         ref=ref or "",
         contact=ctx.settings.coordinator_contact,
     )
+    if ref is not None:  # the signed receipt of this answer, to keep
+        link = receipt_url(ctx.settings, ref)
+        text += "\n" + ctx.tr(signer.language)(RECEIPT_LINK, link=link)
     return Outbound(text, ignore_optout=signer.opted_out, category="consent")
 
 

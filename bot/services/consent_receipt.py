@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.i18n import translator
+from bot.i18n import normalize_language, translator
 from bot.services.consent_docs import TEMPLATES, load_facts, sha256
 from bot.settings import Settings
 from db.models import ConsentRecord, ConsentRequest, InboundMessage, OutboxMessage, Person
@@ -76,14 +76,18 @@ def _delivery(session: Session, outbox_id: int | None) -> Delivery | None:
     )
 
 
-def receipt_html(session: Session, record_id: int, settings: Settings, lang: str = "en") -> str:
-    """Render the receipt of consent record `record_id`; LookupError when there is none."""
+def receipt_html(
+    session: Session, record_id: int, settings: Settings, lang: str | None = None
+) -> str:
+    """Render the receipt of consent record `record_id` (in the signer's language unless
+    `lang` is given); LookupError when there is none."""
     record = session.get(ConsentRecord, record_id)
     if record is None:
         raise LookupError(f"no consent record {record_id}")
     request = session.get(ConsentRequest, record.request_id)
     assert request is not None
     signer = session.get(Person, record.signer_id) if record.signer_id else None
+    lang = normalize_language(lang or (signer.language if signer else "en"))
     inbound_id = record.inbound_message_id
     inbound = session.get(InboundMessage, inbound_id) if inbound_id else None
     history = session.scalars(

@@ -23,7 +23,7 @@ from bot.addressing import pick_contact
 from bot.channels.specs import Buttons, spec_for_urn
 from bot.context import Context
 from bot.display import shorten
-from bot.i18n import N_
+from bot.i18n import N_, NP_, ngettext
 from bot.jobs import sweep
 from bot.messages import Button, Outbound
 from bot.outbox import enqueue
@@ -48,17 +48,22 @@ ESCALATED = 3  # reminders_sent once the coordinator was told
 MAX_LINES = 6
 CATEGORY = "supervisor"
 
-HEADER = N_("{program}: {count} item(s) need your OK:")
-REMINDER = N_("Reminder from {program}: {count} item(s) still need your OK:")
+HEADER = NP_("{program}: {n} item needs your OK:", "{program}: {n} items need your OK:")
+REMINDER = NP_(
+    "Reminder from {program}: {n} item still needs your OK:",
+    "Reminder from {program}: {n} items still need your OK:",
+)
 NOTHING = N_("Nothing is waiting for you now. Thank you for mentoring our students!")
 MORE = N_("...and {count} more.")
 HOW_HOURS = N_("Reply A {number} to approve, R {number} and a reason to reject.")
 HOW_ALL = N_("A ALL approves all {count} ({hours} h).")
+HOW_ALL_BUT = N_("A ALL approves the {count} not flagged ({hours} h).")
 HOW_WORK = N_("Reply OK {number} to accept, CHANGES {number} and a comment.")
 RATE_LINE = N_("Rate {student} ({title})")
 APPROVE = N_("Approve #{number}")
 REJECT = N_("Reject #{number}")
 APPROVE_ALL = N_("Approve all {count} ({hours} h)")
+APPROVE_ALL_BUT = N_("Approve {count} not flagged ({hours} h)")
 ACCEPT = N_("Accept #{number}")
 CHANGES = N_("Changes #{number}")
 RATE = N_("Rate {student}")
@@ -119,7 +124,7 @@ def render(
             return Outbound(ratings.sms_ask(ctx, lang, rnd))
         return ratings.telegram_ask(ctx, lang, supervisor_id, rnd)
     head = REMINDER if reminder else HEADER
-    lines = [_(head, program=ctx.settings.program_name, count=len(items))]
+    lines = [ngettext(lang, *head, len(items), program=ctx.settings.program_name)]
     lines += [_line(ctx, _, lang, item) for item in items[:MAX_LINES]]
     if len(items) > MAX_LINES:
         lines.append(_(MORE, count=len(items) - MAX_LINES))
@@ -140,11 +145,13 @@ def _line(ctx: Context, _: Callable[..., str], lang: str, item: Item) -> str:
 def _sms_help(ctx: Context, _: Callable[..., str], lang: str, items: list[Item]) -> list[str]:
     out: list[str] = []
     hours = [i.row for i in items if i.kind == "hours"]
+    bulk = [h for h in hours if not h.flagged]  # A ALL never takes a flagged entry
     if hours:
         out.append(_(HOW_HOURS, number=hours[0].id))
-        if len(hours) > 1:
-            total = hours_rules.fmt(timesheets.totals(hours), lang)
-            out.append(_(HOW_ALL, count=len(hours), hours=total))
+        if len(bulk) > 1:
+            total = hours_rules.fmt(timesheets.totals(bulk), lang)
+            how = HOW_ALL_BUT if len(bulk) < len(hours) else HOW_ALL
+            out.append(_(how, count=len(bulk), hours=total))
     work = [i.row for i in items if i.kind == "work"]
     if work:
         out.append(_(HOW_WORK, number=work[0].id))
@@ -183,11 +190,17 @@ def _buttons(
             )
         else:
             rows.append([Button(_(RATE, student=item.who.student), sign("ro", n))])
-    hours = [i.row for i in items if i.kind == "hours"]
+    hours = [i.row for i in items if i.kind == "hours" and not i.row.flagged]
     if len(hours) > 1:
         label = _(
             APPROVE_ALL, count=len(hours), hours=hours_rules.fmt(timesheets.totals(hours), lang)
         )
+        if len(hours) < sum(i.kind == "hours" for i in items):
+            label = _(
+                APPROVE_ALL_BUT,
+                count=len(hours),
+                hours=hours_rules.fmt(timesheets.totals(hours), lang),
+            )
         rows.append([Button(label, sign("tb", max(e.id for e in hours)), "A ALL")])
     return rows
 

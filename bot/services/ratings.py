@@ -26,7 +26,11 @@ from bot.display import shorten
 from bot.i18n import N_
 from bot.jobs import sweep
 from bot.messages import Button, Outbound
+from bot.outbox import enqueue
+from bot.rules.hours import fmt as hours_fmt
 from bot.services import lifecycle
+from bot.services.alerts import alert_coordinator
+from bot.services.placement_actions import SHORT_ALERT
 from bot.services.timesheets import Who, about
 from bot.statuses import EntryStatus, PlacementStatus, RatingStatus
 from db import trail
@@ -315,14 +319,37 @@ def ratings_due(ctx: Context) -> None:
         if hours_done or today > due_on:
             placement = ctx.session.get(Placement, pid)
             assert placement is not None
-            lifecycle.move(
-                ctx, placement, PlacementStatus.COMPLETED, "hours" if hours_done else "due date"
-            )
+            if hours_done:
+                lifecycle.move(ctx, placement, PlacementStatus.COMPLETED, "hours")
+            elif placement.short_of_hours_at is not None:
+                continue  # flagged already: the coordinator completes, extends or closes it
+            else:  # "Done, verified, rated": due first, short of hours → flagged, rated anyway
+                short_of_hours(ctx, placement, approved.get(pid, Decimal(0)), est_hours)
             open_round(ctx, pid, supervisor_id or 0, final=True)
         else:
             had, still_open = rounds.get(pid, (0, 0))
             if not still_open and _periodic_owed(starts_on, due_on, today, every) > had:
                 open_round(ctx, pid, supervisor_id or 0, final=False)
+
+
+def short_of_hours(ctx: Context, placement: Placement, done: Decimal, est: object) -> None:
+    """Flag a placement whose due date passed before its hours were verified, and tell
+    the coordinator (who completes, extends or closes it on the dashboard)."""
+    placement.short_of_hours_at = ctx.now
+    who = about(ctx.session, placement.id)
+    link = f"{ctx.settings.public_base_url}/dashboard/placements/{placement.id}"
+    for message in alert_coordinator(
+        ctx,
+        placement.student_id,
+        "short_of_hours",
+        SHORT_ALERT,
+        student=who.student if who else "",
+        title=shorten(who.title if who else "", 30),
+        done=hours_fmt(done),
+        est=hours_fmt(Decimal(str(est))),
+        link=link,
+    ):
+        enqueue(ctx, message)
 
 
 def _round_counts(session: Session, placement_ids: list[int]) -> dict[int, tuple[int, int]]:

@@ -13,6 +13,7 @@ from db.models.enterprise import (
 )
 from db.models.equity import OutreachCampaign, OutreachRecipient, StudentDemographic
 from db.models.imports import ImportRowDigest
+from db.models.inbox import InboxItem, OpportunityProposal
 from db.models.messaging import (
     CheckinToken,
     Contact,
@@ -68,11 +69,13 @@ __all__ = [
     "Employer",
     "GuardianLink",
     "ImportRowDigest",
+    "InboxItem",
     "InboundMessage",
     "LinkCode",
     "LinkThrottle",
     "MentorSession",
     "Opportunity",
+    "OpportunityProposal",
     "Org",
     "OutreachCampaign",
     "OutreachRecipient",

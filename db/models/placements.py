@@ -74,6 +74,9 @@ class Placement(Base):
     paper_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+    # its due date passed short of its hours: the coordinator completes, extends or closes it
+    short_of_hours_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(Text)  # why it was cancelled or closed
 
 
 class ConsentRequest(Base):

@@ -110,9 +110,12 @@ SCRIPTS = [
             Step(
                 "coordinator",
                 JOBS,
-                Means("Leah", "545434", to="supervisor", lang="es"),
+                (  # due, short of its hours: rated all the same, flagged to the coordinator
+                    Means("Leah", "545434", to="supervisor", lang="es"),
+                    Means("Leah", "0 of 6 h verified", to="coordinator"),
+                ),
                 wait=timedelta(days=30),
-                db=(placement("completed"), ratings(None, "open")),
+                db=(placement("ready"), ratings(None, "open")),
             ),
             Step(
                 "supervisor",

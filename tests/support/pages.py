@@ -23,6 +23,33 @@ from tests.test_student_work import onsite
 EMAIL = "ava.patel@example.org"
 
 
+def console_items(database, settings, clock, student, pid) -> tuple[int, int]:
+    """A safety message in the inbox and a flagged entry to review (the console's pages)."""
+    from bot.engine import Engine
+    from bot.messages import Inbound
+    from db.models import InboxItem, TimeEntry
+
+    urn = f"tel:{student.phone}"
+    text = "my supervisor makes me feel unsafe"
+    Engine(settings).receive(database, Inbound("sms", urn, "PAGES1", clock.now(), text=text))
+    with database.transaction() as s:
+        item = s.scalar(select(InboxItem.id))
+        entry = TimeEntry(
+            placement_id=pid,
+            student_id=student.id,
+            kind="clock",
+            status="pending",
+            hours=2,
+            flagged=True,
+            flag_reason="4.7 km from the site",
+            started_at=clock.now(),
+            created_at=clock.now(),
+        )
+        s.add(entry)
+        s.flush()
+        return int(item or 0), entry.id
+
+
 @dataclass
 class Pages:
     public: dict[str, str]  # name -> path
@@ -51,6 +78,7 @@ def pages(chat, make, database, settings, clock) -> Pages:
             signer_name="Rosa Rivera",
         )
         record_id = s.scalar(select(ConsentRecord.id).order_by(ConsentRecord.id.desc()))
+    inbox_item, entry = console_items(database, settings, clock, student, pid)
     base = settings.public_base_url
     return Pages(
         public={
@@ -72,5 +100,12 @@ def pages(chat, make, database, settings, clock) -> Pages:
             "partners": "/dashboard/partners",
             "messages": "/dashboard/messages",
             "audit": "/dashboard/audit",
+            "inbox": "/dashboard/inbox",
+            "inbox item": f"/dashboard/inbox/{inbox_item}",
+            "flags with a review form": f"/dashboard/flags#entry-{entry}",
+            "new opportunity": "/dashboard/opportunities/new",
+            "new employer": "/dashboard/employers/new",
+            "bulk renewal": "/dashboard/partners/renew",
+            "proposals": "/dashboard/proposals",
         },
     )
