@@ -5,7 +5,7 @@ Pure: it reads, and returns its writes as effects."""
 from __future__ import annotations
 
 from bot import effects
-from bot.flows import registry
+from bot.flows import kind_hints, registry
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_, translator
 from bot.keywords import is_opt_in, is_opt_out
@@ -44,7 +44,9 @@ def handle(turn: Turn) -> Reply | None:
     if cmd.keyword == "HELP" and cmd.alone:
         return Reply.say(
             Outbound(
-                _(HELP, program=s.program_name, coordinator=s.coordinator_contact),
+                kind_hints.add(
+                    _(HELP, program=s.program_name, coordinator=s.coordinator_contact), turn
+                ),
                 ignore_optout=True,
             )
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from bot import kinds
-from bot.flows import consent, student_find, student_work
+from bot.flows import consent, kind_hints, student_find, student_work
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_
 from bot.machine import machine as _machine
@@ -53,7 +53,7 @@ def menu(turn: Turn) -> Outbound:
     """The student's home menu."""
     _ = turn._
     return Outbound(
-        _(MENU, name=turn.person.first_name),
+        kind_hints.add(_(MENU, name=turn.person.first_name), turn),
         buttons=[
             [Button(_("Find"), "", "FIND"), Button(_("Status"), "", "STATUS")],
             [Button(_("Clock in"), "", "IN"), Button(_("Clock out"), "", "OUT")],

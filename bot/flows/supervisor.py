@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from bot import effects, kinds
 from bot.channels.specs import Buttons, spec_for
+from bot.flows import kind_hints
 from bot.flows.base import Reply, Turn
 from bot.i18n import N_, NP_, ngettext
 from bot.keywords import fold
@@ -80,9 +81,10 @@ def menu(turn: Turn, handled: frozenset[tuple[str, int]] = frozenset()) -> Outbo
     turn has `handled` (its effects are applied after the flow has drawn the list)."""
     items = nudges.open_items(turn.ctx.session, turn.person.id)
     items = [i for i in items if (i.kind, i.row.id) not in handled]
-    return nudges.render(
+    out = nudges.render(
         turn.ctx, turn.person.language, turn.person.id, items, typed=_typed(turn), reminder=False
     )
+    return replace(out, text=kind_hints.add(out.text, turn))
 
 
 def handle(turn: Turn) -> Reply | None:

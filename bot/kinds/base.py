@@ -21,6 +21,7 @@ its name:
 | periodic scans of its own (a month-end close) | `sweeps` | `scheduler.run_sweeps`, every pass, each in its own transaction |
 | pages with forms, public links, feeds | `pages` | `webhooks.create_app` registers its `bp`; its `RULES` join `dashboard.access.RULES` |
 | clocking in against a slot (a shift) | `clock_slots` | `services.clocking` (`ClockSlots`: refuse IN, attach the entry, a line at OUT) |
+| lines its people see in MENU and HELP | `menu_hints` | `flows.kind_hints` (audience `student` or `supervisor` → msgid) |
 
 Imports nothing of the product but `bot.i18n`, so every layer may ask a kind. A kind
 whose behaviour lives in layers above (a package `bot/kinds/<code>/` with `chat`,
@@ -132,6 +133,7 @@ class DashboardSection:
 
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+HINT_AUDIENCES = frozenset({"student", "supervisor"})
 _CODE = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 _WORD = re.compile(r"^[A-Z0-9]{2,32}$")
 
@@ -161,6 +163,9 @@ class Kind:
     # cookie's path, with `bp.before_request(dashboard.auth.guard)`) and `RULES`
     pages: Ref | None = None
     clock_slots: ClockSlots | Ref | None = None  # IN only against a slot (a shift)
+    # audience ("student", "supervisor") -> N_ msgid naming its commands, shown in MENU
+    # and HELP to a student with an open placement of this kind / its supervisor (mentor)
+    menu_hints: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 
     def is_remote(self, remote: bool) -> bool:
         """Done from anywhere: the opportunity says so, or the kind always is."""
@@ -223,6 +228,11 @@ class Kind:
                 for k, h in hooks.items()
                 if not (callable(h) or is_ref(h))
             ]
+        found += [
+            f"menu hint {a!r}: audience is not 'student' nor 'supervisor', or text is empty"
+            for a, text in self.menu_hints.items()
+            if a not in HINT_AUDIENCES or not str(text).strip()
+        ]
         papers = self.paperwork
         if len(set(papers)) != len(papers) or not all(isinstance(p, Paper) for p in papers):
             found.append("paperwork must be distinct Paper values")

@@ -52,6 +52,9 @@ KIND = Kind(
         "HECHO": f"{CHAT}:done",
         "LISTO": f"{CHAT}:done",
     },
+    menu_hints={
+        "student": N_("SHIFTS: shifts at the school business\nJOBS: customer jobs to claim")
+    },
     triggers={
         "enterprise.remind": f"{CHAT}:remind",
         "enterprise.missed": f"{CHAT}:missed",

@@ -35,6 +35,7 @@ KIND = Kind(
         "DISPUTAR": f"{CHAT}:dispute",
         "RECLAMAR": f"{CHAT}:dispute",
     },
+    menu_hints={"student": N_("BALANCE: your firm's account\nINVOICE: bill another firm")},
     sweeps={"simulation.month_end": "bot.kinds.simulation.service.month:month_end"},
     importers={"firms.csv": "bot.kinds.simulation.importer:import_firms"},
     pages="bot.kinds.simulation.pages",

@@ -27,6 +27,7 @@ KIND = Kind(
         **dict.fromkeys(("MEET", "REUNION", "CITA", "MOVE", "MOVER"), _MENTOR),
         **dict.fromkeys(("CANCEL", "CANCELAR"), _MENTOR),
     },
+    menu_hints={"supervisor": N_("MEET <when>: schedule a session with your virtual interns")},
     triggers={
         "virtual.remind": f"{_C}.mentor:remind",
         "virtual.attend": f"{_C}.mentor:attend",
