@@ -72,7 +72,7 @@ def cmd_import_partners(ns: argparse.Namespace) -> int:
     from bot.importers.partners import import_partners
 
     rt = runtime(ns)
-    report = import_partners(rt.database, ns.directory, now=rt.clock.now())
+    report = import_partners(rt.database, ns.directory, now=rt.clock.now(), tz=rt.settings.tz)
     print(report.render())
     return 0 if report.clean else 1
 

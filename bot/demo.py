@@ -53,7 +53,9 @@ def load_sample(runtime: Runtime) -> str:
     now = runtime.clock.now()
     days = 7 * shift_weeks(now.astimezone(runtime.settings.tz).date())
     roster = import_roster(runtime.database, SAMPLE, now=now, shift_days=days)
-    partners = import_partners(runtime.database, SAMPLE, now=now, shift_days=days)
+    partners = import_partners(
+        runtime.database, SAMPLE, now=now, tz=runtime.settings.tz, shift_days=days
+    )
     counts = {**roster.summary(), **partners.summary()}
     sizes = ", ".join(
         f"{sum(counts[k].get(o, 0) for o in ('created', 'updated', 'unchanged'))} {k}"

@@ -24,6 +24,7 @@ from db.models import (
     StockCount,
 )
 from tests.support.district import copy_sample, edit_row, load_district
+from tests.support.zone import DISTRICT
 from tests.test_cli_approve import wbl  # noqa: F401 - the `wbl ...` fixture
 
 
@@ -58,7 +59,7 @@ def test_reimport_is_an_upsert_and_zero_seats_cancels(
         (folder / "items.csv").read_text() + "opp-13,napkins,pack,2,1.10\nopp-99,x,each,1,1\n"
     )
     clock.advance(hours=1)
-    report = import_partners(database, folder, now=clock.now())
+    report = import_partners(database, folder, now=clock.now(), tz=DISTRICT)
     assert report.counts["shifts"] == {"updated": 1, "unchanged": 57}
     assert report.counts["items"] == {"created": 1, "updated": 1, "unchanged": 5, "rejected": 1}
     assert any(p.file == "items.csv" and p.column == "opportunity_id" for p in report.problems)
@@ -117,7 +118,7 @@ def test_an_unknown_facilitator_is_warned_and_the_row_still_lands(database, cloc
     folder = copy_sample(tmp_path / "bundle")
     edit_row(folder, "opportunities.csv", "opp-12", facilitator_sourced_id="staff-404")
     import_roster(database, folder, now=clock.now())
-    report = import_partners(database, folder, now=clock.now())
+    report = import_partners(database, folder, now=clock.now(), tz=DISTRICT)
     assert any(
         p.column == "facilitator_sourced_id" and p.severity == "warning" for p in report.problems
     )

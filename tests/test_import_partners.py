@@ -14,6 +14,7 @@ from bot.services.vetting import problems_by_opportunity
 from db.models import Contact, Opportunity, VettingCheck
 from db.session import Database
 from tests.support.district import SAMPLE, District, copy_sample, edit_row, line_of
+from tests.support.zone import DISTRICT
 
 TODAY = date(2026, 12, 1)
 
@@ -74,7 +75,7 @@ def test_campus_sites_find_their_school_and_locate_it(district: District) -> Non
 
 def test_reimport_changes_nothing(district: District, database: Database, clock) -> None:
     checks = _checks(database)
-    report = import_partners(database, SAMPLE, now=clock.now())
+    report = import_partners(database, SAMPLE, now=clock.now(), tz=DISTRICT)
     assert report.clean and not report.changed
     assert report.summary()["opportunities"] == {"unchanged": 17}
     assert _checks(database) == checks
@@ -86,7 +87,7 @@ def test_a_renewed_certificate_adds_a_check_and_clears_the_problem(
     folder = copy_sample(tmp_path / "p")
     edit_row(folder, "employers.csv", "library", insurance_expires="2027-11-08")
     clock.advance(hours=1)
-    report = import_partners(database, folder, now=clock.now())
+    report = import_partners(database, folder, now=clock.now(), tz=DISTRICT)
     assert report.summary()["vetting checks"] == {"created": 1}
     assert report.summary()["employers"] == {"unchanged": 15}
     assert "insurance" not in _problems(database)["opp-6"]
@@ -98,7 +99,7 @@ def test_a_renewed_certificate_adds_a_check_and_clears_the_problem(
             )
         ).all()
     assert sorted(dates) == [date(2026, 11, 8), date(2027, 11, 8)]  # history kept
-    again = import_partners(database, folder, now=clock.now())
+    again = import_partners(database, folder, now=clock.now(), tz=DISTRICT)
     assert not again.changed
 
 
@@ -114,7 +115,7 @@ def test_a_broken_partner_bundle_reports_rows_and_lands_the_rest(
     edit_row(folder, "opportunities.csv", "opp-5", site_id="", remote="no")
     edit_row(folder, "supervisors.csv", "cafe-sup", phone="555")
     edit_row(folder, "employers.csv", "fintech", agreement_signed="someday")
-    report = import_partners(database, folder, now=clock.now())
+    report = import_partners(database, folder, now=clock.now(), tz=DISTRICT)
     opp = lambda key: line_of(folder, "opportunities.csv", key)  # noqa: E731
     expected = [
         f"employers.csv:{line_of(folder, 'employers.csv', 'fintech')}: agreement_signed: "
@@ -141,7 +142,7 @@ def test_a_broken_partner_bundle_reports_rows_and_lands_the_rest(
 
 
 def test_partners_before_the_roster_say_so(database: Database, clock) -> None:
-    report = import_partners(database, SAMPLE, now=clock.now())
+    report = import_partners(database, SAMPLE, now=clock.now(), tz=DISTRICT)
     campus = [p for p in report.problems if "import the roster first" in p.reason]
     assert [p.file for p in campus] == ["sites.csv"] * 6
     assert report.summary()["opportunities"] == {"created": 17}
@@ -152,7 +153,7 @@ def test_an_ambiguous_campus_name_is_a_warning(
 ) -> None:
     folder = copy_sample(tmp_path / "p")
     edit_row(folder, "sites.csv", "cafe-site", name="Cedar Valley and Orchard Hills Cafe")
-    report = import_partners(database, folder, now=clock.now())
+    report = import_partners(database, folder, now=clock.now(), tz=DISTRICT)
     [problem] = report.problems
     assert problem.column == "name" and "ambiguous" in problem.reason
     assert problem.line == line_of(folder, "sites.csv", "cafe-site")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -20,6 +21,7 @@ from db.models import AuditEntry, OutboxMessage
 from tests.support.district import copy_sample
 from tests.support.staff import add_account, sign_in
 from tests.support.workshop_kind import WORKSHOP
+from tests.support.zone import DISTRICT
 
 
 @pytest.fixture
@@ -69,6 +71,8 @@ def test_a_kinds_sweep_runs_in_every_pass(workshop, runtime, clock, database) ->
     assert len(runs) == 2
     bad = Kind(code="bad", label="b", words=frozenset({"BAD"}), sweeps={"other.job": "a:b"})
     assert "sweep 'other.job' is not named 'bad.<job>'" in bad.problems()
+    hint = Kind(code="bad", label="b", words=frozenset({"BAD"}), menu_hints={"guardian": "x"})
+    assert any(p.startswith("menu hint 'guardian'") for p in hint.problems())
 
 
 def test_a_kinds_own_partner_file_is_read_in_the_import(
@@ -77,10 +81,11 @@ def test_a_kinds_own_partner_file_is_read_in_the_import(
     folder = copy_sample(tmp_path / "p")
     (folder / "tools.csv").write_text("tool\nlathe\nsaw\n")
     clock.advance(hours=1)
-    report = import_partners(database, folder, now=clock.now())
+    report = import_partners(database, folder, now=clock.now(), tz=ZoneInfo("America/Toronto"))
     assert report.counts["tools"]["created"] == 2
+    assert report.counts["tool_zones"] == {"America/Toronto": 2}  # the hook got the zone
     (folder / "tools.csv").write_text("spanner\nx\n")  # no `tool` column
-    report = import_partners(database, folder, now=clock.now())
+    report = import_partners(database, folder, now=clock.now(), tz=DISTRICT)
     assert "tools" not in report.counts
     assert any(p.file == "tools.csv" for p in report.problems)
 

@@ -21,6 +21,7 @@ from bot.scheduler import run_due
 from db.models import Opportunity, OutboxMessage
 from tests.support.district import copy_sample, edit_row, line_of
 from tests.support.staff import add_account, sign_in
+from tests.support.zone import DISTRICT
 
 ROOT = Path(__file__).resolve().parents[1]
 KIND_NAMES = {"micro", "enterprise", "virtual", "simulation"}
@@ -159,7 +160,7 @@ def test_the_importer_accepts_a_registered_kind_and_names_the_registry(
     edit_row(folder, "opportunities.csv", "opp-1", kind="apprentice")
     edit_row(folder, "opportunities.csv", "opp-2", kind="internship")
     clock.advance(hours=1)
-    report = import_partners(database, folder, now=clock.now())
+    report = import_partners(database, folder, now=clock.now(), tz=DISTRICT)
     assert district.opportunity("opp-1").kind == "apprentice"
     line = line_of(folder, "opportunities.csv", "opp-2")
     assert (

@@ -16,6 +16,7 @@ from bot.scheduler import run_due
 from db.models import AuditEntry, OutboxMessage, SimClose, SimTransaction
 from tests.support.district import copy_sample, edit_row
 from tests.support.economy import balances, journal_agrees
+from tests.support.zone import DISTRICT
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -75,7 +76,7 @@ def test_a_firm_imported_after_six_on_the_first_pays_from_next_month(
     folder = copy_sample(tmp_path / "p")
     with (folder / "firms.csv").open("a") as fh:
         fh.write("NEW,New Firm,school-1,,staff-1,100.00,50.00,0.10\n")
-    report = import_partners(database, folder, now=at(1, 1, 6, 1))
+    report = import_partners(database, folder, now=at(1, 1, 6, 1), tz=DISTRICT)
     assert report.counts["firms"]["created"] == 1, report.render()
     run_due(runtime, at(1, 1, 7, 0))
     assert balances(database)["NEW"] == 10_000  # January: not charged
@@ -90,7 +91,7 @@ def test_a_firm_that_cannot_pay_goes_negative_and_its_facilitator_is_told(
 
     folder = copy_sample(tmp_path / "p")
     edit_row(folder, "firms.csv", "OHF", rent="5200.00")
-    report = import_partners(database, folder, now=at(1, 1, 5, 0, year=2027))
+    report = import_partners(database, folder, now=at(1, 1, 5, 0, year=2027), tz=DISTRICT)
     assert report.counts["firms"]["updated"] == 1, report.render()
     run_due(runtime, at(1, 1, 6, 0))
     assert balances(database)["OHF"] == -20_000

@@ -14,6 +14,7 @@ from bot.kinds.virtual import rules
 from db.models import MentorSession, SessionInvite
 from tests.support.district import copy_sample, edit_row
 from tests.support.mentors import remote_mentor, run_jobs_at, texts_to
+from tests.support.zone import DISTRICT
 
 
 def _sessions(database) -> dict[str, MentorSession]:
@@ -43,7 +44,7 @@ def test_reimport_updates_moves_cancels_and_reports_bad_rows(
         f.write(
             "ses-9,opp-1,briefing,2026-12-09T10:00,30,\nses-10,opp-8,party,2026-12-09T10:00,30,\n"
         )
-    report = import_partners(database, folder, now=clock.now())
+    report = import_partners(database, folder, now=clock.now(), tz=DISTRICT)
     counts = report.counts["sessions"]
     assert (counts["updated"], counts["cancelled"], counts["unchanged"]) == (1, 1, 5)
     bad = {(p.line, p.column) for p in report.problems if p.file == "sessions.csv"}
@@ -96,7 +97,7 @@ def test_imported_sessions_invite_interns_at_the_next_pass(
     from bot.kinds.virtual.importer import import_sessions
 
     with database.transaction() as s:
-        import_sessions(s, folder, ImportReport("partners"), clock.now(), 0)
+        import_sessions(s, folder, ImportReport("partners"), clock.now(), 0, DISTRICT)
     run_jobs_at(runtime, clock.now())
     (invitation,) = texts_to(database, leah.id)
     assert "briefing" in invitation and "Thu Dec 3, 9:00 AM" in invitation  # Vancouver = LA

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -30,9 +31,10 @@ log = logging.getLogger(__name__)
 
 
 def import_partners(
-    db: Database, folder: Path, *, now: datetime, shift_days: int = 0
+    db: Database, folder: Path, *, now: datetime, tz: ZoneInfo, shift_days: int = 0
 ) -> ImportReport:
-    """Import `folder`'s partner CSV files in one transaction and report what happened."""
+    """Import `folder`'s partner CSV files in one transaction and report what happened;
+    `tz` is the district's zone, for a kind's files with local times (`shifts.csv`)."""
     report = ImportReport("partners")
     folder = Path(folder)
     if not folder.is_dir():
@@ -46,7 +48,7 @@ def import_partners(
         _Import(session, report, now, parsers).run()
         for name, hook in kinds.importers().items():  # a kind's own files (shifts.csv…)
             if (folder / name).is_file():
-                hook(session, folder, report, now, shift_days)
+                hook(session, folder, report, now, shift_days, tz)
         record_import(session, report, folder, now)
     log.info("partner import: %s problems, counts %s", len(report.problems), report.summary())
     return report

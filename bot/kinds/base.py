@@ -44,6 +44,8 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from sqlalchemy.orm import Session
 
     from bot.context import Context
@@ -72,11 +74,12 @@ CommandHandler = Callable[["Turn"], "Reply | None"]
 TriggerHandler = Callable[["Turn"], "Reply | None"]
 """Handles one due reminder row of a kind (the turn carries `turn.trigger`); it runs in
 the home flow of the reminder's person (a student's, or a mentor's)."""
-ImportHook = Callable[["Session", "Path", "ImportReport", "datetime", int], None]
+ImportHook = Callable[["Session", "Path", "ImportReport", "datetime", int, "ZoneInfo"], None]
+"""Reads one partner file of a kind: (session, folder, report, now, shift_days, tz), in the
+import's transaction, after employers, sites, supervisors and opportunities; `tz` is the
+district's zone (settings' DISTRICT_TZ), for local times written without one."""
 SweepHook = Callable[["Context"], None]
 """A periodic, idempotent scan (`bot.jobs` sweeps): it looks at rows, not at when it ran."""
-"""Reads one partner file of a kind: (session, folder, report, now, shift_days), in the
-import's transaction, after employers, sites, supervisors and opportunities."""
 
 
 class ClockSlots(Protocol):

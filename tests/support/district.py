@@ -22,6 +22,7 @@ from bot.importers.report import ImportReport
 from bot.importers.roster import import_roster
 from db.models import Employer, GuardianLink, Opportunity, Org, Person, Site, Student
 from db.session import Database
+from tests.support.zone import DISTRICT
 
 SAMPLE = Path(__file__).resolve().parents[2] / "bot" / "sample" / "demo-district"
 
@@ -113,7 +114,7 @@ class District:
 def load_district(db: Database, clock: FixedClock, folder: Path = SAMPLE) -> District:
     """Import `folder` (roster, then partners) at the clock's instant; both must be clean."""
     roster = import_roster(db, folder, now=clock.now())
-    partners = import_partners(db, folder, now=clock.now())
+    partners = import_partners(db, folder, now=clock.now(), tz=DISTRICT)
     assert roster.clean, roster.render()
     assert partners.clean, partners.render()
     return District(db, roster, partners, folder)

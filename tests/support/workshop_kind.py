@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint
 from sqlalchemy.orm import Session
@@ -63,11 +64,17 @@ def sweep_benches(ctx: Context) -> None:
 
 
 def import_tools(
-    session: Session, folder: Path, report: ImportReport, now: datetime, shift_days: int
+    session: Session,
+    folder: Path,
+    report: ImportReport,
+    now: datetime,
+    shift_days: int,
+    tz: ZoneInfo,
 ) -> None:
     table = read_table(folder, "tools.csv", ("tool",), report)
     for _ in table if table else ():
         report.count("tools", "created")
+        report.count("tool_zones", tz.key)  # the district's zone, given by the import
 
 
 bp = Blueprint("workshop", __name__)  # staff pages under /dashboard/ (the cookie's path)

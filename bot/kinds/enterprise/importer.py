@@ -6,7 +6,6 @@ token of its public work-order form). Times are local to DISTRICT_TZ."""
 
 from __future__ import annotations
 
-import os
 import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -22,7 +21,6 @@ from bot.importers.fields import BadValue, parse_bool, parse_decimal, parse_int
 from bot.importers.report import ImportReport
 from bot.kinds.enterprise.service.common import CODE
 from bot.kinds.enterprise.service.rota import CANCELLED, MISSED, REMIND
-from bot.settings import Settings
 from bot.statuses import ReminderStatus
 from bot.statuses import ShiftTakeStatus as Take
 from db.models import EnterpriseProfile, Item, Opportunity, Reminder, Shift, ShiftTake
@@ -85,14 +83,18 @@ def _local(raw: str, tz: ZoneInfo, shift_days: int, column: str) -> datetime:
 
 
 def import_shifts(
-    session: Session, folder: Path, report: ImportReport, now: datetime, shift_days: int
+    session: Session,
+    folder: Path,
+    report: ImportReport,
+    now: datetime,
+    shift_days: int,
+    tz: ZoneInfo,
 ) -> None:
     """`shifts.csv`: upsert by `shift_id`; only enterprise opportunities have shifts."""
     sync_profiles(session, folder, report, now)
     table = read_table(folder, "shifts.csv", SHIFT_COLUMNS, report)
     if table is None:
         return
-    tz = ZoneInfo(os.environ.get("DISTRICT_TZ") or Settings.district_tz)
     opps = _enterprises(session)
     existing = {s.external_id: s for s in session.scalars(select(Shift))}
     seen: set[str] = set()
@@ -167,7 +169,12 @@ def _cancel(session: Session, shift_id: int, now: datetime) -> None:
 
 
 def import_items(
-    session: Session, folder: Path, report: ImportReport, now: datetime, shift_days: int
+    session: Session,
+    folder: Path,
+    report: ImportReport,
+    now: datetime,
+    shift_days: int,
+    tz: ZoneInfo,
 ) -> None:
     """`items.csv`: a till enterprise's stock list, upsert by `opportunity_id` + `item`."""
     sync_profiles(session, folder, report, now)

@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,7 +41,12 @@ class _Reject(ValueError):
 
 
 def import_firms(
-    session: Session, folder: Path, report: ImportReport, now: datetime, shift_days: int
+    session: Session,
+    folder: Path,
+    report: ImportReport,
+    now: datetime,
+    shift_days: int,
+    tz: ZoneInfo,
 ) -> None:
     """Read `firms.csv` in the import's transaction (a kind's partner-file hook)."""
     table = read_table(folder, FILE, COLUMNS, report)

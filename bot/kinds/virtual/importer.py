@@ -8,9 +8,9 @@ session. Rows are stored in UTC and left `new` (or `moved`): the next worker pas
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,7 +19,6 @@ from bot import zones
 from bot.importers.csvio import read_table
 from bot.importers.report import ImportReport
 from bot.kinds.virtual import KIND, rules
-from bot.settings import Settings
 from bot.statuses import SessionStatus
 from db.models import MentorSession, Opportunity, Supervisor
 
@@ -35,12 +34,16 @@ class BadRow(ValueError):
 
 
 def import_sessions(
-    session: Session, folder: Path, report: ImportReport, now: datetime, shift_days: int
+    session: Session,
+    folder: Path,
+    report: ImportReport,
+    now: datetime,
+    shift_days: int,
+    tz: ZoneInfo,
 ) -> None:
     table = read_table(folder, FILE, REQUIRED, report, optional=OPTIONAL)
     if table is None:
         return
-    district = zones.zone(os.environ.get("DISTRICT_TZ"), Settings().tz)
     opps = {
         ext: (oid, tz)
         for ext, oid, tz in session.execute(
@@ -58,7 +61,7 @@ def import_sessions(
             opp = opps.get(row.get("opportunity_id"))
             if opp is None:
                 raise BadRow("opportunity_id", "no opportunity of this kind has that id")
-            values = _values(row.get, zones.zone(opp[1], district), shift_days)
+            values = _values(row.get, zones.zone(opp[1], tz), shift_days)
         except BadRow as err:
             report.error(FILE, row.line, err.column, str(err))
             continue
