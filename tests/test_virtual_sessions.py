@@ -160,3 +160,21 @@ def test_an_intern_placed_later_is_invited_and_six_digits_stay_a_rating(
     run_jobs_at(runtime, clock.now() + timedelta(days=2, hours=4, minutes=31))
     said = chat.texts(mentor, "545434")  # not an attendance answer: the ratings' own reply
     assert "1 to 2" not in " ".join(said)
+
+
+def test_the_unmarked_attendance_alert_speaks_the_coordinators_language(
+    make, chat, database, runtime, clock
+):
+    from db.models import Person
+
+    _scheduled(make, chat, database, names=("Leah",))
+    with database.transaction() as s:
+        coordinator = s.scalars(select(Person).where(Person.kind == "staff")).first()
+        coordinator.language = "es"
+        coordinator_id = coordinator.id
+    end = clock.now() + timedelta(days=2, hours=4, minutes=31)
+    mark = last_outbox_id(database)
+    for hours in (0, 24, 48):
+        run_jobs_at(runtime, end + timedelta(hours=hours))
+    (alert,) = texts_to(database, coordinator_id, mark)
+    assert "no ha marcado la asistencia a la sesión de seguimiento" in alert, alert

@@ -23,7 +23,7 @@ from bot.i18n import N_
 from bot.kinds.virtual import KIND, rules
 from bot.kinds.virtual import effects as fx
 from bot.messages import Outbound, channel_of
-from bot.services.alerts import alert_coordinator
+from bot.services.alerts import alert_coordinator, coordinator_of
 from bot.statuses import EntryKind, EntryStatus, PlacementStatus, SessionStatus
 from db import trail
 from db.models import MentorSession, Opportunity, Person, Placement, SessionInvite, TimeEntry
@@ -357,7 +357,8 @@ def escalate_unmarked(ctx: Context, e: fx.Escalate) -> list[Outbound]:
     mentor = mentor_of(ctx.session, row)
     out: list[Outbound] = []
     for intern in invited(ctx.session, row.id):
-        lang = "en"
+        coordinator = coordinator_of(ctx, intern.student_id)  # the words are in their language
+        lang = coordinator.language if coordinator else "en"
         out += alert_coordinator(
             ctx,
             intern.student_id,
