@@ -174,7 +174,7 @@ def renew_checks() -> Any:
 
 _SENT = {
     "email": "emailed to the employer's contact email",
-    "sms": "texted to the employer's contact phone",
+    "text": "texted to the employer's contact phone",
 }
 
 

@@ -26,7 +26,7 @@ SITE = (
 )  # fmt: skip
 SUPERVISOR = (
     ("given_name", "Given name", "text"), ("family_name", "Family name", "text"),
-    ("email", "Email", "email"), ("phone", "Phone", "tel"),
+    ("email", "Email", "email"), ("phone", "Phone", "phone"),
     ("timezone", "Time zone (blank: the district's)", "text"),
 )  # fmt: skip
 

@@ -49,7 +49,7 @@ def link_for(ctx: Context, token: str) -> str:
 def invite(ctx: Context, employer_id: int) -> tuple[str, str]:
     """Make a proposal link for an employer and send it: by email when SMTP_URL is set and
     the employer has a contact email (a failed send falls back to SMS), else by text to the
-    contact phone; (the link, how it went: "email", "sms" or "")."""
+    contact phone; (the link, how it went: "email", "text" or "")."""
     employer = ctx.session.get(Employer, employer_id)
     if employer is None:
         raise LookupError(employer_id)
@@ -86,7 +86,7 @@ def invite(ctx: Context, employer_id: int) -> tuple[str, str]:
         return link, ""
     urn = roster_phone().urn(employer.contact_phone)
     enqueue(ctx, Outbound(text, category="coordinator"), sender_urn=urn)  # the coordinator's act
-    return link, "sms"
+    return link, "text"
 
 
 def open_by_token(ctx: Context, token: str) -> OpportunityProposal | None:
