@@ -176,6 +176,10 @@ def _to_inbox(ctx: Context, e: fx.ToInbox) -> list[Outbound]:
     return inbox.open_item(ctx, e.person_id, InboxKind(e.kind), e.channel, e.provider_id)
 
 
+def _alert_stranger(ctx: Context, e: fx.AlertStranger) -> list[Outbound]:
+    return inbox.alert_stranger(ctx, e.channel, e.provider_id)
+
+
 _APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
     fx.OptOut: _opt_out,
     fx.OptIn: _opt_in,
@@ -199,4 +203,5 @@ _APPLIERS: dict[type, Callable[[Context, Any], list[Outbound]]] = {
     fx.ClockIn: _clock_in,
     fx.ClockOut: _clock_out,
     fx.ToInbox: _to_inbox,
+    fx.AlertStranger: _alert_stranger,
 }

@@ -228,8 +228,18 @@ class ToInbox:
     provider_id: str
 
 
+@dataclass(frozen=True)
+class AlertStranger:
+    """A safety message from someone not on the roster (`channel`, `provider_id`): alert an
+    admin at once (there is no person, so no inbox item)."""
+
+    channel: str
+    provider_id: str
+
+
 Effect = (
     KindEffect
+    | AlertStranger
     | OptOut
     | OptIn
     | SetLanguage

@@ -6,7 +6,6 @@ facilitator's dashboard (reach, rota, purchases, P&L with its chart and CSV)."""
 from __future__ import annotations
 
 import re
-import socket
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -106,25 +105,12 @@ def test_forms_refuse_bad_input_and_the_rate_limit_holds(make, client, database)
 
 
 def test_a_requester_by_email_gets_mail_through_smtp_url(make, chat, runtime, database, clock):
-    from aiosmtpd.controller import Controller
-
     from bot.context import Context
     from bot.kinds.enterprise.service import orders
     from bot.scheduler import run_jobs
+    from tests.support.mail_server import mail_server
 
-    got: list[Any] = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802
-            got.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as probe:  # a free port (the controller cannot be given 0)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    smtp = Controller(Handler(), hostname="127.0.0.1", port=port)
-    smtp.start()
-    try:
+    with mail_server() as (port, got):
         settings = runtime.settings.with_(
             smtp_url=f"smtp://127.0.0.1:{port}?from=desk@cvusd.example.org"
         )
@@ -141,8 +127,6 @@ def test_a_requester_by_email_gets_mail_through_smtp_url(make, chat, runtime, da
         chat.texts(student, "CLAIM 1")
         chat.texts(student, "DONE 1 reseated the HDMI cable")
         run_jobs(runtime, clock.now())
-    finally:
-        smtp.stop()
     assert [e.rcpt_tos for e in got] == [["rivera@example.org"], ["rivera@example.org"]]
     first, done = (e.content.decode() for e in got)
     assert "Subject: Your request WO-" in first and "From: desk@cvusd.example.org" in first

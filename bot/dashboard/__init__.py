@@ -14,6 +14,7 @@ from bot.dashboard import (  # noqa: F401 - they register their routes on bp
     inbox,
     oidc,
     partner_pages,
+    place_pages,
     review,
     signin,
 )

@@ -172,9 +172,15 @@ def renew_checks() -> Any:
     return redirect(url_for("dashboard.partners"))
 
 
+_SENT = {
+    "email": "emailed to the employer's contact email",
+    "text": "texted to the employer's contact phone",
+}
+
+
 @bp.post("/proposals/invite")
 def proposal_link() -> Any:
-    """Make an employer's private proposal link and text it to their contact phone."""
+    """Make an employer's private proposal link and send it (email or text)."""
     raw = request.form.get("employer_id", "")
     if not raw.isdigit() or len(raw) > 9:
         abort(400)
@@ -182,10 +188,10 @@ def proposal_link() -> Any:
     with rt.database.transaction() as s:
         ctx = Context(s, rt.settings, rt.clock.now(), actor=viewer().actor)
         try:
-            link, texted = proposals.invite(ctx, int(raw))
+            link, sent = proposals.invite(ctx, int(raw))
         except LookupError:
             abort(404)
-    how = "texted to the employer's contact phone" if texted else "no phone on file: send it"
+    how = _SENT.get(sent, "not sent (no contact email or phone): send it yourself")
     flash(f"Proposal link ({how}): {link}", "ok")
     return redirect(url_for("dashboard.proposals_list"))
 

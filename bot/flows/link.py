@@ -15,6 +15,7 @@ from bot.flows.base import Reply
 from bot.i18n import N_, translator
 from bot.keywords import is_opt_out, parse
 from bot.messages import Inbound, Outbound
+from bot.rules.safety import is_safety
 from bot.services import link_throttle, linking
 from bot.services.linking import BAD_CODE, TOO_MANY_CODES
 
@@ -26,6 +27,10 @@ HOW_TO_JOIN = N_(
 LINKED = N_("You're linked, {name}! Reply MENU to see what you can do.")
 NOT_OWN_CONTACT = N_("Please share your own contact with the button, not someone else's.")
 STRANGER_STOPPED = N_("You won't get messages from us.")
+STRANGER_SAFETY = N_(
+    "Thank you for telling us. Our staff have been told right now. "
+    "If you are in danger now, call 911."
+)
 
 _START = re.compile(r"^/start(?:@\w+)?\s*(\S*)", re.I)
 _CODE = re.compile(r"^[A-Za-z0-9]{6,12}$")
@@ -37,6 +42,9 @@ def handle_stranger(ctx: Context, inbound: Inbound) -> Reply:
     program = ctx.settings.program_name
     if is_opt_out(parse(inbound.text)):
         return Reply.say(Outbound(_both(STRANGER_STOPPED), ignore_optout=True))
+    if inbound.payload is None and is_safety(inbound.text):
+        alert = fx.AlertStranger(inbound.channel, inbound.provider_id)
+        return Reply(messages=[Outbound(_both(STRANGER_SAFETY))], effects=[alert])
     spec = spec_for(inbound.channel)
     if spec.links_by_code:
         reply = _link(ctx, inbound)

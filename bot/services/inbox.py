@@ -30,6 +30,10 @@ from db.models import (
     Student,
 )
 
+STRANGER_ALERT = N_(
+    'SAFETY: someone not on the roster wrote "{text}". Contact them now; the message is in '
+    "the messages log: {link}"
+)
 SAFETY_ALERT = N_(
     'SAFETY: {name} wrote "{text}". Contact them now; answer in the dashboard inbox: {link}'
 )
@@ -153,6 +157,27 @@ def _alert(ctx: Context, item: InboxItem, coordinator: Person, inbound_id: int |
         return Outbound(body, to=coordinator.id, urgent=True, category="coordinator")
     body = _(HUMAN_ALERT, name=name, link=link)
     return Outbound(body, to=coordinator.id, urgent=False, category="coordinator")
+
+
+def alert_stranger(ctx: Context, channel: str, provider_id: str) -> list[Outbound]:
+    """A safety message from someone not on the roster: an urgent alert to an admin, who
+    finds the message on the messages page (there is no one to file an inbox item for)."""
+    admin = _an_admin(ctx.session)
+    said = ctx.session.execute(
+        select(InboundMessage.id, InboundMessage.text).where(
+            InboundMessage.channel == channel, InboundMessage.provider_id == provider_id[:64]
+        )
+    ).first()
+    trail.record(
+        ctx.session, at=ctx.now, actor=ctx.actor, action="inbox:stranger_safety",
+        entity="inbound_message", entity_id=said.id if said else "", details={"channel": channel},
+    )  # fmt: skip
+    if admin is None:
+        return []
+    link = f"{ctx.settings.public_base_url}/dashboard/messages"
+    _ = ctx.tr(admin.language)
+    body = _(STRANGER_ALERT, text=shorten(said.text if said and said.text else "", 200), link=link)
+    return [Outbound(body, to=admin.id, urgent=True, category="coordinator")]
 
 
 def answer(ctx: Context, item_id: int, text: str, coordinator_name: str) -> list[Outbound]:

@@ -97,7 +97,7 @@ def save_opportunity(
         setattr(opp, column, value)
     opp.employer_id, opp.site_id = employer.id, site.id if site else None
     opp.supervisor_id = supervisor.person_id if supervisor else None
-    _saved(ctx, opp, "opportunity", created=not opp_id)
+    stamp(ctx, opp, "opportunity", created=not opp_id)
     return opp
 
 
@@ -115,11 +115,11 @@ def save_employer(
         ctx.session.add(employer)
     for column, value in values.items():
         setattr(employer, column, value)
-    _saved(ctx, employer, "employer", created=not employer_id)
+    stamp(ctx, employer, "employer", created=not employer_id)
     return employer
 
 
-def _saved(ctx: Context, row: Opportunity | Employer, entity: str, *, created: bool) -> None:
+def stamp(ctx: Context, row: Any, entity: str, *, created: bool) -> None:
     """Stamp, write and audit a row a form created or changed."""
     row.updated_at = ctx.now
     ctx.session.flush()

@@ -1,5 +1,6 @@
 """An employer proposes an opportunity through a private link the coordinator sends (by
-SMS to the employer's contact phone); the coordinator approves it into the catalogue.
+email to the employer's contact email when SMTP_URL is set, else by SMS to the contact
+phone); the coordinator approves it into the catalogue.
 
 The link is `/dashboard/proposal/<token>` (the `proposal` segment is redacted from every
 log, bot/access_log.py); only the token's SHA-256 is stored; it works for 14 days and
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import smtplib
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -21,6 +23,7 @@ from bot.errors import WBLError
 from bot.i18n import N_
 from bot.messages import Outbound
 from bot.outbox import enqueue
+from bot.services import mail
 from bot.services.partner_forms import opportunity_values, save_opportunity
 from bot.statuses import ProposalStatus
 from db import trail
@@ -31,6 +34,7 @@ INVITE = N_(
     "{program}: propose a work-based learning opportunity for our students at {employer}. "
     "Private link (14 days): {link}"
 )
+SUBJECT = N_("{program}: propose an opportunity for our students")
 GONE = N_("This proposal was already decided.")
 
 
@@ -42,9 +46,10 @@ def link_for(ctx: Context, token: str) -> str:
     return f"{ctx.settings.public_base_url}/dashboard/proposal/{token}"
 
 
-def invite(ctx: Context, employer_id: int) -> tuple[str, bool]:
-    """Make a proposal link for an employer and text it to the employer's contact phone;
-    (the link, whether a text was queued)."""
+def invite(ctx: Context, employer_id: int) -> tuple[str, str]:
+    """Make a proposal link for an employer and send it: by email when SMTP_URL is set and
+    the employer has a contact email (a failed send falls back to SMS), else by text to the
+    contact phone; (the link, how it went: "email", "text" or "")."""
     employer = ctx.session.get(Employer, employer_id)
     if employer is None:
         raise LookupError(employer_id)
@@ -68,14 +73,20 @@ def invite(ctx: Context, employer_id: int) -> tuple[str, bool]:
         entity_id=employer.id,
     )
     link = link_for(ctx, token)
+    _ = ctx.tr("en")
+    text = _(INVITE, program=ctx.settings.program_name, employer=employer.name, link=link)
+    if ctx.settings.smtp_url and employer.contact_email:
+        subject = _(SUBJECT, program=ctx.settings.program_name)
+        try:
+            mail.send(ctx.settings.smtp_url, employer.contact_email, subject, text)
+            return link, "email"
+        except (OSError, smtplib.SMTPException):
+            pass  # the text below, or the coordinator sends the link shown to them
     if not employer.contact_phone:
-        return link, False
-    text = ctx.tr("en")(
-        INVITE, program=ctx.settings.program_name, employer=employer.name, link=link
-    )
+        return link, ""
     urn = roster_phone().urn(employer.contact_phone)
     enqueue(ctx, Outbound(text, category="coordinator"), sender_urn=urn)  # the coordinator's act
-    return link, True
+    return link, "text"
 
 
 def open_by_token(ctx: Context, token: str) -> OpportunityProposal | None:

@@ -14,7 +14,7 @@ from bot.context import Context
 from bot.services.consent_answers import record_paper_consent
 from bot.services.consent_docs import slip_token
 from bot.services.consent_receipt import receipt_url
-from db.models import ConsentRecord, Student
+from db.models import ConsentRecord, Site, Student, Supervisor
 from tests.support.staff import add_account
 from tests.test_checkin import link
 from tests.test_consent_support import approve, family, request_of
@@ -78,6 +78,7 @@ def pages(chat, make, database, settings, clock) -> Pages:
             signer_name="Rosa Rivera",
         )
         record_id = s.scalar(select(ConsentRecord.id).order_by(ConsentRecord.id.desc()))
+        site_id, supervisor_id = s.scalar(select(Site.id)), s.scalar(select(Supervisor.person_id))
     inbox_item, entry = console_items(database, settings, clock, student, pid)
     base = settings.public_base_url
     return Pages(
@@ -107,5 +108,10 @@ def pages(chat, make, database, settings, clock) -> Pages:
             "new employer": "/dashboard/employers/new",
             "bulk renewal": "/dashboard/partners/renew",
             "proposals": "/dashboard/proposals",
+            "sites and supervisors": "/dashboard/partners/places",
+            "new site": "/dashboard/sites/new",
+            "edit site": f"/dashboard/sites/{site_id}/edit",
+            "new supervisor": "/dashboard/supervisors/new",
+            "edit supervisor": f"/dashboard/supervisors/{supervisor_id}/edit",
         },
     )

@@ -10,11 +10,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import func, select, update
 
@@ -26,6 +24,7 @@ from bot.kinds.enterprise import texts as T
 from bot.kinds.enterprise.effects import ClaimOrder, FinishOrder, MailRequester
 from bot.messages import Outbound
 from bot.outbox import enqueue
+from bot.services.mail import send_mail
 from bot.statuses import WorkOrderStatus as Order
 from db import trail
 from db.models import EnterpriseProfile, Opportunity, WorkOrder
@@ -212,21 +211,6 @@ def mail(ctx: Context, e: MailRequester) -> list[Outbound]:
     msg["To"] = row.requester_email
     send_mail(ctx.settings.smtp_url, msg, _text(ctx, row, e.what, e.link or None))
     return []
-
-
-def send_mail(url: str, msg: EmailMessage, body: str) -> None:
-    parts = urlsplit(url)
-    sender = parse_qs(parts.query).get("from", ["wbl@localhost"])[0]
-    msg["From"] = sender
-    msg.set_content(body)
-    secure = parts.scheme == "smtps"
-    smtp_class = smtplib.SMTP_SSL if secure else smtplib.SMTP
-    with smtp_class(
-        parts.hostname or "localhost", parts.port or (465 if secure else 25), timeout=20
-    ) as smtp:
-        if parts.username:
-            smtp.login(unquote(parts.username), unquote(parts.password or ""))
-        smtp.send_message(msg)
 
 
 def when_done(created: datetime, done: datetime | None) -> str:
