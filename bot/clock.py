@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 
 
@@ -28,6 +28,13 @@ class FixedClock:
     def advance(self, **delta: float) -> datetime:
         self.at = self.at + timedelta(**delta)
         return self.at
+
+
+def parse_local(text: str, tz: tzinfo) -> datetime:
+    """Parse an ISO-8601 date-time as people write it in a file: local to `tz` unless it
+    names its own offset (then that wins). ValueError when it is not a date-time."""
+    value = datetime.fromisoformat(text.strip())
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value
 
 
 def parse_instant(text: str) -> datetime:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.clock import parse_local
 from bot.importers.csvio import Row, read_table
 from bot.importers.fields import BadValue, parse_bool, parse_decimal, parse_int
 from bot.importers.report import ImportReport
@@ -74,12 +75,12 @@ def _upsert(report: ImportReport, entity: str, row: Any, values: dict[str, Any])
 
 def _local(raw: str, tz: ZoneInfo, shift_days: int, column: str) -> datetime:
     try:
-        naive = datetime.fromisoformat(raw)
+        at = parse_local(raw, tz)
     except ValueError:
         raise BadValue(f"not a local date-time (2026-12-03T07:30): {raw[:40]!r}", column) from None
-    if naive.tzinfo is not None:
+    if at.tzinfo is not tz:  # it named an offset of its own
         raise BadValue("give the local time without a zone (DISTRICT_TZ applies)", column)
-    return (naive + timedelta(days=shift_days)).replace(tzinfo=tz)
+    return at + timedelta(days=shift_days)
 
 
 def import_shifts(

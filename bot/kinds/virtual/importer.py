@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import zones
+from bot.clock import parse_local
 from bot.importers.csvio import read_table
 from bot.importers.report import ImportReport
 from bot.kinds.virtual import KIND, rules
@@ -77,11 +78,9 @@ def _values(get, tz, shift_days: int) -> dict:  # noqa: ANN001
     if kind not in rules.SESSION_KINDS:
         raise BadRow("kind", f"{kind[:20]!r} is not one of {', '.join(rules.SESSION_KINDS)}")
     try:
-        starts = datetime.fromisoformat(get("starts"))
+        starts = parse_local(get("starts"), tz)
     except ValueError:
         raise BadRow("starts", "not a date and time such as 2026-12-03T16:00") from None
-    if starts.tzinfo is None:
-        starts = starts.replace(tzinfo=tz)
     minutes_raw = get("minutes") or str(rules.DEFAULT_MINUTES)
     if not minutes_raw.isdigit() or int(minutes_raw) > 480:
         raise BadRow("minutes", "minutes must be a whole number from 0 to 480")
