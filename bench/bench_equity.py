@@ -31,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, func, select, text, update
 from sqlalchemy.engine import make_url
@@ -85,7 +86,7 @@ def load(url: str, folder: Path) -> Any:
     db = Database(url)
     started = time.perf_counter()
     import_roster(db, folder, now=NOW)
-    import_partners(db, folder, now=NOW)
+    import_partners(db, folder, now=NOW, tz=ZoneInfo("America/Los_Angeles"))
     print(f"import: {time.perf_counter() - started:.1f} s")
     return db
 

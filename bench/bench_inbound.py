@@ -32,6 +32,7 @@ from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 from twilio.request_validator import RequestValidator
@@ -46,6 +47,8 @@ from bot.importers.roster import import_roster
 from db.migrate import upgrade
 from db.models import InboundMessage, Person
 from db.session import Database, make_engine
+
+DISTRICT_TZ = ZoneInfo("America/Los_Angeles")  # Settings.district_tz's default
 
 TEXTS = ["STATUS", "FIND", "MENU", "HELP", "status", "find virtual", "menu", "more"]
 ENDPOINTS = {"bare": "/bench/bare", "signed": "/bench/signed", "full": "/webhooks/twilio/sms"}
@@ -84,7 +87,10 @@ def load_district(db: Database, students: int, opportunities: int) -> list[str]:
     now = datetime.now(UTC)
     with tempfile.TemporaryDirectory() as tmp:
         folder = generate(Path(tmp), students, max(opportunities // 2, 1), opportunities)
-        for report in (import_roster(db, folder, now=now), import_partners(db, folder, now=now)):
+        for report in (
+            import_roster(db, folder, now=now),
+            import_partners(db, folder, now=now, tz=DISTRICT_TZ),
+        ):
             if report.problems:
                 raise SystemExit(f"bench district did not import cleanly: {report.problems[:3]}")
     with db.transaction() as s:
