@@ -35,25 +35,35 @@ BASE = "https://wbl.bench.test"
 
 @dataclass(frozen=True)
 class Deployment:
-    """gunicorn's shape: `sync:5` (5 sync workers) or `gthread:4:4` (4 workers x 4 threads)."""
+    """gunicorn's shape: `sync:5` (5 sync workers) or `gthread:4:4` (4 workers x 4 threads),
+    with gunicorn options after `+`: `gthread:4:4+reuse-port+keep-alive=0`."""
 
     worker_class: str
     workers: int
     threads: int = 1
+    options: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, spec: str) -> Deployment:
-        parts = spec.split(":")
-        return cls(parts[0], int(parts[1]), int(parts[2]) if len(parts) > 2 else 1)
+        shape, *options = spec.split("+")
+        parts = shape.split(":")
+        threads = int(parts[2]) if len(parts) > 2 else 1
+        return cls(parts[0], int(parts[1]), threads, tuple(options))
 
     def __str__(self) -> str:
-        return f"{self.worker_class}:{self.workers}" + (
+        shape = f"{self.worker_class}:{self.workers}" + (
             f":{self.threads}" if self.worker_class == "gthread" else ""
         )
+        return "+".join((shape, *self.options))
 
     def args(self) -> list[str]:
         out = ["-k", self.worker_class, "-w", str(self.workers)]
-        return out + (["--threads", str(self.threads)] if self.worker_class == "gthread" else [])
+        if self.worker_class == "gthread":
+            out += ["--threads", str(self.threads)]
+        for option in self.options:
+            name, _, value = option.partition("=")
+            out += [f"--{name}", value] if value else [f"--{name}"]
+        return out
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from bot import applier, outbox, payloads
 from bot import engine_sql as sql
@@ -58,6 +59,7 @@ class Outcome:
     outbox: list[OutboxMessage] = field(default_factory=list)
     language: str = "en"  # the sender's language after this event (ESPAÑOL may change it)
     opted_out: bool = False  # the sender's address is opted out after this event
+    changed: bool = False  # the turn's effects ran (they may have changed language or opt-out)
 
 
 class Engine:
@@ -106,21 +108,15 @@ class Engine:
         """
         ctx = Context(session, self.settings, inbound.received_at)
         inbound = _clean(inbound)
-        contact, person, conv = self._sender(session, inbound.urn, inbound.received_at)
-        known = _known(contact, person)
-        inbound_id = self._record(
-            session,
-            inbound,
-            contact if known else None,
-            person if known else None,
-            status=InboundStatus.FAILED if failed else None,
-        )
+        found = self._sender(session, inbound.urn, inbound.received_at)
+        sender = found if found is not None and found.known else None
+        inbound_id = self._record(session, inbound, sender, failed=failed)
         if inbound_id is None:  # a repeat delivery, or another one got through meanwhile
             log.info("duplicate inbound channel=%s", inbound.channel)
             return Outcome(duplicate=True)
-        outcome = Outcome(inbound_id=inbound_id, person_id=person.id if known and person else None)
+        outcome = Outcome(inbound_id=inbound_id, person_id=sender.person_id if sender else None)
         if failed:
-            _ = ctx.tr(person.language if known and person else "en")
+            _ = ctx.tr(sender.language or "en" if sender else "en")
             reply = Outbound(_(SORRY))
             outcome.outbox.append(
                 enqueue(
@@ -131,18 +127,20 @@ class Engine:
                     in_reply_to=inbound_id,
                 )
             )
-        elif known and contact is not None and person is not None:
-            self._process(ctx, _cut(inbound), inbound_id, contact, person, conv, outcome)
+        elif sender is not None:
+            self._process(ctx, _cut(inbound), inbound_id, sender, outcome)
         else:
             self._stranger(ctx, _cut(inbound), inbound_id, outcome)
-        if known and contact is not None and person is not None:
-            outcome.language = normalize_language(person.language)
-            outcome.opted_out = contact.opted_out_at is not None
+        if sender is not None:  # as this event left them (ESPAÑOL, STOP change them)
+            language, opted_out = (
+                sql.read_reach(session, sender.contact_id)
+                if outcome.changed
+                else (sender.language, sender.opted_out)
+            )
+            outcome.language, outcome.opted_out = normalize_language(language), opted_out
         return outcome
 
-    def _sender(
-        self, session: Session, urn: str, now: datetime
-    ) -> tuple[Contact | None, Person | None, Conversation | None]:
+    def _sender(self, session: Session, urn: str, now: datetime) -> sql.Sender | None:
         """The contact, person and conversation behind `urn`, locked, in one query.
 
         On PostgreSQL the three rows stay locked `FOR UPDATE` for the rest of the
@@ -153,35 +151,38 @@ class Engine:
         reads again. SQLite serializes every writer anyway.
         """
         postgres = session.get_bind().dialect.name == "postgresql"
-        stmt = sql.SENDER_LOCKED if postgres else sql.SENDER
-        row = session.execute(stmt, {"urn": urn}).first()
-        if row is None:  # a stranger, or a first message: make the conversation, read again
+        sender = sql.read_sender(session, urn, postgres)
+        if sender is None:  # a stranger, or a first message: make the conversation, read again
             contacts.adopt_phone_urn(session, urn, now)  # a known number on a new channel
             session.connection().execute(sql.first_conversation(postgres), {"urn": urn, "now": now})
-            row = session.execute(stmt, {"urn": urn}).first()
-        return (row[0], row[1], row[2]) if row else (None, None, None)
+            sender = sql.read_sender(session, urn, postgres)
+        return sender
 
     def _record(
-        self,
-        session: Session,
-        inbound: Inbound,
-        contact: Contact | None,
-        person: Person | None,
-        status: InboundStatus | None = None,
+        self, session: Session, inbound: Inbound, sender: sql.Sender | None, *, failed: bool
     ) -> int | None:
-        """Insert the inbound row unless its provider id was seen; its id, or None."""
-        values = dict(
+        """Insert the inbound row unless its provider id was seen; its id, or None.
+
+        On PostgreSQL the sender's "last wrote from" is refreshed in the same statement
+        when it is older than CONTACT_TOUCH (elsewhere by `_touch`, when processed).
+        """
+        status = InboundStatus.PROCESSED if sender else InboundStatus.STRANGER
+        values: dict[str, Any] = dict(
             channel=inbound.channel,
             provider_id=inbound.provider_id[:64],
             text=inbound.text,
             payload=_payload_summary(inbound),
-            status=status or (InboundStatus.PROCESSED if person else InboundStatus.STRANGER),
-            contact_id=contact.id if contact else None,
-            person_id=person.id if person else None,
+            status=InboundStatus.FAILED if failed else status,
+            contact_id=sender.contact_id if sender else None,
+            person_id=sender.person_id if sender else None,
             received_at=inbound.received_at,
         )
-        statement = sql.dedupe_insert(session.get_bind().dialect.name)
-        return session.connection().execute(statement, values).scalar()
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql" and sender is not None and _stale(sender, inbound):
+            params = {f"m_{key}": values[key] for key in sql.RECORDED}
+            params.update(touched=sender.contact_id, at=inbound.received_at)
+            return session.connection().execute(sql.dedupe_insert_touching(), params).scalar()
+        return session.connection().execute(sql.dedupe_insert(dialect), values).scalar()
 
     def _stranger(self, ctx: Context, inbound: Inbound, inbound_id: int, outcome: Outcome) -> None:
         with read_only(ctx.session, "link") if "link" in registry.PURE else nullcontext():
@@ -191,23 +192,24 @@ class Engine:
             outcome.outbox.append(enqueue(ctx, out, sender_urn=inbound.urn, in_reply_to=inbound_id))
 
     def _process(
-        self,
-        ctx: Context,
-        inbound: Inbound,
-        inbound_id: int,
-        contact: Contact,
-        person: Person,
-        conv: Conversation | None,
-        outcome: Outcome,
+        self, ctx: Context, inbound: Inbound, inbound_id: int, sender: sql.Sender, outcome: Outcome
     ) -> None:
         session = ctx.session
-        last = contact.last_inbound_at
-        if last is None or inbound.received_at - last > CONTACT_TOUCH:
-            _touch(session, contact, inbound.received_at)
-        ctx.actor = f"person:{person.id}"
-        conv = conv or self._lock_conversation(session, person.id, ctx)
-        turn = Turn(_info(person), conv.flow, conv.state, dict(conv.data or {}), inbound, ctx)
-        reply = self._effects(ctx, self._route(turn, inbound), turn.person.language)
+        if session.get_bind().dialect.name != "postgresql" and _stale(sender, inbound):
+            _touch(session, sender.contact_id, inbound.received_at)
+        ctx.actor = f"person:{sender.person_id}"
+        conv = sender.conv
+        info = PersonInfo(
+            sender.person_id,
+            sender.kind,
+            normalize_language(sender.language),
+            sender.given_name,
+            sender.active,
+        )
+        turn = Turn(info, conv.flow, conv.state, dict(conv.data), inbound, ctx)
+        decided = self._route(turn, inbound)
+        outcome.changed = bool(decided.effects)
+        reply = self._effects(ctx, decided, turn.person.language)
         self._apply(ctx, conv, turn, reply, outcome, sender_urn=inbound.urn, in_reply_to=inbound_id)
 
     def _route(self, turn: Turn, inbound: Inbound) -> Reply:
@@ -261,11 +263,9 @@ class Engine:
         if flow is None:
             raise LookupError(f"no flow owns trigger kind {trigger.kind!r}")
         if person is not None:
-            conv = self._lock_conversation(session, person.id, ctx)
+            conv = sql.ConvState.of(self._lock_conversation(session, person.id, ctx))
             info = _info(person)
-            turn = Turn(
-                info, conv.flow or flow.name, conv.state, dict(conv.data or {}), trigger, ctx
-            )
+            turn = Turn(info, conv.flow or flow.name, conv.state, dict(conv.data), trigger, ctx)
         else:
             conv = None
             info = PersonInfo(0, "system", "en", "")
@@ -317,7 +317,7 @@ class Engine:
     def _apply(
         self,
         ctx: Context,
-        conv: Conversation,
+        conv: sql.ConvState,
         turn: Turn,
         reply: Reply,
         outcome: Outcome,
@@ -376,30 +376,39 @@ def _decide(turn: Turn, name: str, handle: Callable[[Turn], Reply | None]) -> Re
         return handle(turn)
 
 
-def _save(ctx: Context, conv: Conversation, **values: Any) -> None:
+def _save(ctx: Context, conv: sql.ConvState, **values: Any) -> None:
     """Write the conversation's new state now with one Core UPDATE (cheaper than a flush).
 
-    The loaded object takes the same values as committed ones, so no flush repeats it.
+    A loaded ORM copy of it (a trigger's) takes the same values as committed ones, so no
+    flush repeats it.
     """
-    values.update(version=(conv.version or 0) + 1, updated_at=ctx.now)
+    values.update(version=conv.version + 1, updated_at=ctx.now)
     ctx.session.connection().execute(
         sql.SAVE_CONVERSATION, {"conversation": conv.person_id, **values}
     )
-    for key, value in values.items():
-        set_committed_value(conv, key, value)
-
-
-def _touch(session: Session, contact: Contact, at: datetime) -> None:
-    """ "Last wrote from" = `at`, with one Core UPDATE now (no unit-of-work flush later)."""
-    session.connection().execute(sql.TOUCH_CONTACT, {"contact": contact.id, "at": at})
-    set_committed_value(contact, "last_inbound_at", at)
-
-
-def _known(contact: Contact | None, person: Person | None) -> bool:
-    """A sender we serve: an active person behind a contact the roster has not retired."""
-    return (
-        person is not None and person.active and contact is not None and contact.retired_at is None
+    conv.flow, conv.state, conv.data, conv.version = (
+        values["flow"],
+        values["state"],
+        values["data"],
+        values["version"],
     )
+    loaded = ctx.session.identity_map.get(identity_key(Conversation, conv.person_id))
+    for key, value in values.items() if loaded is not None else ():
+        set_committed_value(loaded, key, value)
+
+
+def _touch(session: Session, contact_id: int, at: datetime) -> None:
+    """ "Last wrote from" = `at`, with one Core UPDATE now (no unit-of-work flush later)."""
+    session.connection().execute(sql.TOUCH_CONTACT, {"contact": contact_id, "at": at})
+    loaded = session.identity_map.get(identity_key(Contact, contact_id))
+    if loaded is not None:
+        set_committed_value(loaded, "last_inbound_at", at)
+
+
+def _stale(sender: sql.Sender, inbound: Inbound) -> bool:
+    """Whether the sender's "last wrote from" is worth refreshing (CONTACT_TOUCH)."""
+    last = sender.last_inbound_at
+    return last is None or inbound.received_at - last > CONTACT_TOUCH
 
 
 def _info(person: Person) -> PersonInfo:

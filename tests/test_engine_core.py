@@ -31,6 +31,32 @@ def test_same_provider_id_is_processed_once(database, engine, clock, make):
         assert s.scalar(select(func.count()).select_from(OutboxMessage)) == 1
 
 
+def test_last_wrote_from_is_kept_fresh_at_most_every_five_minutes(database, engine, clock, make):
+    """The contact's "last wrote from" (which address answers go to first) is set by a
+    message, left alone by one two minutes later, and moved by one ten minutes later;
+    a repeated delivery of the same message does not move it."""
+    student = make.student()
+    urn = f"tel:{student.phone}"
+
+    def last_wrote() -> object:
+        with database.transaction() as s:
+            return s.scalar(select(Contact.last_inbound_at).where(Contact.urn == urn))
+
+    first = clock.now()
+    send(database, engine, clock, urn, "HELP", pid="SM-a")
+    assert last_wrote() == first
+    clock.advance(minutes=2)
+    send(database, engine, clock, urn, "MENU", pid="SM-b")
+    assert last_wrote() == first
+    clock.advance(minutes=10)
+    later = clock.now()
+    send(database, engine, clock, urn, "MENU", pid="SM-c")
+    assert last_wrote() == later
+    clock.advance(minutes=10)
+    again, _ = send(database, engine, clock, urn, "MENU", pid="SM-c")
+    assert again.duplicate and last_wrote() == later
+
+
 def test_stranger_is_told_how_to_join_and_nothing_more(database, engine, clock, make):
     make.student(phone="+15595550148")
     _, texts = send(database, engine, clock, "tel:+15595550199", "FIND")

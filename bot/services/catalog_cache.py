@@ -19,6 +19,7 @@ import time
 import weakref
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, event
@@ -79,8 +80,15 @@ def _watch_writes() -> None:
 
 
 def _watch(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-    if not conn.info.get(_DIRTY) and _WRITES.match(statement) and _TABLES.search(statement):
+    if not conn.info.get(_DIRTY) and _writes_catalog(statement):
         conn.info[_DIRTY] = True
+
+
+@lru_cache(maxsize=4096)
+def _writes_catalog(statement: str) -> bool:
+    """Whether a statement writes to a table the catalogue reads (decided once per text:
+    statements come from SQLAlchemy's compiled cache, so the same few texts repeat)."""
+    return bool(_WRITES.match(statement) and _TABLES.search(statement))
 
 
 def _on_commit(conn: Any) -> None:

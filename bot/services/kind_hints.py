@@ -3,7 +3,9 @@ a student's open placements, or the open placements a supervisor (a mentor) over
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select
 
 from bot.context import Context
 from bot.rules.placement import OPEN_STATUSES
@@ -14,11 +16,19 @@ AUDIENCE_BY_PERSON = {"student": "student", "supervisor": "supervisor"}
 
 def current_kinds(ctx: Context, person_id: int, audience: str) -> list[str]:
     """The kind codes of the person's open placements (as student or as supervisor)."""
-    who = Placement.student_id if audience == "student" else Opportunity.supervisor_id
-    query = (
+    query = _AS_STUDENT if audience == "student" else _AS_SUPERVISOR
+    return sorted(ctx.session.connection().execute(query, {"person": person_id}).scalars())
+
+
+def _kinds_where(who: Any) -> Select[str]:
+    """Built once: MENU and HELP run it on every call (a Core statement, no ORM loading)."""
+    return (
         select(Opportunity.kind)
         .join(Placement, Placement.opportunity_id == Opportunity.id)
-        .where(who == person_id, Placement.status.in_(OPEN_STATUSES))
+        .where(who == bindparam("person"), Placement.status.in_(OPEN_STATUSES))
         .distinct()
     )
-    return sorted(ctx.session.scalars(query))
+
+
+_AS_STUDENT = _kinds_where(Placement.student_id)
+_AS_SUPERVISOR = _kinds_where(Opportunity.supervisor_id)
