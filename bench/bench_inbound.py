@@ -34,7 +34,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import exists, func, insert, literal, select, text
 from twilio.request_validator import RequestValidator
 
 from bench import harness
@@ -45,7 +45,7 @@ from bench.ref_app import create_reference_table
 from bot.importers.partners import import_partners
 from bot.importers.roster import import_roster
 from db.migrate import upgrade
-from db.models import InboundMessage, Person
+from db.models import Conversation, InboundMessage, Person
 from db.session import Database, make_engine
 
 DISTRICT_TZ = ZoneInfo("America/Los_Angeles")  # Settings.district_tz's default
@@ -99,6 +99,15 @@ def load_district(db: Database, students: int, opportunities: int) -> list[str]:
             .where(Person.kind == "student", Person.phone.is_not(None))
             .order_by(Person.id)
         ).all()
+    with db.transaction() as s:  # mid-term: every student has written before (steady state)
+        students = select(Person.id, literal(now, Conversation.updated_at.type))
+        talked = Conversation.person_id
+        s.execute(
+            insert(Conversation).from_select(
+                ["person_id", "updated_at"],
+                students.where(Person.kind == "student", ~exists().where(talked == Person.id)),
+            )
+        )
     if db.is_postgres:
         with db.engine.begin() as conn:
             conn.execute(text("ANALYZE"))

@@ -138,6 +138,7 @@ class Phase:
     wal_bytes: int
     ran_out: bool
     extra: dict
+    statements: int | None = None  # SQL statements the server ran (pg_stat_statements)
 
     @property
     def rate(self) -> float:
@@ -160,6 +161,7 @@ class Phase:
             f"p99 {self.p99_ms:6.1f} ms  errors {self.errors}  CPU/req {self.cpu_ms:5.2f} ms "
             f"(web {self.web_cpu * 1000 / n:4.2f} + db {self.db_cpu * 1000 / n:4.2f})  "
             f"busiest worker {self.busiest:4.0%}  WAL/req {self.wal_bytes / n:5.0f} B"
+            + (f"  SQL/req {self.statements / n:4.1f}" if self.statements is not None else "")
             + ("  RAN OUT of requests: raise --seconds' pool" if self.ran_out else "")
         )
 
@@ -180,9 +182,28 @@ class WalProbe:
         with self.engine.connect() as conn:
             return int(conn.execute(text("SELECT pg_current_wal_lsn() - '0/0'")).scalar_one())
 
+    def statements(self) -> int | None:
+        """Top-level statements run in this database so far, by pg_stat_statements (None
+        where the extension is not loaded: a server that is not the benchmark's own)."""
+        if self.engine is None:
+            return None
+        try:
+            with self.engine.begin() as conn:  # the extension again: a reset drops it
+                conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_stat_statements"))
+                return int(conn.execute(text(_COUNT_STATEMENTS)).scalar_one())
+        except Exception:  # noqa: BLE001 - no extension: the figure is simply not shown
+            return None
+
     def dispose(self) -> None:
         if self.engine is not None:
             self.engine.dispose()
+
+
+_COUNT_STATEMENTS = """
+SELECT coalesce(sum(calls), 0) FROM pg_stat_statements
+WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%pg_current_wal_lsn%'
+"""
 
 
 def write_requests(lines: Iterable[tuple[str, ...]]) -> Path:
@@ -209,16 +230,18 @@ def run_phase(
     cmd = [need_wrk(), "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s"]
     cmd += ["--timeout", "10s", "-s", str(LUA / script), f"http://127.0.0.1:{server.port}"]
     cmd += ["--", str(requests_file), str(threads)]
-    web0, db0, lsn0 = (
+    sql0, web0, db0, lsn0 = (
+        wal.statements(),
         proc_cpu.snapshot([server.proc.pid]),
         proc_cpu.snapshot(db_pids()),
         wal.lsn(),
     )
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    web1, db1, lsn1 = (
+    web1, db1, lsn1, sql1 = (
         proc_cpu.snapshot([server.proc.pid]),
         proc_cpu.snapshot(db_pids()),
         wal.lsn(),
+        wal.statements(),
     )
     found = [ln for ln in done.stdout.splitlines() if ln.startswith("WRKJSON ")]
     if done.returncode != 0 or not found:
@@ -242,6 +265,7 @@ def run_phase(
         wal_bytes=lsn1 - lsn0,
         ran_out=bool(data["ran_out"]),
         extra=extra,
+        statements=sql1 - sql0 if sql0 is not None and sql1 is not None else None,
     )
 
 

@@ -97,6 +97,10 @@ def cluster(max_connections: int = 200) -> Iterator[Cluster]:
         stdout=subprocess.DEVNULL,
     )
     options = f"-h 127.0.0.1 -p {port} -k {folder} -c max_connections={max_connections}"
+    # statements per request, counted by the server (top-level SQL; BEGIN/COMMIT not counted)
+    options += (
+        " -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track_utility=off"
+    )
     subprocess.run(
         _as_postgres([str(binaries / "pg_ctl"), "-D", str(folder), "-l", str(folder / "log")])
         + ["-w", "-o", options, "start"],
