@@ -38,6 +38,8 @@ import argparse
 import logging
 import random
 import re
+import signal
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -57,6 +59,7 @@ from bench.term_model import (
     DEMAND_HEADER,
     DISTRICT,
     HEADER,
+    Observed,
     Phase,
     bottlenecks,
     peaks,
@@ -72,7 +75,7 @@ from bot.runtime import Runtime
 from bot.scheduler import DueSummary, load_sweeps, run_reminders, run_sweeps
 from bot.services import nudges, opportunities
 from bot.settings import Settings
-from bot.statuses import ConsentAction, PlacementStatus, RatingStatus
+from bot.statuses import ConsentAction, OutboxStatus, PlacementStatus, RatingStatus
 from db.models import (
     ConsentRecord,
     ConsentRequest,
@@ -146,6 +149,8 @@ class Term:
         self.onsite: list[tuple[int, str, float, float]] = []  # id, phone, site lat, lon
         self.remote: list[tuple[int, str]] = []
         self.passes: list[tuple[float, float]] = []  # (reminders, sweeps) wall of each pass
+        self.clockin_texts = 0  # outbox rows queued while students clocked in
+        self.busiest_day = 0  # texts sent on the busiest school day
         self.log: list[str] = []
 
     def say(self, line: str) -> None:
@@ -351,11 +356,13 @@ class Term:
         working = self.working()
         onsite = [x for x in self.onsite if x[0] in working]
         self.clock.at = at(day, 15, 30)
+        texts = self.outbox_rows()
         with self.meter.phase("clock-in", "clock-ins", self.scale) as ph:
             for _pid, phone, lat, lon in onsite:
                 ok = self.clock_at_site("IN", phone, lat + rng.uniform(-3e-4, 3e-4), lon)
                 done["in" if ok else "missed"] += 1
                 ph.events += 1
+        self.clockin_texts += self.outbox_rows() - texts
         self.jobs(at(day, 16, 0))
         self.clock.at = at(day, 17, 45)
         with self.meter.phase("clock-out", "clock-outs", self.scale) as ph:
@@ -373,7 +380,10 @@ class Term:
                     ph.events += 1
         self.jobs(at(day, 18, 30))
         self.clock.at = at(day, 20, 0)
+        sent = self.meter.phases["daily sends"].events
         self.drain("daily sends", 1000.0, 0.0, self.scale)
+        done["texts"] = self.meter.phases["daily sends"].events - sent
+        self.busiest_day = max(self.busiest_day, done["texts"])
         self.clock.at = at(day, 20, 30)
         self.supervisors(at(day, 0))
         self.jobs(at(day, 23, 30))
@@ -387,7 +397,8 @@ class Term:
             done = self.school_day(day, rng)
             self.say(
                 f"day {n:2} {day}: IN {done['in']} (no link {done['missed']}), OUT "
-                f"{done['out']}, LOG {done['log']} in {time.perf_counter() - t0:.1f} s; "
+                f"{done['out']}, LOG {done['log']}, texts sent {done['texts']} in "
+                f"{time.perf_counter() - t0:.1f} s; "
                 f"{machine_state()}"
             )
         after = days[-1] + timedelta(days=1)
@@ -411,6 +422,12 @@ class Term:
         self.say(f"reports: {rows} rows (hours, records, coverage)")
 
     # --- the state of the database -----------------------------------------------------------
+    def outbox_rows(self) -> int:
+        """Texts waiting for the dispatcher (an SMS reply in the webhook's TwiML is not)."""
+        with self.db.transaction() as s:
+            waiting = OutboxMessage.status == OutboxStatus.PENDING
+            return int(s.scalar(select(func.count()).where(waiting)) or 0)
+
     def size(self) -> int:
         with self.db.engine.connect() as conn:
             if not self.db.is_postgres:
@@ -473,7 +490,17 @@ def run(url: str, db_pids: Callable[[], list[int]], args: argparse.Namespace) ->
         *(
             d.row()
             for d in bottlenecks(
-                peaks(p, wave_rate, grown_50k, args.days, term.passes, fixed.wall / fixed.events)
+                peaks(
+                    p,
+                    Observed(
+                        wave_rate,
+                        grown_50k,
+                        term.busiest_day,
+                        p["clock-in"].per(term.clockin_texts),
+                        term.passes,
+                        fixed.wall / fixed.events,
+                    ),
+                )
             )
         ),
     ]
@@ -515,4 +542,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a kill still stops the cluster
     raise SystemExit(main())

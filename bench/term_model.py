@@ -96,15 +96,26 @@ class Demand:
         )
 
 
-def peaks(
-    p: dict[str, Phase],
-    wave_rate: float,
-    db_bytes_50k: float,
-    days: int,
-    passes: list[tuple[float, float]],
-    fixed_sweep: float,
-) -> list[Demand]:
+@dataclass
+class Observed:
+    """What the run saw besides the phases' costs."""
+
+    wave_rate: float  # the consent wave's steady rate ÷ the 100/s limit
+    db_bytes_50k: float  # the database after the term, the cohort's growth scaled
+    busiest_day_texts: int  # the cohort's texts sent on its busiest school day
+    texts_per_clockin: float  # outbox rows a clock-in (IN + location) queued
+    passes: list[tuple[float, float]]  # (due reminders, sweeps) wall of each worker pass
+    fixed_sweep: float  # a sweeps pass over the full district with nothing placed, s
+
+
+def peaks(p: dict[str, Phase], seen: Observed) -> list[Demand]:
     """The demand on each resource at the term's peaks, from the per-event costs."""
+    wave_rate, db_bytes_50k, passes, fixed_sweep = (
+        seen.wave_rate,
+        seen.db_bytes_50k,
+        seen.passes,
+        seen.fixed_sweep,
+    )
     clock_in = p["clock-in"]
     per_clockin_app = clock_in.per(clock_in.app_cpu)
     per_clockin_db = clock_in.per(clock_in.db_cpu)
@@ -118,7 +129,8 @@ def peaks(
         (rem * scale + fixed_sweep + max(0.0, sw - fixed_sweep) * scale for rem, sw in passes),
         default=float("nan"),
     )
-    daily_sends = send.events * send.scale / max(1, days)
+    daily_sends = seen.busiest_day_texts * send.scale
+    peak_texts = CLOCKIN_PEAK * seen.texts_per_clockin
     wave_h = {tier: WAVE / rate / 3600 for tier, rate in TIERS.items()}  # at the limit
     term_wal = sum(x.wal * x.scale for x in p.values())
     rows = [
@@ -196,11 +208,26 @@ def peaks(
             f"75,000 at the rate one worker reached in the run: {wave_rate:.0%} of 100/s",
         ),
         Demand(
-            "a school day's texts at a long code (1/s)",
+            "the busiest school day's texts at a long code (1/s)",
             daily_sends / 3600,
             SENDING_HOURS,
             "h",
-            f"{daily_sends:,.0f} texts a day (receipts, digests, reminders) at 1/s",
+            f"{daily_sends:,.0f} texts that day (receipts, digests, reminders) at 1/s",
+        ),
+        Demand(
+            "texts/s at the clock-in peak, against a 10DLC 10/s",
+            peak_texts,
+            10,
+            "texts/s",
+            f"{CLOCKIN_PEAK:.0f} clock-ins/s × {seen.texts_per_clockin:.2f} texts each "
+            "(the receipt; urgent: sent before anything else, but only as fast as the tier)",
+        ),
+        Demand(
+            "texts/s at the clock-in peak, against a short code's 100/s",
+            peak_texts,
+            100,
+            "texts/s",
+            "as above",
         ),
         Demand(
             "disk: database after the term",
