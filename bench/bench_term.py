@@ -64,6 +64,7 @@ from bench.term_model import (
     bottlenecks,
     peaks,
 )
+from bot import kinds
 from bot.cli import approve_by_ids
 from bot.clock import FixedClock
 from bot.context import Context
@@ -71,8 +72,9 @@ from bot.dispatch import Dispatcher
 from bot.errors import WBLError
 from bot.importers.partners import import_partners
 from bot.importers.roster import import_roster
+from bot.jobs import SWEEPS
 from bot.runtime import Runtime
-from bot.scheduler import DueSummary, load_sweeps, run_reminders, run_sweeps
+from bot.scheduler import DueSummary, load_sweeps, run_reminders
 from bot.services import nudges, opportunities
 from bot.settings import Settings
 from bot.statuses import ConsentAction, OutboxStatus, PlacementStatus, RatingStatus
@@ -85,6 +87,7 @@ from db.models import (
     Placement,
     RatingRequest,
     Site,
+    Supervisor,
 )
 from db.session import Database
 from tests.support.providers import FakeTelegram, FakeTwilio, configure
@@ -108,6 +111,22 @@ def school_days(first: date, count: int) -> list[date]:
             days.append(day)
         day += timedelta(days=1)
     return days
+
+
+def timed_sweeps(runtime: Runtime, now: datetime, summary: DueSummary) -> dict[str, float]:
+    """bot.scheduler.run_sweeps's loop, each sweep timed: {name: seconds}."""
+    took: dict[str, float] = {}
+    for name, sweep in [*SWEEPS.items(), *kinds.sweeps().items()]:
+        t0 = time.perf_counter()
+        try:
+            with runtime.database.transaction() as s:
+                sweep(Context(s, runtime.settings, now, actor="system"))
+            summary.sweeps += 1
+        except Exception:  # as run_sweeps: one failing sweep must not stop the others
+            logging.getLogger("wbl.bench").exception("sweep %s failed", name)
+            summary.sweep_errors += 1
+        took[name] = time.perf_counter() - t0
+    return took
 
 
 class Meter:
@@ -149,6 +168,8 @@ class Term:
         self.onsite: list[tuple[int, str, float, float]] = []  # id, phone, site lat, lon
         self.remote: list[tuple[int, str]] = []
         self.passes: list[tuple[float, float]] = []  # (reminders, sweeps) wall of each pass
+        self.busiest: list[tuple[float, datetime, int, dict[str, float]]] = []
+        self.digested = 0  # supervisors sent a digest on the busiest day
         self.clockin_texts = 0  # outbox rows queued while students clocked in
         self.busiest_day = 0  # texts sent on the busiest school day
         self.log: list[str] = []
@@ -305,10 +326,11 @@ class Term:
             run_reminders(self.runtime, when, summary)
             rem.events = summary.done + summary.failed + summary.vanished
         with self.meter.phase(name, "passes", self.scale) as sw:
-            run_sweeps(self.runtime, when, summary)
+            took = timed_sweeps(self.runtime, when, summary)
             sw.events = 1
         if name == "sweeps":
             self.passes.append((rem.wall, sw.wall))
+            self.busiest.append((sw.wall + rem.wall, when, rem.events, took))
         if summary.failed or summary.sweep_errors:
             self.say(f"  pass at {when}: {summary}")
 
@@ -331,6 +353,7 @@ class Term:
                     .group_by(RatingRequest.supervisor_id)
                 ).all()
             )
+        self.digested = max(self.digested, len(asked))
         with self.meter.phase("supervisor answers", "texts", self.scale) as ph:
             for urn, person_id in asked:
                 phone = urn.removeprefix("tel:")
@@ -422,6 +445,10 @@ class Term:
         self.say(f"reports: {rows} rows (hours, records, coverage)")
 
     # --- the state of the database -----------------------------------------------------------
+    def supervisors_total(self) -> int:
+        with self.db.transaction() as s:
+            return int(s.scalar(select(func.count()).select_from(Supervisor)) or 0)
+
     def outbox_rows(self) -> int:
         """Texts waiting for the dispatcher (an SMS reply in the webhook's TwiML is not)."""
         with self.db.transaction() as s:
@@ -481,6 +508,16 @@ def run(url: str, db_pids: Callable[[], list[int]], args: argparse.Namespace) ->
         f"{grown_50k / 1e9:.2f} GB",
         f"rows after the term: {term.rows()}",
         "",
+        f"supervisors sent a digest on the busiest day: {term.digested} of "
+        f"{term.supervisors_total()} (at 50,000 at most all of them: × "
+        f"{term.supervisors_total() / max(1, term.digested):.1f}, not × {term.scale:.0f})",
+        "The busiest worker passes (sim time, reminders run, seconds; the slowest sweeps):",
+        *(
+            f"  {when.astimezone(LA):%a %d %b %H:%M}: {n} reminders, {wall:.1f} s; "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in sorted(took.items(), key=lambda x: -x[1])[:3])
+            for wall, when, n, took in sorted(term.busiest, key=lambda x: -x[0])[:3]
+        ),
+        "",
         *HEADER,
         *(ph.row() for ph in p.values()),
         "",
@@ -499,6 +536,7 @@ def run(url: str, db_pids: Callable[[], list[int]], args: argparse.Namespace) ->
                         p["clock-in"].per(term.clockin_texts),
                         term.passes,
                         fixed.wall / fixed.events,
+                        min(term.scale, term.supervisors_total() / max(1, term.digested)),
                     ),
                 )
             )

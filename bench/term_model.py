@@ -106,6 +106,7 @@ class Observed:
     texts_per_clockin: float  # outbox rows a clock-in (IN + location) queued
     passes: list[tuple[float, float]]  # (due reminders, sweeps) wall of each worker pass
     fixed_sweep: float  # a sweeps pass over the full district with nothing placed, s
+    sweep_scale: float  # the sweeps' growth to 50,000 when it follows the supervisors (capped)
 
 
 def peaks(p: dict[str, Phase], seen: Observed) -> list[Demand]:
@@ -123,12 +124,19 @@ def peaks(p: dict[str, Phase], seen: Observed) -> list[Demand]:
     send = p["daily sends"]
     answer = p["consent answers"]
     scale = clock_in.scale
+
     # a pass at 50,000: its reminders × scale; the sweeps' fixed part (measured over the
     # full district with nothing placed) once, the rest × scale (linear: an upper bound)
-    jobs_pass_50k = max(
-        (rem * scale + fixed_sweep + max(0.0, sw - fixed_sweep) * scale for rem, sw in passes),
-        default=float("nan"),
-    )
+    def busiest(sweep_scale: float) -> float:
+        return max(
+            (
+                rem * scale + fixed_sweep + max(0.0, sw - fixed_sweep) * sweep_scale
+                for rem, sw in passes
+            ),
+            default=float("nan"),
+        )
+
+    jobs_pass_50k, jobs_pass_capped = busiest(scale), busiest(seen.sweep_scale)
     daily_sends = seen.busiest_day_texts * send.scale
     peak_texts = CLOCKIN_PEAK * seen.texts_per_clockin
     wave_h = {tier: WAVE / rate / 3600 for tier, rate in TIERS.items()}  # at the limit
@@ -185,6 +193,14 @@ def peaks(p: dict[str, Phase], seen: Observed) -> list[Demand]:
             "s",
             f"one pass every {JOBS_EVERY_S} s; reminders × {scale:.0f}, sweeps "
             f"{fixed_sweep:.1f} s fixed + the rest × {scale:.0f} (upper bound)",
+        ),
+        Demand(
+            "the busiest worker pass at 50,000, sweeps growing with the supervisors",
+            jobs_pass_capped,
+            JOBS_EVERY_S,
+            "s",
+            f"as above, the sweeps' growth × {seen.sweep_scale:.1f} (every supervisor has "
+            "a digest: the digest sweep works per supervisor)",
         ),
         Demand(
             "consent wave at a long code (1/s)",
