@@ -17,15 +17,16 @@ days (1-28 December 2026, gen_district's opportunity dates) pass in minutes. Wha
    (Flask app in-process → Engine.receive); then each school day on-site students text
    IN, post their location to the one-time link (the check-in page), and at the end of
    the day OUT and post again (one in 20 forgets: auto-close), remote students text LOG;
-   the worker's pass (bot.scheduler.run_jobs: due reminders through
-   Engine.handle_trigger, every sweep — supervisor digests, ratings, vetting, month-end)
-   runs morning, afternoon and evening, and the dispatcher drains the day's outbox.
+   supervisors answer their digests (A ALL; six scores, then SKIP, for a rating round);
+   the worker's pass (bot.scheduler's: due reminders through Engine.handle_trigger,
+   then every sweep — supervisor digests, ratings, vetting, month-end) runs at 07:30,
+   16:00, 18:30 and 23:30, and the dispatcher drains the day's outbox at 20:00.
    After the last day: the ratings sweep, the month-end pass on 1 January, and the
    district reports (hours, records, coverage).
 
 Every event of the cohort runs for real; a 50,000-student term does not fit in 30
 minutes on 2 cores (~75,000 approvals and answers and ~1 million clock requests at
-~10-20 ms each), so the figures at 50,000 are the cohort's per-event costs × 50,000 ÷
+10-35 ms of CPU each), so the figures at 50,000 are the cohort's per-event costs × 50,000 ÷
 cohort, and say so. The import runs at full size, so every query of the term runs
 against a full district's tables. CPU: this process (time.process_time: Flask, engine,
 services, dispatcher, and the local provider's threads) and every PostgreSQL process
