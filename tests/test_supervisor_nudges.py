@@ -152,6 +152,27 @@ def test_reminders_after_48_hours_then_the_coordinator_is_told(
         assert s.get(TimeEntry, entry.id).reminders_sent == 3
 
 
+def test_a_supervisor_held_back_by_the_daily_limit_is_still_escalated(
+    make, database, settings, clock, world: World
+):
+    """The digest limits hold back a supervisor's digest, not the coordinator's alert: an
+    item whose second reminder went unanswered is escalated even while a new item's
+    digest must wait for the four-hour gap."""
+    t0 = clock.now()
+    make.time_entry(world.placement)
+    for hours in (0, 48, 96):  # the first digest, then two reminders
+        run(database, settings, t0 + timedelta(hours=hours))
+    assert len(sent_to(database, world.sup.id)) == 3
+    clock.at = t0 + timedelta(hours=143)
+    make.time_entry(world.placement)  # a new item: a digest one hour later...
+    run(database, settings, t0 + timedelta(hours=143))
+    assert len(sent_to(database, world.sup.id)) == 4
+    run(database, settings, t0 + timedelta(hours=144))  # ...is held back (4-hour gap)
+    assert len(sent_to(database, world.sup.id)) == 4
+    [alert] = sent_to(database, world.coordinator.id)  # while the old item is escalated
+    assert "hasn't answered for 6 days about Leah" in alert.text
+
+
 def test_long_placements_get_a_round_every_two_weeks(make, database, settings, clock, world):
     emp = make.employer()
     sup = make.supervisor(emp)

@@ -208,11 +208,14 @@ def _buttons(
 # --- the sweep --------------------------------------------------------------------------
 
 
-def _candidates(session: Session, cutoff: datetime) -> list[int]:
-    """Supervisors with something new or unanswered since `cutoff`."""
+def _candidates(session: Session, cutoff: datetime, *, overdue: bool = False) -> list[int]:
+    """Supervisors with something new or unanswered since `cutoff` (overdue=True: only
+    those with an item whose second reminder went unanswered, for the coordinator)."""
 
     def stale(model: Any) -> Any:
         since = func.coalesce(model.last_reminded_at, model.supervisor_notified_at)
+        if overdue:
+            return (model.reminders_sent == ESCALATED - 1) & (since <= cutoff)
         return or_(
             model.supervisor_notified_at.is_(None),
             (model.reminders_sent < ESCALATED) & (since <= cutoff),
@@ -237,41 +240,61 @@ def _candidates(session: Session, cutoff: datetime) -> list[int]:
     return sorted(int(s) for s in found if s is not None)
 
 
-def may_nudge(ctx: Context, supervisor_id: int) -> bool:
-    """At most `supervisor_digests_per_day` digests a day per supervisor, at least
+def _throttled(ctx: Context, supervisor_ids: list[int]) -> set[int]:
+    """Those of `supervisor_ids` who may get no digest now, in one query: at most
+    `supervisor_digests_per_day` digests a day per supervisor, at least
     `supervisor_digest_gap_h` apart (district policy)."""
     tz, policy = ctx.settings.tz, ctx.settings.policy
     gap = timedelta(hours=policy.supervisor_digest_gap_h)
     local = ctx.now.astimezone(tz)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    sent = ctx.session.scalars(
-        select(OutboxMessage.created_at).where(
-            OutboxMessage.person_id == supervisor_id,
+    sent = ctx.session.execute(
+        select(OutboxMessage.person_id, OutboxMessage.created_at).where(
+            OutboxMessage.person_id.in_(supervisor_ids),
             OutboxMessage.category == CATEGORY,
             OutboxMessage.created_at >= min(midnight, ctx.now - gap),
         )
     ).all()
-    today = [t for t in sent if t >= midnight]
-    recent = [t for t in sent if t > ctx.now - gap]
-    return len(today) < policy.supervisor_digests_per_day and not recent
+    today: dict[int, int] = {}
+    throttled: set[int] = set()
+    for person_id, at in sent:
+        assert person_id is not None, "selected by person_id IN (...)"
+        today[person_id] = today.get(person_id, 0) + (at >= midnight)
+        if at > ctx.now - gap:
+            throttled.add(person_id)
+    return throttled | {p for p, n in today.items() if n >= policy.supervisor_digests_per_day}
 
 
 @sweep("supervisor.digest")
 def supervisor_digest(ctx: Context) -> None:
-    """Send each supervisor one batched message about new or unanswered items."""
+    """Send each supervisor one batched message about new or unanswered items.
+
+    A supervisor the district's limits hold back now (_throttled) is read only when the
+    coordinator must be told about them; the limits are checked for every candidate in one
+    query, so a pass costs per supervisor it writes to, not per supervisor still waiting.
+    """
     s, p = ctx.settings, ctx.settings.policy
     if in_quiet_hours(ctx.now.astimezone(s.tz), p.quiet_start_hour, p.quiet_end_hour):
         return
     cutoff = ctx.now - timedelta(hours=p.supervisor_remind_after_h)
-    for supervisor_id in _candidates(ctx.session, cutoff):
-        person = ctx.session.get(Person, supervisor_id)
+    candidates = _candidates(ctx.session, cutoff)
+    throttled = _throttled(ctx, candidates) if candidates else set()
+    if throttled:
+        overdue = set(_candidates(ctx.session, cutoff, overdue=True))
+        candidates = [c for c in candidates if c not in throttled or c in overdue]
+    people = {
+        person.id: person
+        for person in ctx.session.scalars(select(Person).where(Person.id.in_(candidates)))
+    }
+    for supervisor_id in candidates:
+        person = people.get(supervisor_id)
         if person is None or not person.active:
             continue
         items = open_items(ctx.session, supervisor_id)
         _escalate(ctx, person, [i for i in items if _overdue(i, cutoff)])
         new = [i for i in items if i.row.supervisor_notified_at is None]
         due = [i for i in items if _due(i, cutoff)]
-        if not (new or due) or not may_nudge(ctx, supervisor_id):
+        if not (new or due) or supervisor_id in throttled:
             continue
         contact = pick_contact(ctx.session, supervisor_id)
         spec = spec_for_urn(contact.urn) if contact is not None else None
