@@ -103,8 +103,7 @@ def _record(ctx: Context, token: str) -> Page:
     if spent is None or found is None:  # found None: the placement vanished
         row, state = checkin_links.find_token(ctx, token)
         return _gone(ctx, row, "unknown" if spent or state == "ok" else state)
-    work, language = found  # the student's lock is held, as a message from them would take
-    lang = normalize_language(language)
+    work, lang = found.work, normalize_language(found.language)  # the student's lock is held
     usable, point = read_point(request.form)
     if not usable:
         raise _Unusable(lang)
@@ -115,7 +114,9 @@ def _record(ctx: Context, token: str) -> Page:
         answer = clocking.clock_out(ctx, spent.person_id, point, lang)
     if answer.refusal == "implausible":
         raise _Unusable(lang)
-    receipt = enqueue(ctx, replace(answer.message, to=spent.person_id))
+    me = spent.person_id  # by the address they last wrote from (else enqueue picks one)
+    out = replace(answer.message, to=me if found.urn is None else None)
+    receipt = enqueue(ctx, out, sender_urn=found.urn, sender_id=me)
     write(ctx.session, [receipt])
     return _page(ctx.tr(lang), lang, DONE, answer.text, raw=True), 200
 

@@ -254,7 +254,7 @@ def clock_in(ctx: Context, work: Work, point: Point | None, lang: str) -> Answer
     """Clock the student in at `work` with `point` (None: no location), or say why not
     (the caller holds the student's lock)."""
     params = {"student": work.student_id, "placement": work.placement_id}
-    in_since, done = ctx.session.execute(_BEFORE_IN, params).one()
+    in_since, done = ctx.session.connection().execute(_BEFORE_IN, params).one()
     answer = _decide_in(ctx, work, point, lang, in_since)
     if answer.refusal is not None:
         return answer

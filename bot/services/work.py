@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from bot import kinds
+from bot.addressing import last_written
 from bot.context import Context
 from bot.messages import Outbound
 from bot.rules import geofence
@@ -54,7 +55,7 @@ OPEN_WORK = _WORK.where(
 ).order_by(Placement.id.desc())
 _ONE_WORK = _WORK.where(Placement.id == bindparam("placement"))
 _MY_WORK = (
-    _WORK.add_columns(Person.language)
+    _WORK.add_columns(Person.language, last_written(Person.id))
     .join(Person, Person.id == Placement.student_id)
     .where(Placement.id == bindparam("placement"), Person.id == bindparam("person"))
 )
@@ -92,12 +93,22 @@ def get_work(ctx: Context, placement_id: int) -> Work | None:
     return work_of(row) if row else None
 
 
-def lock_work(ctx: Context, person_id: int, placement_id: int) -> tuple[Work, str] | None:
-    """(the placement, its student's language), the student's lock taken (db.locks) in the
-    same statement; None unless the placement is the person's."""
+@dataclass(frozen=True)
+class Mine:
+    """A placement as its student's own request sees it."""
+
+    work: Work
+    language: str
+    urn: str | None  # the address they last wrote from (addressing.last_written)
+
+
+def lock_work(ctx: Context, person_id: int, placement_id: int) -> Mine | None:
+    """The person's placement, their lock taken (db.locks) in the same statement; None
+    unless the placement is theirs."""
     stmt = locking_person(ctx.session, _MY_WORK)
-    row = ctx.session.execute(stmt, {"placement": placement_id, "person": person_id}).first()
-    return (work_of(row[:-1]), row[-1]) if row else None
+    params = {"placement": placement_id, "person": person_id}
+    row = ctx.session.connection().execute(stmt, params).first()
+    return Mine(work_of(row[:-2]), row[-2], row[-1]) if row else None
 
 
 def agree(ctx: Context, work: Work, lang: str) -> tuple[list[Outbound], list[str]]:
