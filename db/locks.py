@@ -8,9 +8,6 @@ SQLite serializes every writer anyway (`BEGIN IMMEDIATE`).
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from db.models import Person
@@ -18,12 +15,11 @@ from db.models import Person
 
 def lock_person(session: Session, person_id: int) -> Person | None:
     """The person, their row locked until the transaction ends (None if there is none)."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    return session.get(Person, person_id, with_for_update=postgres)
+    return session.get(Person, person_id, with_for_update=takes_locks(session))
 
 
-def locking_person(session: Session, stmt: Select[Any]) -> Select[Any]:
-    """`stmt`, which joins the person's row, taking that row's lock (as `lock_person`) in
-    the same statement."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    return stmt.with_for_update(of=Person) if postgres else stmt
+def takes_locks(session: Session) -> bool:
+    """Whether rows are locked here (PostgreSQL): a statement that reads the person's row
+    and takes its lock in one go (`.with_for_update(of=Person)`, built once) is used only
+    then."""
+    return session.get_bind().dialect.name == "postgresql"

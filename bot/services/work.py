@@ -20,7 +20,7 @@ from bot.rules.placement import OPEN_STATUSES
 from bot.services import paperwork
 from bot.statuses import PlacementStatus
 from db import trail
-from db.locks import locking_person
+from db.locks import takes_locks
 from db.models import Opportunity, Person, Placement, Site
 
 
@@ -59,6 +59,7 @@ _MY_WORK = (
     .join(Person, Person.id == Placement.student_id)
     .where(Placement.id == bindparam("placement"), Person.id == bindparam("person"))
 )
+_MY_WORK_LOCKED = _MY_WORK.with_for_update(of=Person)
 
 
 def work_of(row: Any) -> Work:
@@ -105,7 +106,7 @@ class Mine:
 def lock_work(ctx: Context, person_id: int, placement_id: int) -> Mine | None:
     """The person's placement, their lock taken (db.locks) in the same statement; None
     unless the placement is theirs."""
-    stmt = locking_person(ctx.session, _MY_WORK)
+    stmt = _MY_WORK_LOCKED if takes_locks(ctx.session) else _MY_WORK
     params = {"placement": placement_id, "person": person_id}
     row = ctx.session.connection().execute(stmt, params).first()
     return Mine(work_of(row[:-2]), row[-2], row[-1]) if row else None
