@@ -137,7 +137,7 @@ def already_in(ctx: Context, student_id: int, lang: str) -> str | None:
 
 def before_in(ctx: Context, student_id: int, lang: str) -> tuple[str | None, list[Work]]:
     """(`already_in`'s answer, the student's open work) for IN, in one statement."""
-    rows = ctx.session.execute(_OPEN_WORK_SINCE, {"student": student_id}).all()
+    rows = ctx.session.connection().execute(_OPEN_WORK_SINCE, {"student": student_id}).all()
     if not rows:  # no open work: ask about the open entry alone
         return already_in(ctx, student_id, lang), []
     in_since = rows[0][-1]
