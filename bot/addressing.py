@@ -4,9 +4,10 @@ wrote, the first in the channel specs' order of preference (Telegram if linked, 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, ScalarSelect, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.channels.specs import preference, spec_for_urn
 from db.models import Contact
@@ -40,6 +41,22 @@ def choose(contacts: list[Contact]) -> Contact | None:
     if wrote:
         return max(wrote, key=lambda c: c.last_inbound_at)  # type: ignore[arg-type, return-value]
     return min(contacts, key=lambda c: preference(c.scheme))
+
+
+def last_written(person_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ScalarSelect[Any]:
+    """The urn `pick_contact` chooses when the person ever wrote (the rule's first case:
+    the address they last wrote from), as a scalar subquery; NULL when they never did."""
+    return (
+        select(Contact.urn)
+        .where(
+            Contact.person_id == person_id,
+            Contact.retired_at.is_(None),
+            Contact.last_inbound_at.is_not(None),
+        )
+        .order_by(Contact.last_inbound_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def _free_form(contact: Contact, at: datetime) -> bool:

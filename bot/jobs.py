@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from bot.context import Context
 from bot.statuses import ReminderStatus
@@ -56,6 +56,30 @@ def schedule(
     )
     ctx.session.add(row)
     return row
+
+
+def schedule_all(
+    ctx: Context,
+    due: list[tuple[str, datetime]],
+    *,
+    subject_id: int,
+    person_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """`schedule` for several (kind, due_at) about one subject, in one Core INSERT now."""
+    common = dict(
+        subject_id=subject_id,
+        person_id=person_id,
+        status=ReminderStatus.PENDING,
+        attempts=0,
+        payload=payload or {},
+        created_at=ctx.now,
+    )
+    rows = [{**common, "kind": kind, "due_at": at} for kind, at in due]
+    ctx.session.connection().execute(_INSERT, rows)  # one multi-row INSERT (insertmanyvalues)
+
+
+_INSERT = insert(Reminder)
 
 
 def cancel(ctx: Context, kind: str, subject_id: int) -> int:

@@ -15,5 +15,11 @@ from db.models import Person
 
 def lock_person(session: Session, person_id: int) -> Person | None:
     """The person, their row locked until the transaction ends (None if there is none)."""
-    postgres = session.get_bind().dialect.name == "postgresql"
-    return session.get(Person, person_id, with_for_update=postgres)
+    return session.get(Person, person_id, with_for_update=takes_locks(session))
+
+
+def takes_locks(session: Session) -> bool:
+    """Whether rows are locked here (PostgreSQL): a statement that reads the person's row
+    and takes its lock in one go (`.with_for_update(of=Person)`, built once) is used only
+    then."""
+    return session.get_bind().dialect.name == "postgresql"

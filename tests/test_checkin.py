@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from db.models import CheckinToken, OutboxMessage, TimeEntry
+from sqlalchemy import update
+
+from db.models import CheckinToken, Contact, OutboxMessage, TimeEntry
 from tests.test_student_work import SITE, away, onsite, placement, rows
 
 
@@ -148,3 +150,20 @@ def test_two_links_tapped_at_once_clock_in_once(chat, make, app):
     assert len(rows(make, TimeEntry)) == 1
     assert sum("Clocked in" in p for p in pages) == 1
     assert sum("clocked in since" in p for p in pages) == 1, pages
+
+
+def test_the_receipt_goes_where_the_student_last_wrote_from_else_by_preference(chat, make, client):
+    student, tg_urn, _ = onsite(make)
+    lat, lon = away(40)
+    client.post(link(chat, student), data={"lat": str(lat), "lon": str(lon)})
+    receipt = rows(make, OutboxMessage, OutboxMessage.person_id == student.id)[-1]
+    assert receipt.urn == f"tel:{student.phone}"  # not Telegram, though it is preferred
+    client.post(link(chat, student, "OUT"), data={"lat": str(lat), "lon": str(lon)})
+    path = link(chat, student)
+    with make.db.transaction() as s:  # the number is retired before the link is used
+        s.execute(
+            update(Contact).where(Contact.urn == f"tel:{student.phone}").values(retired_at=make.now)
+        )
+    assert client.post(path, data={"lat": str(lat), "lon": str(lon)}).status_code == 200
+    receipt = rows(make, OutboxMessage, OutboxMessage.person_id == student.id)[-1]
+    assert "Clocked in" in receipt.text and receipt.urn == tg_urn

@@ -112,9 +112,11 @@ def _fits(word: str, work: Work) -> bool:
     return True
 
 
-def _choose(turn: Turn, word: str, args: str) -> Work | Reply:
-    """The placement `word` acts on, or a Reply (none, or a question which one)."""
-    works = works_of.open_work(turn.ctx, turn.person.id)
+def _choose(turn: Turn, word: str, args: str, works: list[Work] | None = None) -> Work | Reply:
+    """The placement `word` acts on, or a Reply (none, or a question which one); `works`:
+    the student's open work when the caller read it."""
+    if works is None:
+        works = works_of.open_work(turn.ctx, turn.person.id)
     if not works:
         waiting = placements.pending_titles(turn.ctx.session, turn.person.id)
         if waiting:
@@ -181,11 +183,12 @@ def _picked(turn: Turn, args: list[str]) -> Reply:
 def _command(turn: Turn, word: str, args: str) -> Reply:
     if word == "OUT":
         return _out(turn)
+    works = None
     if word == "IN":
-        already = clocking.already_in(turn.ctx, turn.person.id, turn.person.language)
+        already, works = clocking.before_in(turn.ctx, turn.person.id, turn.person.language)
         if already is not None:
             return _say(turn, already)
-    chosen = _choose(turn, word, args)
+    chosen = _choose(turn, word, args, works)
     if isinstance(chosen, Reply):
         return chosen
     turn.data["pl"] = chosen.placement_id

@@ -20,13 +20,13 @@ from werkzeug.datastructures import MultiDict
 
 from bot import display
 from bot.context import Context
-from bot.i18n import N_, normalize_language
-from bot.outbox import enqueue
+from bot.i18n import N_, normalize_language, translator
+from bot.outbox import enqueue, write
 from bot.rules import geofence
 from bot.services import checkin_links, clocking
 from bot.services.clocking import Point
+from bot.services.work import lock_work
 from bot.web import runtime_of_app
-from db.locks import lock_person
 from db.models import CheckinToken, Person
 
 bp = Blueprint("checkin", __name__)
@@ -78,30 +78,47 @@ def show(token: str) -> Page:
         ), 200
 
 
+class _Unusable(Exception):
+    """A location that cannot be recorded: undo the link's spending, answer 400."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+
 @bp.post("/checkin/<token>")
 def record(token: str) -> Page:
     """Clock in or out with the posted location (or its refusal), once."""
     runtime = runtime_of_app()
-    with runtime.database.transaction() as session:
-        ctx = Context(session, runtime.settings, runtime.clock.now())
-        row, work, state = checkin_links.usable_link(ctx, token)
-        if row is None or work is None:
-            return _gone(ctx, row, state)
-        person = lock_person(session, row.person_id)  # as a message from them would
-        lang = normalize_language(person.language if person else "en")
-        usable, point = read_point(request.form)
-        if not usable:
-            return _page(ctx.tr(lang), lang, BAD_TITLE, BAD), 400
-        ctx.actor = f"person:{row.person_id}"
-        if row.action == "in":
-            answer = clocking.clock_in(ctx, work, point, lang)
-        else:
-            answer = clocking.clock_out(ctx, row.person_id, point, lang)
-        if answer.refusal == "implausible":  # nothing recorded; the link stays usable
-            return _page(ctx.tr(lang), lang, BAD_TITLE, BAD), 400
-        checkin_links.use_token(ctx, row, "done")
-        enqueue(ctx, replace(answer.message, to=row.person_id))
-        return _page(ctx.tr(lang), lang, DONE, answer.text, raw=True), 200
+    try:
+        with runtime.database.transaction() as session:
+            ctx = Context(session, runtime.settings, runtime.clock.now())
+            return _record(ctx, token)
+    except _Unusable as bad:  # rolled back: nothing recorded, the link stays usable
+        return _page(translator(bad.lang), bad.lang, BAD_TITLE, BAD), 400
+
+
+def _record(ctx: Context, token: str) -> Page:
+    spent = checkin_links.spend(ctx, token)
+    found = lock_work(ctx, spent.person_id, spent.placement_id) if spent else None
+    if spent is None or found is None:  # found None: the placement vanished
+        row, state = checkin_links.find_token(ctx, token)
+        return _gone(ctx, row, "unknown" if spent or state == "ok" else state)
+    work, lang = found.work, normalize_language(found.language)  # the student's lock is held
+    usable, point = read_point(request.form)
+    if not usable:
+        raise _Unusable(lang)
+    ctx.actor = f"person:{spent.person_id}"
+    if spent.action == "in":
+        answer = clocking.clock_in(ctx, work, point, lang)
+    else:
+        answer = clocking.clock_out(ctx, spent.person_id, point, lang)
+    if answer.refusal == "implausible":
+        raise _Unusable(lang)
+    me = spent.person_id  # by the address they last wrote from (else enqueue picks one)
+    out = replace(answer.message, to=me if found.urn is None else None)
+    receipt = enqueue(ctx, out, sender_urn=found.urn, sender_id=me)
+    write(ctx.session, [receipt])
+    return _page(ctx.tr(lang), lang, DONE, answer.text, raw=True), 200
 
 
 def read_point(form: MultiDict[str, str]) -> tuple[bool, Point | None]:

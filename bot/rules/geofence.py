@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from geopy.distance import geodesic
 
@@ -53,7 +54,12 @@ def valid_point(lat: float, lon: float) -> bool:
         return False
     if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
         return False
+    if abs(lat) > _NEAR_NULL_DEG or abs(lon) > _NEAR_NULL_DEG:
+        return True  # over 5 km from 0,0: no need to measure
     return float(geodesic((lat, lon), (0.0, 0.0)).km) > NULL_ISLAND_KM
+
+
+_NEAR_NULL_DEG = 0.05  # a degree is over 110 km at the equator, so 0.05 deg is over 5 km
 
 
 def valid_accuracy(accuracy_m: float | None) -> bool:
@@ -61,6 +67,7 @@ def valid_accuracy(accuracy_m: float | None) -> bool:
     return accuracy_m is None or (math.isfinite(accuracy_m) and accuracy_m >= 0)
 
 
+@lru_cache(maxsize=256)  # plausible() then assess() measure the same fix
 def distance_m(fence: Fence, lat: float, lon: float) -> float:
     """Geodesic distance in metres from the site's centre."""
     return float(geodesic((fence.lat, fence.lon), (lat, lon)).meters)

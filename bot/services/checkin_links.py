@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 
 from bot.context import Context
 from bot.services.work import Work, get_work
@@ -27,17 +28,20 @@ def new_link(ctx: Context) -> tuple[str, str]:
 
 
 def save_link(ctx: Context, raw: str, student_id: int, placement_id: int, action: str) -> None:
-    """Store the link's hash: from now on it clocks `action` (in|out) for 15 minutes."""
-    ctx.session.add(
-        CheckinToken(
-            token_sha256=token_hash(raw),
-            person_id=student_id,
-            placement_id=placement_id,
-            action=action,
-            expires_at=ctx.now + TOKEN_TTL,
-            created_at=ctx.now,
-        )
+    """Store the link's hash (one Core INSERT, now): from now on it clocks `action` (in|out)
+    for 15 minutes."""
+    values = dict(
+        token_sha256=token_hash(raw),
+        person_id=student_id,
+        placement_id=placement_id,
+        action=action,
+        expires_at=ctx.now + TOKEN_TTL,
+        created_at=ctx.now,
     )
+    ctx.session.connection().execute(_SAVE, values)
+
+
+_SAVE = insert(CheckinToken)
 
 
 def find_token(ctx: Context, raw: str) -> tuple[CheckinToken | None, str]:
@@ -56,10 +60,36 @@ def find_token(ctx: Context, raw: str) -> tuple[CheckinToken | None, str]:
     return row, "ok"
 
 
-def use_token(ctx: Context, row: CheckinToken, outcome: str) -> None:
-    """Spend a link (single use) and note how it was used."""
-    row.used_at = ctx.now
-    row.note = outcome[:64]
+@dataclass(frozen=True)
+class Spent:
+    """A link just spent: whose, for which placement, to clock which way."""
+
+    person_id: int
+    placement_id: int
+    action: str  # in | out
+
+
+def spend(ctx: Context, raw: str, outcome: str = "done") -> Spent | None:
+    """Spend the link if it is usable (single use: one statement, so two posts of one link
+    cannot both spend it); None when it is unknown, used or expired (`find_token` says
+    which). The caller's transaction keeps it spent only if it commits."""
+    if not raw or len(raw) > 64:
+        return None
+    params = {"sha": token_hash(raw), "now": ctx.now, "note": outcome[:64]}
+    row = ctx.session.connection().execute(_SPEND, params).first()
+    return Spent(*row) if row else None
+
+
+_SPEND = (
+    update(CheckinToken)
+    .where(
+        CheckinToken.token_sha256 == bindparam("sha"),
+        CheckinToken.used_at.is_(None),
+        CheckinToken.expires_at > bindparam("now"),
+    )
+    .values(used_at=bindparam("now"), note=bindparam("note"))
+    .returning(CheckinToken.person_id, CheckinToken.placement_id, CheckinToken.action)
+)
 
 
 def usable_link(ctx: Context, raw: str) -> tuple[CheckinToken | None, Work | None, str]:

@@ -25,12 +25,13 @@ page calls `clock_in` / `clock_out`, which do both.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 
 from bot import display, jobs, kinds, payloads
 from bot.context import Context
@@ -41,8 +42,8 @@ from bot.rules import hours as hours_rules
 from bot.rules.placement import may_clock_in
 from bot.services import clock_texts as T
 from bot.services import paperwork
-from bot.services.hour_totals import hours_totals, totals_line
-from bot.services.work import Work, get_work, missing_of
+from bot.services.hour_totals import counted_hours, hours_totals, totals_line
+from bot.services.work import OPEN_WORK, Work, get_work, missing_of, work_of
 from bot.statuses import EntryKind, EntryStatus, Verdict
 from db import trail
 from db.models import TimeEntry
@@ -124,12 +125,31 @@ _OPEN_ENTRY = (
 )
 
 
+_OPEN_SINCE = _OPEN_ENTRY.with_only_columns(TimeEntry.started_at).scalar_subquery()
+_BEFORE_IN = select(_OPEN_SINCE, counted_hours(bindparam("placement")))
+
+
 def already_in(ctx: Context, student_id: int, lang: str) -> str | None:
     """The answer "You're clocked in since 9:05 AM…" when the student is, else None."""
     entry = clocked_in(ctx, student_id)
-    if entry is None:
-        return None
-    when = display.time_of_day(entry.started_at, ctx.settings.tz, lang)
+    return _in_since(ctx, entry.started_at, lang) if entry is not None else None
+
+
+def before_in(ctx: Context, student_id: int, lang: str) -> tuple[str | None, list[Work]]:
+    """(`already_in`'s answer, the student's open work) for IN, in one statement."""
+    rows = ctx.session.connection().execute(_OPEN_WORK_SINCE, {"student": student_id}).all()
+    if not rows:  # no open work: ask about the open entry alone
+        return already_in(ctx, student_id, lang), []
+    in_since = rows[0][-1]
+    already = _in_since(ctx, in_since, lang) if in_since is not None else None
+    return already, [work_of(row[:-1]) for row in rows]
+
+
+_OPEN_WORK_SINCE = OPEN_WORK.add_columns(_OPEN_SINCE)
+
+
+def _in_since(ctx: Context, started_at: datetime, lang: str) -> str:
+    when = display.time_of_day(started_at, ctx.settings.tz, lang)
     return ctx.tr(lang)(T.ALREADY_IN, time=when)
 
 
@@ -186,9 +206,15 @@ def _judge(work: Work, point: Point | None) -> tuple[Verdict, float | None, str 
 def decide_in(ctx: Context, work: Work, point: Point | None, lang: str) -> Answer:
     """Read only: why the student may not clock in, or the receipt clocking in will give
     (its `clocked.entry_id` is 0: the entry is not written yet)."""
-    already = already_in(ctx, work.student_id, lang)
-    if already is not None:
-        return _refuse(already, "already_in", work)
+    entry = clocked_in(ctx, work.student_id)
+    return _decide_in(ctx, work, point, lang, entry.started_at if entry else None)
+
+
+def _decide_in(
+    ctx: Context, work: Work, point: Point | None, lang: str, in_since: datetime | None
+) -> Answer:
+    if in_since is not None:
+        return _refuse(_in_since(ctx, in_since, lang), "already_in", work)
     problem = start_problem(ctx, work, lang)
     if problem is not None:
         return _refuse(problem, "start", work)
@@ -225,11 +251,14 @@ def decide_out(
 
 
 def clock_in(ctx: Context, work: Work, point: Point | None, lang: str) -> Answer:
-    """Clock the student in at `work` with `point` (None: no location), or say why not."""
-    answer = decide_in(ctx, work, point, lang)
+    """Clock the student in at `work` with `point` (None: no location), or say why not
+    (the caller holds the student's lock)."""
+    params = {"student": work.student_id, "placement": work.placement_id}
+    in_since, done = ctx.session.connection().execute(_BEFORE_IN, params).one()
+    answer = _decide_in(ctx, work, point, lang, in_since)
     if answer.refusal is not None:
         return answer
-    return replace(answer, clocked=_open_entry(ctx, work, point))
+    return replace(answer, clocked=_open_entry(ctx, work, point, Decimal(done)))
 
 
 def clock_out(
@@ -252,8 +281,7 @@ def write_in(
         raise LookupError(f"no placement {placement_id} for this student")
     entry = clocked_in(ctx, student_id)
     if entry is not None:
-        when = display.time_of_day(entry.started_at, ctx.settings.tz, lang)
-        raise WBLError(T.ALREADY_IN, time=when)
+        raise WBLError(_AS_IS, text=_in_since(ctx, entry.started_at, lang))
     problem = start_problem(ctx, work, lang) or slot_problem(ctx, work, lang)
     if problem is not None:
         raise WBLError(_AS_IS, text=problem)
@@ -269,11 +297,14 @@ def write_out(ctx: Context, student_id: int, point: Point | None, note: str | No
     _close_entry(ctx, work, entry, point, note)
 
 
-def _open_entry(ctx: Context, work: Work, point: Point | None) -> Clocked:
-    """Write the open time entry and schedule its nudge and auto-close."""
+def _open_entry(
+    ctx: Context, work: Work, point: Point | None, done: Decimal | None = None
+) -> Clocked:
+    """Write the open time entry, its audit row and its nudge and auto-close, each with one
+    Core INSERT (`done`: the placement's counted hours, when the caller read them)."""
     verdict, distance, reason = _judge(work, point)
     located = point if point is not None and not work.remote else None
-    entry = TimeEntry(
+    entry = dict(
         placement_id=work.placement_id,
         student_id=work.student_id,
         kind=ENTRY_KIND,
@@ -287,28 +318,33 @@ def _open_entry(ctx: Context, work: Work, point: Point | None) -> Clocked:
         flagged=reason is not None,
         flag_reason=f"clock-in: {reason}" if reason else None,
         auto_closed=False,
+        reminders_sent=0,
         created_at=ctx.now,
     )
-    ctx.session.add(entry)
-    ctx.session.flush()
+    entry_id: int = ctx.session.connection().execute(_INSERT_ENTRY, entry).scalar_one()
     found = slots(work)
     if found is not None:
-        found.attach_in(ctx, work, entry.id)
-    audit(ctx, "clock:in", entry, verdict)
-    done = hours_totals(ctx.session, work.placement_id).counted
+        found.attach_in(ctx, work, entry_id)
+    _audit(ctx, "clock:in", entry_id, work.placement_id, reason is not None, verdict, trail.write)
+    if done is None:
+        done = hours_totals(ctx.session, work.placement_id).counted
     expected = hours_rules.expected_clocked_hours(work.est_hours, done)
     end = ctx.now + timedelta(hours=float(expected))
     s = ctx.settings.policy
-    for kind, after in ((NUDGE, s.shift_nudge_grace_h), (AUTOCLOSE, s.shift_autoclose_h)):
-        jobs.schedule(
-            ctx,
-            kind,
-            subject_id=entry.id,
-            due_at=end + timedelta(hours=after),
-            person_id=work.student_id,
-            payload={"end": end.isoformat()},
-        )
-    return Clocked(entry.id, "in", verdict, distance, ctx.now)
+    jobs.schedule_all(
+        ctx,
+        [
+            (NUDGE, end + timedelta(hours=s.shift_nudge_grace_h)),
+            (AUTOCLOSE, end + timedelta(hours=s.shift_autoclose_h)),
+        ],
+        subject_id=entry_id,
+        person_id=work.student_id,
+        payload={"end": end.isoformat()},
+    )
+    return Clocked(entry_id, "in", verdict, distance, ctx.now)
+
+
+_INSERT_ENTRY = insert(TimeEntry).returning(TimeEntry.id)
 
 
 def _close_entry(
@@ -366,14 +402,26 @@ def cancel_reminders(ctx: Context, entry_id: int) -> None:
 
 
 def audit(ctx: Context, action: str, entry: TimeEntry, verdict: str) -> None:
-    trail.record(
+    _audit(ctx, action, entry.id, entry.placement_id, entry.flagged, verdict, trail.record)
+
+
+def _audit(
+    ctx: Context,
+    action: str,
+    entry_id: int,
+    placement_id: int,
+    flagged: bool,
+    verdict: str,
+    write: Callable[..., None],
+) -> None:
+    write(
         ctx.session,
         at=ctx.now,
         actor=ctx.actor,
         action=action,
         entity="time_entry",
-        entity_id=entry.id,
-        details={"placement": entry.placement_id, "verdict": verdict, "flagged": entry.flagged},
+        entity_id=entry_id,
+        details={"placement": placement_id, "verdict": verdict, "flagged": flagged},
     )
 
 

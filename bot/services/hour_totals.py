@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from bot.i18n import N_
@@ -42,6 +43,18 @@ def hours_totals(session: Session, placement_id: int) -> HoursTotals:
     sums = hours_rules.totals((status, Decimal(total or 0)) for status, total in rows)
     return HoursTotals(
         sums[EntryStatus.APPROVED], sums[EntryStatus.PENDING], sums[EntryStatus.REJECTED]
+    )
+
+
+def counted_hours(placement_id: ColumnElement[int]) -> ScalarSelect[Any]:
+    """`hours_totals(...).counted` as a scalar subquery, to read within another statement."""
+    return (
+        select(func.coalesce(func.sum(TimeEntry.hours), 0))
+        .where(
+            TimeEntry.placement_id == placement_id,
+            TimeEntry.status.in_((EntryStatus.APPROVED, EntryStatus.PENDING)),
+        )
+        .scalar_subquery()
     )
 
 

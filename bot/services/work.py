@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from bot import kinds
+from bot.addressing import last_written
 from bot.context import Context
 from bot.messages import Outbound
 from bot.rules import geofence
@@ -19,7 +20,8 @@ from bot.rules.placement import OPEN_STATUSES
 from bot.services import paperwork
 from bot.statuses import PlacementStatus
 from db import trail
-from db.models import Opportunity, Placement, Site
+from db.locks import takes_locks
+from db.models import Opportunity, Person, Placement, Site
 
 
 @dataclass(frozen=True)
@@ -48,13 +50,21 @@ _WORK = (
     .join(Opportunity, Opportunity.id == Placement.opportunity_id)
     .outerjoin(Site, Site.id == Opportunity.site_id)
 )  # fmt: skip
-_OPEN_WORK = _WORK.where(
+OPEN_WORK = _WORK.where(
     Placement.student_id == bindparam("student"), Placement.status.in_(OPEN_STATUSES)
 ).order_by(Placement.id.desc())
 _ONE_WORK = _WORK.where(Placement.id == bindparam("placement"))
+_MY_WORK = (
+    _WORK.add_columns(Person.language, last_written(Person.id))
+    .join(Person, Person.id == Placement.student_id)
+    .where(Placement.id == bindparam("placement"), Person.id == bindparam("person"))
+)
+_MY_WORK_LOCKED = _MY_WORK.with_for_update(of=Person)
 
 
-def _work(row: Any) -> Work:
+def work_of(row: Any) -> Work:
+    """The Work of one row of `OPEN_WORK` (the student's open placements, newest first;
+    parameter `student`) or of a statement selecting the same columns first."""
     (pid, student_id, status, starts, due, title, remote, site_id, lat, lon, radius) = row[:11]
     hours, ack, kind = row[11:]
     remote = kinds.get(kind).proof(bool(remote), site_id is not None) is not kinds.Proof.GEOFENCE
@@ -75,13 +85,31 @@ def _work(row: Any) -> Work:
 
 def open_work(ctx: Context, student_id: int) -> list[Work]:
     """The student's open placements (paperwork, ready, paused), newest first."""
-    rows = ctx.session.execute(_OPEN_WORK, {"student": student_id}).all()
-    return [_work(row) for row in rows]
+    rows = ctx.session.execute(OPEN_WORK, {"student": student_id}).all()
+    return [work_of(row) for row in rows]
 
 
 def get_work(ctx: Context, placement_id: int) -> Work | None:
     row = ctx.session.execute(_ONE_WORK, {"placement": placement_id}).first()
-    return _work(row) if row else None
+    return work_of(row) if row else None
+
+
+@dataclass(frozen=True)
+class Mine:
+    """A placement as its student's own request sees it."""
+
+    work: Work
+    language: str
+    urn: str | None  # the address they last wrote from (addressing.last_written)
+
+
+def lock_work(ctx: Context, person_id: int, placement_id: int) -> Mine | None:
+    """The person's placement, their lock taken (db.locks) in the same statement; None
+    unless the placement is theirs."""
+    stmt = _MY_WORK_LOCKED if takes_locks(ctx.session) else _MY_WORK
+    params = {"placement": placement_id, "person": person_id}
+    row = ctx.session.connection().execute(stmt, params).first()
+    return Mine(work_of(row[:-2]), row[-2], row[-1]) if row else None
 
 
 def agree(ctx: Context, work: Work, lang: str) -> tuple[list[Outbound], list[str]]:
