@@ -5,7 +5,8 @@ A flow reads through query functions and returns a Reply; the writes it wants go
 the same transaction as the reply and the new conversation state. An effect only names
 what to write: the flow has already decided from reads; the service re-checks and raises
 WBLError on a race (someone took the last seat meanwhile), which the engine turns into a
-polite answer and a rolled-back set of effects.
+polite answer and a rolled-back set of effects. An effect whose service cannot refuse
+says so (`refusable = False`): a reply of only such effects needs no savepoint.
 """
 
 from __future__ import annotations
@@ -25,17 +26,23 @@ if TYPE_CHECKING:
 class OptOut:
     """STOP (or a synonym): this address gets nothing more."""
 
+    refusable: ClassVar[bool] = False  # its service never raises WBLError
+
     urn: str
     keyword: str
 
 
 @dataclass(frozen=True)
 class OptIn:
+    refusable: ClassVar[bool] = False  # its service never raises WBLError
+
     urn: str
 
 
 @dataclass(frozen=True)
 class SetLanguage:
+    refusable: ClassVar[bool] = False  # its service never raises WBLError
+
     person_id: int
     language: str
 
@@ -102,6 +109,8 @@ class Agree:
 @dataclass(frozen=True)
 class SaveCheckinLink:
     """Store a one-time check-in link the reply hands out (the raw token is its capability)."""
+
+    refusable: ClassVar[bool] = False  # its service never raises WBLError
 
     token: str = field(repr=False)
     student_id: int

@@ -285,7 +285,8 @@ class Engine:
 
     # --- shared ------------------------------------------------------------------
     def _effects(self, ctx: Context, reply: Reply, language: str, *, polite: bool = True) -> Reply:
-        """Apply the reply's effects in order, in this transaction (a savepoint of it).
+        """Apply the reply's effects in order, in this transaction (a savepoint of it,
+        unless none of them can refuse: then there is nothing a WBLError could undo).
 
         Messages the services composed follow the flow's own. A WBLError (a service
         re-checking found the world changed since the flow read it) undoes every effect
@@ -293,8 +294,9 @@ class Engine:
         """
         if not reply.effects:
             return reply
+        refusable = any(getattr(e, "refusable", True) for e in reply.effects)
         try:
-            with ctx.session.begin_nested():
+            with ctx.session.begin_nested() if refusable else nullcontext():
                 notices = applier.apply(ctx, reply.effects)
         except WBLError as err:
             if not polite:
