@@ -68,10 +68,14 @@ class Provider:
 
     def report(self) -> tuple[list[float], int]:
         """(arrival instants, 429s answered over the limit)."""
+        data = self.report_all()
+        return sorted(data["arrivals"]), int(data["violations"])
+
+    def report_all(self) -> dict:
+        """Arrivals, violations and the texts of the messages accepted."""
         self._in.write("report\n")
         self._in.flush()
-        data = json.loads(self._out.readline())
-        return sorted(data["arrivals"]), int(data["violations"])
+        return dict(json.loads(self._out.readline()))
 
     def stop(self) -> None:
         self._in.close()
@@ -96,9 +100,14 @@ class Worker:
 
 
 def start_worker(
-    url: str, twilio: Provider, telegram: Provider, rate: float, concurrency: int, log: Path
+    url: str,
+    twilio: Provider,
+    telegram: Provider | None,
+    rate: float,
+    concurrency: int,
+    log: Path,
 ) -> Worker:
-    """`wbl worker` configured for both local providers."""
+    """`wbl worker` configured for the local providers."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -113,12 +122,15 @@ def start_worker(
         "TWILIO_FROM_NUMBER": "+12095550100",
         "TWILIO_API_BASE_URL": twilio.info["url"],
         "TWILIO_MPS": str(rate),
-        "TELEGRAM_BOT_TOKEN": telegram.info["token"],
-        "TELEGRAM_WEBHOOK_SECRET": "bench-webhook-secret",
-        "TELEGRAM_API_BASE_URL": telegram.info["url"],
         "WBL_DISPATCH_CONCURRENCY": str(concurrency),
         "PYTHONPATH": str(ROOT),
     }
+    if telegram is not None:
+        env |= {
+            "TELEGRAM_BOT_TOKEN": telegram.info["token"],
+            "TELEGRAM_WEBHOOK_SECRET": "bench-webhook-secret",
+            "TELEGRAM_API_BASE_URL": telegram.info["url"],
+        }
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "worker"],

@@ -6,7 +6,7 @@ Run in the benchmark's own process, the local provider's request threads and the
 measured worker's send threads would queue on one interpreter lock; here they don't.
 Prints one JSON line (url, credentials), then waits on stdin: each line `report` is
 answered with one JSON line (arrivals as time.monotonic(), which every process on the
-machine shares; violations: requests answered 429 over the limit); `clear` empties the
+machine shares; violations: requests answered 429 over the limit; the texts accepted); `clear` empties the
 counts; end of input stops the server.
 """
 
@@ -39,11 +39,22 @@ def main() -> None:
     for line in sys.stdin:
         if line.strip() == "report":
             with server.lock:
-                report = {"arrivals": list(server.arrivals), "violations": server.violations}
+                report = {
+                    "arrivals": list(server.arrivals),
+                    "violations": server.violations,
+                    "texts": _texts(server),
+                }
             print(json.dumps(report), flush=True)
         elif line.strip() == "clear":
             server.clear()
     server.stop()
+
+
+def _texts(server: FakeTwilio | FakeTelegram) -> list[str]:
+    """The text of every message accepted, in order."""
+    if isinstance(server, FakeTwilio):
+        return [m.get("Body", "") for m in server.messages]
+    return [str(p.get("text", "")) for p in server.sent()]
 
 
 if __name__ == "__main__":
