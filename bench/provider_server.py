@@ -39,11 +39,8 @@ def main() -> None:
     for line in sys.stdin:
         if line.strip() == "report":
             with server.lock:
-                report = {
-                    "arrivals": list(server.arrivals),
-                    "violations": server.violations,
-                    "texts": _texts(server),
-                }
+                report = {"arrivals": list(server.arrivals), "violations": server.violations}
+            report["texts"] = _texts(server)
             print(json.dumps(report), flush=True)
         elif line.strip() == "clear":
             server.clear()
@@ -51,9 +48,10 @@ def main() -> None:
 
 
 def _texts(server: FakeTwilio | FakeTelegram) -> list[str]:
-    """The text of every message accepted, in order."""
+    """The text of every message accepted, in order (takes the server's lock)."""
     if isinstance(server, FakeTwilio):
-        return [m.get("Body", "") for m in server.messages]
+        with server.lock:
+            return [m.get("Body", "") for m in server.messages]
     return [str(p.get("text", "")) for p in server.sent()]
 
 
