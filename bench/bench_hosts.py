@@ -35,7 +35,7 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 
 from bench import harness, proc_cpu
-from bench.bench_dispatch import Provider, start_worker, unfinished
+from bench.bench_dispatch import Provider, start_worker
 from bench.bench_inbound import POOL_PER_SECOND, prepare, requests_for, with_database
 from bench.harness import OUT, Deployment
 from db.models import InboundMessage, OutboxMessage
@@ -66,6 +66,16 @@ def queue_reminders(db: Database, n: int, first: int) -> None:
     ]
     with db.transaction() as s:
         s.execute(insert(OutboxMessage), rows)
+
+
+def reminders_left(db: Database) -> int:
+    """Reminders not yet sent (replies the flows hold for later, as in quiet hours, are
+    not the workers' to drain now)."""
+    with db.transaction() as s:
+        stmt = select(func.count()).where(
+            OutboxMessage.category == "bench", OutboxMessage.status.in_(("pending", "sending"))
+        )
+        return int(s.scalar(stmt) or 0)
 
 
 def wrk(server: harness.Server, pool: Path, seconds: float, connections: int) -> subprocess.Popen:
@@ -192,7 +202,7 @@ def run(url: str, db_pids: Callable[[], list[int]], args: argparse.Namespace) ->
                 lines.append(phase(name, chosen, phones, args.seconds, repeat, db_pids))
                 print(lines[-1], flush=True)
         deadline = time.monotonic() + queued / args.mps + 120
-        while unfinished(db) and time.monotonic() < deadline:
+        while reminders_left(db) and time.monotonic() < deadline:
             time.sleep(0.5)
         time.sleep(1.0)  # a message sent twice would have arrived by now
         lines += checks(db, provider, queued)
