@@ -139,9 +139,9 @@ class Dispatcher:
                     batch, wait = self.claimer.claim(clock(), limit, summary)
                     if batch:
                         self._send(batch, clock, summary)
+                    elif self._await_one(wait):
+                        continue  # a send ended (or `wait` passed): its slots may be free
                     elif summary.handled + len(self._in_flight) == settled:
-                        if self._await_one(wait):
-                            continue  # a send ended: its rate slots may be free
                         if wait is None:
                             break  # nothing due
                         if time.monotonic() - started + wait > PASS_SECONDS:
@@ -190,7 +190,8 @@ class Dispatcher:
         pending = [future for future in self._in_flight if not future.done()]
         if not pending:
             return False
-        timeout = PASS_SECONDS if wait is None else min(wait, PASS_SECONDS)
+        # not claiming again before something changed: every claim locks the rate rows
+        timeout = PASS_SECONDS if wait is None else min(max(wait, 0.005), PASS_SECONDS)
         futures.wait(pending, timeout=timeout, return_when=futures.FIRST_COMPLETED)
         return True
 

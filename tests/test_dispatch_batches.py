@@ -4,11 +4,13 @@ their results written in groups, where one bad record fails alone."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from sqlalchemy import select, update
 
 from bot.channels.sender import OutboundEnvelope
+from bot.delivery import rate_limit
 from bot.delivery.claimer import Claimed
 from bot.delivery.rate_limit import Slot
 from bot.delivery.recorder import Recorder
@@ -103,3 +105,20 @@ def test_each_result_is_committed_before_record_returns(database, clock, n):
         with database.transaction() as s:
             assert s.get(OutboxMessage, oid).status == "sent"
     recorder.close()
+
+
+def test_a_counted_send_leaves_the_slots_the_heartbeat_renews(database, clock):
+    """Renewing what the worker holds must not mark a counted slot in flight again."""
+    (oid,) = _sending(database, clock, "w1", 1)
+    with database.transaction() as s:
+        slots = rate_limit.Bucket.open(s, "telegram:1", 1.0).take(1, hold=30.0)
+    item = Claimed(OutboundEnvelope(id=oid, urn="telegram:1", channel="telegram", text="x"), 1)
+    item.slots, item.ended = slots, time.monotonic()
+    recorder = Recorder(database, "w1", threading.Lock())
+    recorder.record(item, None, {"status": "sent"})
+    recorder.close()
+    assert item.slots == []
+    with database.transaction() as s:
+        rate_limit.extend(s, [slot for held in [item] for slot in held.slots], 30.0)
+        bucket = rate_limit.Bucket.open(s, "telegram:1", 1.0)
+        assert bucket.wait() < 2.0  # free a window after the send, not a lease later

@@ -5,7 +5,10 @@ committed, so a send is never reported done before its row says so (a worker kil
 then repeats at most the sends in flight, as before). The recorder writes whatever has
 queued since its last commit in one transaction: each row (only if this worker still
 holds it), then the rate rows, once each, with every send's slots counted at its end
-(the order the heartbeat locks them in). At 100 sends a second that is a few
+(the order the heartbeat locks them in); a send's slots, once counted, are dropped from
+it under the heartbeat's lock, or the heartbeat, renewing what the worker still holds,
+would mark them in flight again for a lease (found by a stalled Telegram run: a chat
+blocked for 30 s). At 100 sends a second that is a few
 transactions a second on the shared rate row instead of a hundred. A group that fails
 is retried one record at a time, so one bad record fails alone.
 """
@@ -107,7 +110,13 @@ class Recorder:
             entry.done.set()
 
     def _write(self, group: list[Record]) -> None:
-        with self._lock, self.database.transaction() as s:
+        with self._lock:
+            self._commit(group)
+            for entry in group:  # counted: the heartbeat must not mark them in flight again
+                entry.item.slots = []
+
+    def _commit(self, group: list[Record]) -> None:
+        with self.database.transaction() as s:
             for entry in group:
                 s.execute(
                     update(OutboxMessage)
