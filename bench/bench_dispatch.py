@@ -1,18 +1,20 @@
-"""Outbox dispatcher throughput against local providers that enforce their rate limits.
+"""Outbox dispatcher throughput: real `wbl worker` processes against local providers
+(each in a process of its own) that enforce their rate limits.
 
     python -m bench.bench_dispatch [--rate 100] [--latency 0.05] [--messages 1500]
-                                   [--workers 1] [--chats 100] [--tiers]
+                                   [--workers 1] [--chats 100] [--tiers] [--repeat 1]
                                    [--database-url postgresql://...]
 
-Fills the outbox, starts the local Twilio server (tests/support/providers.py) enforcing
-`--rate` messages/s and answering each message `--latency` seconds late, and runs the
-real dispatcher (real twilio client, TWILIO_MPS=rate) in `--workers` workers at once
-(each its own worker id, as separate `wbl worker` processes would be; the rate limit
-is shared through the database); then the same for Telegram at 30/s overall and 1/s
-per chat over `--chats` chats. Reports the achieved rate as a fraction of the
-configured one (goal >= 95%) and the 429s the servers had to answer (goal 0).
-`--tiers` measures one worker at each Twilio tier's rate and prints how long the
-start-of-term consent wave (75,000 guardians for 50,000 students) takes at it.
+Starts the local Twilio server (tests/support/providers.py, run by bench.provider_server
+in its own process) enforcing `--rate` messages/s (429 over it) and answering each
+message `--latency` seconds late, and the local Telegram server (30/s overall, 1/s a
+chat, the same latency); starts `--workers` `wbl worker` processes configured for both
+(TWILIO_MPS=rate; the rate limit is shared through the database), waits until each has
+started, queues the messages and times the outbox's drain: first `--messages` SMS, then a
+third as many Telegram messages over `--chats` chats. Reports the achieved rate as a
+fraction of the limit (goal >= 95%), the 429s the servers answered (goal 0) and the
+workers' CPU per message. `--tiers` measures each Twilio tier's rate and prints how long
+the start-of-term consent wave (75,000 guardians for 50,000 students) takes at it.
 
 "steady rate" = (messages - one window's worth) / (last arrival - first arrival): the
 provider admits one window's worth at once, so counting from the first arrival, every
@@ -22,22 +24,26 @@ further message needed time at the limit.
 from __future__ import annotations
 
 import argparse
-import logging
+import json
+import os
+import signal
+import subprocess
+import sys
 import tempfile
-import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, func, insert, select
 
+from bench import proc_cpu
+from bench.harness import machine_state
 from bot.clock import SystemClock
-from bot.dispatch import Dispatcher
-from bot.settings import Settings
 from db.migrate import upgrade
 from db.models import OutboxMessage, RateBucket
 from db.session import Database
-from tests.support.providers import FakeTelegram, FakeTwilio, configure
 
+ROOT = Path(__file__).resolve().parents[1]
 WAVE = 75_000  # consent requests at the start of term: 1.5 guardians a student, 50,000
 TIERS = {  # Twilio's sending rates (messages a second) by number type
     "long code (10DLC, low tier)": 1.0,
@@ -45,6 +51,95 @@ TIERS = {  # Twilio's sending rates (messages a second) by number type
     "long code (10DLC, higher tier)": 10.0,
     "short code": 100.0,
 }
+
+
+class Provider:
+    """bench.provider_server in a child process."""
+
+    def __init__(self, kind: str, rate: float, latency: float) -> None:
+        cmd = [sys.executable, "-m", "bench.provider_server", kind]
+        cmd += ["--rate", str(rate), "--latency", str(latency)]
+        self.proc = subprocess.Popen(
+            cmd, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self._in, self._out = self.proc.stdin, self.proc.stdout
+        self.info: dict[str, str] = json.loads(self._out.readline())
+
+    def report(self) -> tuple[list[float], int]:
+        """(arrival instants, 429s answered over the limit)."""
+        data = self.report_all()
+        return sorted(data["arrivals"]), int(data["violations"])
+
+    def report_all(self) -> dict:
+        """Arrivals, violations and the texts of the messages accepted."""
+        self._in.write("report\n")
+        self._in.flush()
+        return dict(json.loads(self._out.readline()))
+
+    def stop(self) -> None:
+        self._in.close()
+        self.proc.wait(timeout=10)
+
+
+@dataclass
+class Worker:
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+    def started(self) -> bool:
+        return "worker started" in self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def start_worker(
+    url: str,
+    twilio: Provider,
+    telegram: Provider | None,
+    rate: float,
+    concurrency: int,
+    log: Path,
+) -> Worker:
+    """`wbl worker` configured for the local providers."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TWILIO_", "TELEGRAM_", "WBL_", "DATABASE_URL"))
+    }
+    env |= {
+        "DATABASE_URL": url,
+        "SECRET_KEY": "bench-secret",
+        "PUBLIC_BASE_URL": "https://b.test",
+        "TWILIO_ACCOUNT_SID": twilio.info["sid"],
+        "TWILIO_AUTH_TOKEN": twilio.info["token"],
+        "TWILIO_FROM_NUMBER": "+12095550100",
+        "TWILIO_API_BASE_URL": twilio.info["url"],
+        "TWILIO_MPS": str(rate),
+        "WBL_DISPATCH_CONCURRENCY": str(concurrency),
+        "PYTHONPATH": str(ROOT),
+    }
+    if telegram is not None:
+        env |= {
+            "TELEGRAM_BOT_TOKEN": telegram.info["token"],
+            "TELEGRAM_WEBHOOK_SECRET": "bench-webhook-secret",
+            "TELEGRAM_API_BASE_URL": telegram.info["url"],
+        }
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return Worker(proc, log)
 
 
 def reset(database: Database) -> None:
@@ -77,77 +172,87 @@ def fill(database: Database, urns: list[str]) -> None:
         )
 
 
-def drain(settings: Settings, database: Database, workers: int) -> tuple[int, float, int]:
-    """`workers` dispatchers pass after pass until the outbox is empty: (sent, wall, retried)."""
-    dispatchers = [Dispatcher(settings, database) for _ in range(workers)]
-    totals = {"sent": 0, "retried": 0}
-    lock = threading.Lock()
-
-    def work(d: Dispatcher) -> None:
-        idle = 0
-        while idle < 2:
-            summary = d.run_once(SystemClock().now())
-            with lock:
-                totals["sent"] += summary.sent
-                totals["retried"] += summary.retried
-            idle = idle + 1 if summary.handled == 0 and not summary.waiting else 0
-            if idle:
-                time.sleep(0.2)
-
-    threads = [threading.Thread(target=work, args=(d,)) for d in dispatchers]
-    started = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.monotonic() - started
-    for d in dispatchers:
-        d.close()
-    return totals["sent"], wall, totals["retried"]
+def unfinished(database: Database) -> int:
+    with database.transaction() as s:
+        stmt = select(func.count()).where(OutboxMessage.status.in_(("pending", "sending")))
+        return int(s.scalar(stmt) or 0)
 
 
-def report(name: str, server: FakeTwilio | FakeTelegram, n: int, limit: float, run: tuple) -> float:
-    sent, wall, retried = run
-    arrivals = sorted(server.arrivals)
-    window = max(1, int(limit))
-    span = arrivals[-1] - arrivals[0] if len(arrivals) > 1 else 0.0
-    steady = (len(arrivals) - window) / span if span else float("nan")
-    print(
-        f"{name:9} sent={sent}/{n} wall={wall:6.2f}s steady_rate={steady:6.2f}/s "
-        f"= {steady / limit:6.1%} of {limit:g}/s  429s={server.violations} retried={retried}",
-        flush=True,
-    )
-    return steady
+def sent(database: Database) -> int:
+    with database.transaction() as s:
+        return int(s.scalar(select(func.count()).where(OutboxMessage.status == "sent")) or 0)
 
 
-def bench_twilio(
-    base: Settings, database: Database, rate: float, n: int, latency: float, workers: int
-) -> float:
-    twilio, telegram = FakeTwilio(), FakeTelegram()
+@dataclass
+class Run:
+    name: str
+    limit: float
+    messages: int
+    sent: int
+    wall: float
+    arrivals: list[float]
+    violations: int
+    cpu: float  # seconds the workers spent
+
+    @property
+    def steady(self) -> float:
+        window = max(1, int(self.limit))
+        span = self.arrivals[-1] - self.arrivals[0] if len(self.arrivals) > 1 else 0.0
+        return (len(self.arrivals) - window) / span if span else float("nan")
+
+    def line(self) -> str:
+        return (
+            f"{self.name:9} sent={self.sent}/{self.messages} wall={self.wall:6.2f}s "
+            f"steady_rate={self.steady:6.2f}/s = {self.steady / self.limit:6.1%} of "
+            f"{self.limit:g}/s  429s={self.violations}  "
+            f"worker CPU/msg={self.cpu * 1000 / max(1, self.sent):.2f} ms  ({machine_state()})"
+        )
+
+
+def measure(
+    url: str, database: Database, ns: argparse.Namespace, rate: float, sms: int, tg: int
+) -> list[Run]:
+    """Start the providers and the workers, then drain `sms` SMS and `tg` Telegram rows."""
+    twilio = Provider("twilio", rate, ns.latency)
+    telegram = Provider("telegram", rate, ns.latency)
+    logs = Path(tempfile.mkdtemp(prefix="bench-dispatch-"))
+    workers: list[Worker] = []
     try:
-        twilio.enforce_rate(rate)
-        twilio.respond_after(latency)
-        settings = configure(base, twilio, telegram, twilio_mps=rate)
         reset(database)
-        fill(database, [f"tel:+1415{i:07d}" for i in range(n)])
-        return report("twilio", twilio, n, rate, drain(settings, database, workers))
+        workers = [
+            start_worker(url, twilio, telegram, rate, ns.concurrency, logs / f"worker-{i}.log")
+            for i in range(ns.workers)
+        ]
+        deadline = time.monotonic() + 60
+        while not all(w.started() for w in workers):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"a worker did not start; see {logs}")
+            time.sleep(0.1)
+        time.sleep(1.5)  # each has run its first pass and polls the outbox
+        runs = []
+        for name, provider, urns, limit in (
+            ("twilio", twilio, [f"tel:+1415{i:07d}" for i in range(sms)], rate),
+            ("telegram", telegram, [f"telegram:{100000 + i % ns.chats}" for i in range(tg)], 30.0),
+        ):
+            if not urns:
+                continue
+            reset(database)
+            pids = [w.proc.pid for w in workers]
+            cpu0 = proc_cpu.snapshot(pids)
+            started = time.monotonic()
+            fill(database, urns)
+            while unfinished(database):
+                time.sleep(0.05)
+            wall = time.monotonic() - started
+            cpu, _ = proc_cpu.spent(cpu0, proc_cpu.snapshot(pids))
+            arrivals, violations = provider.report()
+            n = sent(database)
+            runs.append(Run(name, limit, len(urns), n, wall, arrivals, violations, cpu))
+            print(runs[-1].line(), flush=True)
+        return runs
     finally:
-        twilio.stop()
-        telegram.stop()
-
-
-def bench_telegram(
-    base: Settings, database: Database, n: int, chats: int, latency: float, workers: int
-) -> float:
-    twilio, telegram = FakeTwilio(), FakeTelegram()
-    try:
-        telegram.enforce_limits(global_mps=30, chat_mps=1)
-        telegram.respond_after(latency)
-        settings = configure(base, twilio, telegram)
-        reset(database)
-        fill(database, [f"telegram:{100000 + i % chats}" for i in range(n)])
-        return report("telegram", telegram, n, 30.0, drain(settings, database, workers))
-    finally:
+        for w in workers:
+            w.stop()
         twilio.stop()
         telegram.stop()
 
@@ -160,32 +265,32 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--chats", type=int, default=100, help="Telegram chats to spread over")
     parser.add_argument("--tiers", action="store_true", help="each Twilio tier; the wave")
+    parser.add_argument("--repeat", type=int, default=1, help="runs, one after another")
+    parser.add_argument("--concurrency", type=int, default=0, help="WBL_DISPATCH_CONCURRENCY")
     parser.add_argument("--database-url", default="")
     ns = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
     url = ns.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.sqlite3'}"
     upgrade(url)
     database = Database(url)
-    settings = Settings(
-        database_url=url, secret_key="bench-secret", public_base_url="https://b.test"
-    )
     print(
         f"database={database.engine.dialect.name} workers={ns.workers} "
-        f"latency={ns.latency * 1000:.0f}ms (sends in flight per worker: bot.dispatch.concurrency)"
+        f"latency={ns.latency * 1000:.0f}ms concurrency={ns.concurrency or 'auto'} "
+        f"({machine_state()})",
+        flush=True,
     )
-    if ns.tiers:
+    for _ in range(ns.repeat):
+        if not ns.tiers:
+            measure(url, database, ns, ns.rate, ns.messages, ns.messages // 3)
+            continue
         for tier, rate in TIERS.items():
             n = max(30, int(rate * 15))  # ~15 s of sending at the tier's rate
-            steady = bench_twilio(settings, database, rate, n, ns.latency, ns.workers)
-            hours = WAVE / steady / 3600
+            (run,) = measure(url, database, ns, rate, n, 0)
+            hours, at_limit = WAVE / run.steady / 3600, WAVE / rate / 3600
             print(
-                f"  {tier}: {rate:g}/s -> consent wave of {WAVE:,} in {hours:.1f} h "
-                f"({hours * 60:.0f} min)",
+                f"  {tier}: {rate:g}/s -> consent wave of {WAVE:,} in {hours:.2f} h "
+                f"({hours * 60:.1f} min; at the limit {at_limit * 60:.1f} min)",
                 flush=True,
             )
-    else:
-        bench_twilio(settings, database, ns.rate, ns.messages, ns.latency, ns.workers)
-        bench_telegram(settings, database, ns.messages // 3, ns.chats, ns.latency, ns.workers)
     database.dispose()
 
 

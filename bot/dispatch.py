@@ -19,10 +19,10 @@ import threading
 import time
 import weakref
 from collections.abc import Callable
+from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.channels.sender import (
@@ -36,10 +36,10 @@ from bot.channels.specs import spec_for
 from bot.context import Context
 from bot.delivery import leases, rate_limit
 from bot.delivery.claimer import ChannelLimits, Claimed, Claimer, DispatchSummary
+from bot.delivery.recorder import Recorder
 from bot.services import contacts
 from bot.settings import Settings
 from bot.statuses import OutboxStatus
-from db.models import OutboxMessage
 from db.session import Database
 
 log = logging.getLogger("wbl.dispatch")
@@ -98,6 +98,8 @@ class Dispatcher:
         self._lock = threading.Lock()  # one pass at a time
         self._held_lock = threading.Lock()  # the batch in progress (the heartbeat renews it)
         self._held: list[Claimed] = []
+        self._write_lock = threading.Lock()  # the recorder's and the heartbeat's transactions
+        self._recorder = Recorder(database, self.worker, self._write_lock)
         self._stop = threading.Event()
         self._buckets_swept = time.monotonic()
         self._count_lock = threading.Lock()  # the summary's counts, added to by the senders
@@ -137,6 +139,8 @@ class Dispatcher:
                     batch, wait = self.claimer.claim(clock(), limit, summary)
                     if batch:
                         self._send(batch, clock, summary)
+                    elif self._await_one(wait):
+                        continue  # a send ended (or `wait` passed): its slots may be free
                     elif summary.handled + len(self._in_flight) == settled:
                         if wait is None:
                             break  # nothing due
@@ -156,14 +160,14 @@ class Dispatcher:
     def _send(
         self, batch: list[Claimed], clock: Callable[[], datetime], summary: DispatchSummary
     ) -> None:
-        """Start the batch's sends in claim order, each no earlier than its rate slot lets
-        it, up to `dispatch_concurrency` in flight (a provider answering in 50 ms would
+        """Start the batch's sends in the order their rate slots free (`_by_start`), each no
+        earlier than its slots let it, up to `dispatch_concurrency` in flight (a provider answering in 50 ms would
         otherwise cap one worker at 20 a second, whatever the limit). Returns once the last
         has started, so the next claim overlaps the sends in flight; `_settle_all` waits."""
         with self._held_lock:
             self._held.extend(batch)
-        for i, item in enumerate(batch):
-            start = max((slot.start for slot in item.slots), default=0.0)
+        batch, starts = _by_start(batch)
+        for i, (item, start) in enumerate(zip(batch, starts, strict=True)):
             if start > time.monotonic():
                 self._stop.wait(start - time.monotonic())
             if self._stop.is_set():
@@ -178,6 +182,18 @@ class Dispatcher:
             future = self._pool.submit(self._deliver, item, clock(), summary)
             self._last_to[item.envelope.urn] = future
             self._in_flight.append(future)
+
+    def _await_one(self, wait: float | None) -> bool:
+        """Wait (at most `wait` seconds, or PASS_SECONDS) for a send in flight to end; False
+        when none is in flight. A send in flight holds its slots until it ends, so the
+        claim's wait for them is no more than a guess at its end."""
+        pending = [future for future in self._in_flight if not future.done()]
+        if not pending:
+            return False
+        # not claiming again before something changed: every claim locks the rate rows
+        timeout = PASS_SECONDS if wait is None else min(max(wait, 0.005), PASS_SECONDS)
+        futures.wait(pending, timeout=timeout, return_when=futures.FIRST_COMPLETED)
+        return True
 
     def _settle_all(self) -> None:
         """Wait for every send in flight (its result is recorded by then)."""
@@ -226,24 +242,10 @@ class Dispatcher:
         self, item: Claimed, also: Callable[[Session], None] | None = None, **values: object
     ) -> None:
         """Update the row, if we still hold it (a status callback may have moved it on; a
-        lapsed lease may have handed it over), and count the send against its limits.
-
-        Sends in flight finish in parallel: the row, then the rate row, the order the
-        heartbeat (`_renew`) locks them in, so neither waits for the other in a cycle; a
-        renewal after the settle leaves the settled slot alone (its mark has changed)."""
-        with self.database.transaction() as s:
-            s.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == item.envelope.id,
-                    OutboxMessage.status == OutboxStatus.SENDING,
-                    OutboxMessage.claimed_by == self.worker,
-                )
-                .values(claimed_by=None, lease_until=None, **values)
-            )
-            if also is not None:
-                also(s)
-            rate_limit.settle(s, item.slots, item.ended)
+        lapsed lease may have handed it over), and count the send against its limits: the
+        recorder writes it with the other sends that ended meanwhile, and returns once
+        committed."""
+        self._recorder.record(item, also, values)
 
     def _record_sent(self, item: Claimed, provider_id: str, status: str, now: datetime) -> None:
         delivered = status == OutboxStatus.DELIVERED
@@ -288,7 +290,7 @@ class Dispatcher:
     # --- leases ------------------------------------------------------------------------
     def _renew(self, now: datetime) -> None:
         """The heartbeat: keep this batch's rows and rate slots while it is in progress."""
-        with self._held_lock:
+        with self._held_lock, self._write_lock:
             slots = [slot for item in self._held for slot in item.slots]
             with self.database.transaction() as s:
                 leases.renew(s, self.worker, now + self.lease)
@@ -314,8 +316,24 @@ class Dispatcher:
         senders, self._senders = self._senders, {}
         if self._pool is not None:
             self._pool.shutdown(wait=True)
+        self._recorder.close()
         for sender in {id(x): x for x in senders.values()}.values():
             sender.close()
+
+
+def _by_start(batch: list[Claimed]) -> tuple[list[Claimed], list[float]]:
+    """The batch in the order its sends may start (`time.monotonic()`), with those
+    instants: one recipient's messages keep their claim order (a later one starts no
+    earlier than the one before it), and one whose slot frees later does not hold up
+    the rest."""
+    last: dict[str, float] = {}
+    starts = []
+    for item in batch:
+        start = max((slot.start for slot in item.slots), default=0.0)
+        start = last[item.envelope.urn] = max(start, last.get(item.envelope.urn, 0.0))
+        starts.append(start)
+    order = sorted(range(len(batch)), key=lambda i: starts[i])  # stable: ties keep order
+    return [batch[i] for i in order], [starts[i] for i in order]
 
 
 def backoff(base_s: float, attempts: int, retry_after: float | None) -> timedelta:

@@ -9,10 +9,19 @@ instant is a window old.
 `Bucket.open(session, key, rate)` locks the row for the caller's transaction (PostgreSQL
 `FOR UPDATE`; on SQLite the transaction's `BEGIN IMMEDIATE` already holds the one write
 lock), so workers take slots one after another. A taken slot is marked "in flight until"
-now + hold; once the send has ended the caller `settle`s it to that instant. A send is
-counted at its end, so the provider, who saw it no later, never sees `cap + 1` in a
-window. A worker that dies mid-send leaves its marks; they lapse after `hold` (a live
-worker `extend`s them while its batch is in progress).
+now + hold; once the send has ended the caller `settle`s it to that instant. A worker
+that dies mid-send leaves its marks; they lapse after `hold` (a live worker `extend`s
+them while its batch is in progress).
+
+A send counts at its end. The provider counts a request when it arrives, somewhere
+between the send's start and its end, and only the end is certain: then the provider,
+who saw it no later, never sees `cap + 1` in a window. The price is that a slot cycles
+once per window plus a round trip: at most cap / (window + round trip), 95.2% of the
+limit with 50-ms answers, and no rule that is certain can do better (a send may count as
+early as its start only if the request is known to arrive then). Two earlier counts were
+tried and each drew 429s from the local Telegram server on a busy machine: the start plus
+25 ms, and the end less the fastest round trip seen plus 10 ms (a request delayed on its
+way out by the client's own event loop).
 
 Instants come from the database's clock on PostgreSQL, so workers on several machines
 agree; SQLite lives on one machine, whose clock it is.
@@ -118,10 +127,15 @@ class Bucket:
         self.row.touched = self.now
 
 
-def settle(s: Session, slots: list[Slot], ended: float) -> None:
-    """The sends of `slots` ended at `ended` (`time.monotonic()`): count each then (never
-    earlier: the instant is converted with the monotonic reading taken before `now`)."""
-    _edit(s, slots, lambda slot, now: now.db - max(0.0, now.before - ended))
+def settle(s: Session, sends: list[tuple[Slot, float]]) -> None:
+    """Count each slot's send at the instant it ended (`time.monotonic()`), never earlier:
+    the instant is converted with the monotonic reading taken before `now`."""
+    at = {id(slot): counted for slot, counted in sends}
+    _edit(
+        s,
+        [slot for slot, _ in sends],
+        lambda slot, now: now.db - max(0.0, now.before - at[id(slot)]),
+    )
 
 
 def extend(s: Session, slots: list[Slot], hold: float) -> None:
