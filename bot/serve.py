@@ -3,10 +3,11 @@
 Each worker process builds its own app (and so its own database engine: nothing opened
 before the fork is shared). Defaults per database, the configurations measured in the
 README: SQLite allows one writer, so one process with 16 threads; PostgreSQL 4 processes
-with 4 threads each. `--workers`, `--threads` and
-`--worker-class` (or WBL_WORKERS, WBL_THREADS, WBL_WORKER_CLASS) override them. The
-access log goes to stdout through `bot.access_log.RedactingLogger`. SIGTERM is a graceful
-shutdown: no new connections, requests in flight finish (up to GRACEFUL_S), exit 0.
+with 4 threads each, each with a listening socket of its own (SO_REUSEPORT). `--workers`,
+`--threads` and `--worker-class` (or WBL_WORKERS, WBL_THREADS, WBL_WORKER_CLASS) override
+them. The access log goes to stdout through `bot.access_log.RedactingLogger`. SIGTERM is
+a graceful shutdown: no new connections, requests in flight finish (up to GRACEFUL_S),
+exit 0.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ class ServeOptions:
             "workers": self.workers,
             "threads": self.threads,
             "worker_class": self.worker_class,
+            # each worker its own listening socket (SO_REUSEPORT): the kernel spreads
+            # connections over the workers, instead of keep-alive connections piling up
+            # on whichever accepted first (measured in the README: lower CPU and p99)
+            "reuse_port": self.workers > 1,
             "accesslog": "-",
             "errorlog": "-",
             "logger_class": "bot.access_log.RedactingLogger",

@@ -94,6 +94,8 @@ def test_defaults_per_database_and_overrides():
     assert (sqlite.workers, sqlite.threads, sqlite.worker_class) == (1, 16, "gthread")
     pg = default_options("postgresql://db/wbl", {})
     assert (pg.workers, pg.threads) == (4, 4)
+    # several processes: each its own socket, so the kernel spreads the connections
+    assert pg.gunicorn_config()["reuse_port"] and not sqlite.gunicorn_config()["reuse_port"]
     env = {"WBL_WORKERS": "3", "WBL_THREADS": "2", "WBL_WORKER_CLASS": "sync"}
     assert default_options("sqlite://", env).workers == 3
     flags = default_options("sqlite://", env, workers=5, threads=1, worker_class="gthread")
