@@ -56,9 +56,11 @@ def test_an_urgent_message_is_the_next_sent_ahead_of_5000_queued(
 def test_a_live_worker_keeps_its_rows_past_the_lease_by_renewing_it(
     settings, database, twilio_api, telegram_api
 ):
-    st = configure(settings, twilio_api, telegram_api, twilio_mps=20, dispatch_lease_s=0.6)
+    st = configure(settings, twilio_api, telegram_api, twilio_mps=20, dispatch_lease_s=1.0)
     slow, other = Runtime(st, database, SystemClock()), Runtime(st, database, SystemClock())
-    twilio_api.respond_after(0.2)  # ten sends: about 2 s, three leases
+    # ten sends, two at a time at 20/s (bot.dispatch.concurrency): about 2.5 s, two and a
+    # half leases; a lease of 1 s leaves a busy machine's heartbeat room to run late
+    twilio_api.respond_after(0.5)
     texts = queue_many(database, 10, "Receipt", at=datetime.now(UTC))
     stop = threading.Event()
     dispatcher_for(other)

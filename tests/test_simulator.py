@@ -141,6 +141,8 @@ def test_a_user_picks_a_person_and_chats_in_a_real_browser(sim_app, make):
             page = browser.new_page()
             page.goto(f"http://127.0.0.1:{server.server_port}/sim")
             page.fill("#search", "Guada")
+            # the list is drawn again when the search answers: click the new one, not the old
+            page.wait_for_load_state("networkidle")
             page.click("#people-list li:has-text('Guadalupe Soto')")
             page.fill("#text", "MENU")
             page.click("#compose button")
