@@ -22,16 +22,7 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Append one audit entry in the caller's transaction."""
-    session.add(
-        AuditEntry(
-            at=at,
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            details=details or {},
-        )
-    )
+    session.add(AuditEntry(**_values(at, actor, action, entity, entity_id, details)))
 
 
 def write(
@@ -46,8 +37,26 @@ def write(
 ) -> None:
     """`record`, written now with one Core INSERT instead of at the next flush (for hot
     paths that write nothing else through the unit of work)."""
-    values = dict(at=at, actor=actor, action=action, entity=entity, entity_id=str(entity_id))
-    session.connection().execute(_INSERT, {**values, "details": details or {}})
+    session.connection().execute(_INSERT, _values(at, actor, action, entity, entity_id, details))
+
+
+def _values(
+    at: datetime,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: object,
+    details: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """One audit entry's columns (ids only, as text), for either way of writing it."""
+    return dict(
+        at=at,
+        actor=actor,
+        action=action,
+        entity=entity,
+        entity_id=str(entity_id),
+        details=details or {},
+    )
 
 
 _INSERT = insert(AuditEntry)
