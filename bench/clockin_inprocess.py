@@ -15,7 +15,6 @@ py-spy (`py-spy record -f raw -o out.txt -- python -m bench.clockin_inprocess â€
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import time
@@ -35,22 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     url = args.database_url
     bench_inbound.prepare(url, 6000, 600)
     students = bench_clockin.place(url)
-    os.environ.update(
-        DATABASE_URL=url,
-        SECRET_KEY="bench-secret-key",
-        PUBLIC_BASE_URL=harness.BASE,
-        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
-        TWILIO_AUTH_TOKEN=harness.TOKEN,
-        TWILIO_FROM_NUMBER="+15005550006",
-    )
-    os.environ.pop("WBL_SIMULATOR", None)
-    from bench.ref_app import create
-    from bot.web import runtime_of_app
-
-    app = create()
-    client = app.test_client()
-    with app.app_context():
-        engine = runtime_of_app().database.engine
+    _app, client, engine = harness.inprocess_app(url)
     seen: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: seen.append(" ".join(a[2].split())))
     event.listen(engine, "commit", lambda conn: seen.append("COMMIT"))

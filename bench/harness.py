@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 from sqlalchemy import create_engine, text
@@ -70,6 +71,27 @@ class Deployment:
 class Server:
     proc: subprocess.Popen
     port: int
+
+
+def inprocess_app(url: str) -> tuple[Any, Any, Any]:
+    """(app, Flask test client, the app's engine): bench.ref_app in this process, with the
+    same settings the load benchmarks' servers get (for the in-process benchmarks)."""
+    os.environ.update(
+        DATABASE_URL=url,
+        SECRET_KEY="bench-secret-key",
+        PUBLIC_BASE_URL=BASE,
+        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
+        TWILIO_AUTH_TOKEN=TOKEN,
+        TWILIO_FROM_NUMBER="+15005550006",
+    )
+    os.environ.pop("WBL_SIMULATOR", None)
+    from bench.ref_app import create
+    from bot.web import runtime_of_app
+
+    app = create()
+    with app.app_context():
+        engine = runtime_of_app().database.engine
+    return app, app.test_client(), engine
 
 
 def need_wrk() -> str:

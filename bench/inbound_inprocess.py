@@ -14,7 +14,6 @@ counts, run bench.bench_inbound. For a profile, run it under py-spy (`py-spy rec
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import time
 from collections import Counter
@@ -32,22 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=2000)
     args = parser.parse_args(argv)
     phones = bench_inbound.prepare(args.database_url, 2000, 200)
-    os.environ.update(
-        DATABASE_URL=args.database_url,
-        SECRET_KEY="bench-secret-key",
-        PUBLIC_BASE_URL=harness.BASE,
-        TWILIO_ACCOUNT_SID="AC" + "0" * 32,
-        TWILIO_AUTH_TOKEN=harness.TOKEN,
-        TWILIO_FROM_NUMBER="+15005550006",
-    )
-    os.environ.pop("WBL_SIMULATOR", None)
-    from bench.ref_app import create
-    from bot.web import runtime_of_app
-
-    app = create()
-    client = app.test_client()
-    with app.app_context():
-        engine = runtime_of_app().database.engine
+    _app, client, engine = harness.inprocess_app(args.database_url)
     count = Counter[str]()
     event.listen(engine, "before_cursor_execute", lambda *a: count.update(["statements"]))
     rng = random.Random(1)
